@@ -1,0 +1,300 @@
+// Package local implements endpoint.Endpoint for a directory on this machine. The agent
+// serves the same implementation on remote hosts.
+//
+// Invariants: those of package endpoint. In addition, every use of the scanner, the
+// staging area and the transitioner happens under one mutex, so the poller and the
+// session never interleave on them.
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/ferrysync/ferry/engine/endpoint"
+	"github.com/ferrysync/ferry/engine/reconcile"
+	"github.com/ferrysync/ferry/engine/scan"
+	"github.com/ferrysync/ferry/engine/stage"
+	"github.com/ferrysync/ferry/engine/transition"
+	"github.com/ferrysync/ferry/engine/tree"
+	"github.com/ferrysync/ferry/engine/watch"
+)
+
+// WatchMode says how an endpoint detects changes.
+type WatchMode uint8
+
+// The watch modes.
+const (
+	// WatchPortable watches natively where possible and polls elsewhere.
+	WatchPortable WatchMode = iota
+	// WatchForcePoll always polls.
+	WatchForcePoll
+	// WatchNone never looks for changes; cycles run only when flushed.
+	WatchNone
+)
+
+var watchModeNames = []string{"portable", "force-poll", "no-watch"}
+
+func (m WatchMode) String() string {
+	if int(m) < len(watchModeNames) {
+		return watchModeNames[m]
+	}
+	return fmt.Sprintf("watch-mode(%d)", uint8(m))
+}
+
+// ParseWatchMode returns the named mode; "" is portable.
+func ParseWatchMode(s string) (WatchMode, error) {
+	if s == "" {
+		return WatchPortable, nil
+	}
+	for i, n := range watchModeNames {
+		if n == s {
+			return WatchMode(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown watch mode %q: use portable, force-poll or no-watch", s)
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (m WatchMode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (m *WatchMode) UnmarshalText(b []byte) error {
+	v, err := ParseWatchMode(string(b))
+	*m = v
+	return err
+}
+
+// DefaultPollInterval is how often a polling endpoint rescans.
+const DefaultPollInterval = 10 * time.Second
+
+// cacheSaveInterval bounds how often the digest cache is written while scanning.
+const cacheSaveInterval = 30 * time.Second
+
+// Options configure a local endpoint.
+type Options struct {
+	// Scan configures scanning (ignores, symlinks, limits, cache file).
+	Scan scan.Options
+	// StagingDir holds staged contents; it should be on the root's file system.
+	StagingDir string
+	// Watch selects how changes are detected.
+	Watch WatchMode
+	// PollInterval is the polling period; 0 means DefaultPollInterval.
+	PollInterval time.Duration
+}
+
+// Endpoint is a local directory.
+type Endpoint struct {
+	opts    Options
+	changes chan struct{}
+	done    chan struct{}
+	wg      sync.WaitGroup
+	watcher *watch.Watcher
+
+	mu           sync.Mutex
+	sc           *scan.Scanner
+	area         *stage.Area
+	tr           *transition.Transitioner
+	watchDesc    string
+	watchProblem string
+	polled       *tree.Entry // a poll's full scan not yet returned by Scan
+	reported     *tree.Entry // the tree Scan returned last
+	lastSave     time.Time
+	closed       bool
+}
+
+// Open returns an endpoint for root and starts detecting changes.
+func Open(root string, opts Options) (*Endpoint, error) {
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = DefaultPollInterval
+	}
+	sc := scan.New(root, opts.Scan)
+	area := stage.NewArea(opts.StagingDir, sc.Abs)
+	e := &Endpoint{
+		opts: opts, sc: sc, area: area, tr: transition.New(sc, area),
+		changes: make(chan struct{}, 1), done: make(chan struct{}), lastSave: time.Now(),
+	}
+	switch opts.Watch {
+	case WatchNone:
+		e.watchDesc = "not watching (cycles run on flush)"
+	case WatchForcePoll:
+		e.startPolling()
+	default:
+		w, err := watch.Start(root, opts.Scan.Ignore)
+		if err != nil {
+			if !errors.Is(err, watch.ErrUnavailable) {
+				return nil, err
+			}
+			e.startPolling()
+			if nativeExpected {
+				e.watchProblem = fmt.Sprintf("%v; polling instead", err)
+			}
+			break
+		}
+		e.watcher, e.watchDesc = w, "watching"
+		e.wg.Add(1)
+		go e.forward(w.Changes())
+	}
+	e.signal()
+	return e, nil
+}
+
+func (e *Endpoint) signal() {
+	select {
+	case e.changes <- struct{}{}:
+	default:
+	}
+}
+
+// forward relays the watcher's notifications.
+func (e *Endpoint) forward(ch <-chan struct{}) {
+	defer e.wg.Done()
+	for {
+		select {
+		case <-e.done:
+			return
+		case <-ch:
+			e.signal()
+		}
+	}
+}
+
+func (e *Endpoint) startPolling() {
+	e.watchDesc = fmt.Sprintf("polling every %s", e.opts.PollInterval)
+	e.wg.Add(1)
+	go e.poll()
+}
+
+// poll rescans the root periodically and signals when the tree differs from the one
+// last reported.
+func (e *Endpoint) poll() {
+	defer e.wg.Done()
+	t := time.NewTicker(e.opts.PollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.done:
+			return
+		case <-t.C:
+		}
+		e.mu.Lock()
+		if e.closed {
+			e.mu.Unlock()
+			return
+		}
+		root, err := e.sc.Full()
+		changed := err != nil || !tree.Equal(root, e.reported)
+		if err == nil && changed {
+			e.polled = root
+		}
+		e.mu.Unlock()
+		if changed {
+			e.signal()
+		}
+	}
+}
+
+// Changes implements endpoint.Endpoint.
+func (e *Endpoint) Changes() <-chan struct{} { return e.changes }
+
+// Scan implements endpoint.Endpoint.
+func (e *Endpoint) Scan(ctx context.Context, full bool) (*endpoint.ScanResult, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, endpoint.ErrClosed
+	}
+	root, err := e.scan(full)
+	if err != nil {
+		return nil, err
+	}
+	e.reported, e.polled = root, nil
+	if time.Since(e.lastSave) > cacheSaveInterval {
+		e.sc.SaveCache()
+		e.lastSave = time.Now()
+	}
+	res := &endpoint.ScanResult{Root: root, Watch: e.watchDesc, WatchProblem: e.watchProblem}
+	if e.watcher != nil {
+		if p := e.watcher.Problem(); p != "" {
+			res.WatchProblem = p
+		}
+	}
+	return res, nil
+}
+
+func (e *Endpoint) scan(full bool) (*tree.Entry, error) {
+	switch {
+	case e.watcher != nil:
+		paths, wfull := e.watcher.Take()
+		if full || wfull || !e.sc.Scanned() {
+			return e.sc.Full()
+		}
+		if len(paths) == 0 {
+			return e.sc.Last(), nil
+		}
+		return e.sc.Rescan(paths)
+	case e.polled != nil && !full:
+		return e.polled, nil
+	}
+	return e.sc.Full()
+}
+
+// Stage implements endpoint.Endpoint.
+func (e *Endpoint) Stage(ctx context.Context, files []endpoint.StageFile, signatures bool) ([]endpoint.Needed, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, endpoint.ErrClosed
+	}
+	return e.area.Stage(ctx, files, e.sc.Last(), signatures)
+}
+
+// Receiver implements endpoint.Endpoint.
+func (e *Endpoint) Receiver(ctx context.Context) (endpoint.Receiver, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, endpoint.ErrClosed
+	}
+	return e.area.Receiver()
+}
+
+// Supply implements endpoint.Endpoint. It reads only the root, so it does not take the
+// endpoint's lock: the poller may scan meanwhile.
+func (e *Endpoint) Supply(ctx context.Context, needed []endpoint.Needed, r endpoint.Receiver) error {
+	return stage.Supply(ctx, e.sc.Abs, needed, r)
+}
+
+// Transition implements endpoint.Endpoint.
+func (e *Endpoint) Transition(ctx context.Context, changes []reconcile.Change) ([]*tree.Entry, []endpoint.Problem, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, nil, endpoint.ErrClosed
+	}
+	results, problems := e.tr.Apply(ctx, changes)
+	if len(problems) == 0 {
+		e.area.Clear()
+	}
+	return results, problems, nil
+}
+
+// Close implements endpoint.Endpoint.
+func (e *Endpoint) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	close(e.done)
+	e.mu.Unlock()
+	if e.watcher != nil {
+		e.watcher.Close()
+	}
+	e.wg.Wait()
+	close(e.changes)
+	return e.sc.SaveCache()
+}

@@ -1,0 +1,4 @@
+package local
+
+// nativeExpected: macOS endpoints poll by design (see package watch).
+const nativeExpected = false

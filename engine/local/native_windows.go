@@ -1,0 +1,4 @@
+package local
+
+// nativeExpected: a failure to watch natively is worth reporting here.
+const nativeExpected = true

@@ -1,0 +1,438 @@
+package scan
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/zeebo/xxh3"
+
+	"github.com/ferrysync/ferry/engine/tree"
+)
+
+// ErrTooManyEntries is returned when a tree exceeds Options.MaxEntries.
+var ErrTooManyEntries = errors.New("too many entries")
+
+// Scanner scans one root. See the package documentation for its invariants.
+type Scanner struct {
+	root       string
+	opts       Options
+	cache      Cache
+	cacheDirty bool
+	last       *tree.Entry
+	scanned    bool
+}
+
+// New returns a scanner for root, loading its cache from opts.CachePath.
+func New(root string, opts Options) *Scanner {
+	s := &Scanner{root: root, opts: opts, cache: Cache{}}
+	if opts.CachePath != "" {
+		s.cache = LoadCache(opts.CachePath)
+	}
+	return s
+}
+
+// Root is the directory this scanner reads.
+func (s *Scanner) Root() string { return s.root }
+
+// Last is the tree the most recent scan produced (nil before the first, or when the root
+// does not exist).
+func (s *Scanner) Last() *tree.Entry { return s.last }
+
+// Scanned reports whether a scan has completed, so Rescan can work incrementally.
+func (s *Scanner) Scanned() bool { return s.scanned }
+
+// Abs returns the file system path of a tree path.
+func (s *Scanner) Abs(p string) string {
+	if p == "" {
+		return s.root
+	}
+	return filepath.Join(s.root, filepath.FromSlash(p))
+}
+
+// Cached returns the metadata and digest the last scan recorded for the file at p.
+func (s *Scanner) Cached(p string) (StatKey, tree.Digest, bool) {
+	e, ok := s.cache[p]
+	return e.Key, e.Digest, ok
+}
+
+// Record notes that the file at p now has the given metadata and digest (after ferry
+// wrote it), so the next scan need not read it again.
+func (s *Scanner) Record(p string, key StatKey, digest tree.Digest) {
+	s.cache[p] = cacheEntry{Key: key, Digest: digest}
+	s.cacheDirty = true
+}
+
+// SaveCache persists the cache if it changed since it was loaded or saved.
+func (s *Scanner) SaveCache() error {
+	if s.opts.CachePath == "" || !s.cacheDirty {
+		return nil
+	}
+	if err := s.cache.Save(s.opts.CachePath); err != nil {
+		return err
+	}
+	s.cacheDirty = false
+	return nil
+}
+
+// Full scans the whole root. A missing root yields a nil tree; a root that is not a
+// directory yields an untracked entry.
+func (s *Scanner) Full() (*tree.Entry, error) {
+	w := &walker{s: s, cache: make(Cache, len(s.cache))}
+	root, err := w.root()
+	if err == nil {
+		err = w.finish()
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.cache, s.cacheDirty = w.cache, true
+	s.last, s.scanned = root, true
+	return root, nil
+}
+
+// Rescan re-reads the given paths and reuses the rest of the previous tree. A path
+// mapped to true is re-read with everything below it; a directory mapped to false is
+// re-listed, its child directories reused from the previous tree (the watcher reports
+// changes inside them separately). Without a previous tree it scans fully.
+func (s *Scanner) Rescan(paths map[string]bool) (*tree.Entry, error) {
+	if !s.scanned || s.last == nil || s.last.Kind != tree.Directory {
+		return s.Full()
+	}
+	if _, ok := paths[""]; ok {
+		return s.Full()
+	}
+	order := make([]string, 0, len(paths))
+	for p := range paths {
+		order = append(order, p)
+	}
+	slices.SortFunc(order, func(a, b string) int {
+		if d := tree.Depth(a) - tree.Depth(b); d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
+	w := &walker{s: s, cache: s.cache}
+	root := s.last
+	var deep []string // paths already re-read with their whole subtree
+	for _, p := range order {
+		if slices.ContainsFunc(deep, func(d string) bool { return tree.HasPrefix(p, d) }) {
+			continue
+		}
+		if tree.ValidPath(p) != nil {
+			continue
+		}
+		recursive := paths[p]
+		// Climb to the nearest path whose parent is a directory in the current tree.
+		for p != "" {
+			parent, _ := tree.Split(p)
+			if pe := tree.Lookup(root, parent); pe != nil && pe.Kind == tree.Directory {
+				break
+			}
+			p, recursive = parent, true
+		}
+		if p == "" {
+			return s.Full()
+		}
+		prev := tree.Lookup(root, p)
+		e, err := w.path(p, prev, recursive)
+		if err != nil {
+			return nil, err
+		}
+		root = tree.With(root, p, e)
+		if e != nil && e.Kind == tree.Directory && (recursive || prev == nil || prev.Kind != tree.Directory) {
+			deep = append(deep, p)
+		}
+	}
+	if err := w.finish(); err != nil {
+		return nil, err
+	}
+	for _, p := range w.vanished {
+		root = tree.With(root, p, nil)
+	}
+	if s.opts.MaxEntries > 0 {
+		if c := tree.Count(root); c.Directories+c.Files+c.Symlinks+c.Untracked > s.opts.MaxEntries {
+			return nil, fmt.Errorf("%w: the root holds more than %d entries; raise the limit or ignore more", ErrTooManyEntries, s.opts.MaxEntries)
+		}
+	}
+	s.cacheDirty = s.cacheDirty || w.hashed > 0
+	s.last = root
+	return root, nil
+}
+
+// walker carries the state of one scan.
+type walker struct {
+	s        *Scanner
+	cache    Cache
+	pending  []*pending
+	vanished []string // top-level rescanned files that disappeared while hashed
+	count    uint64
+	hashed   int
+}
+
+// pending is a file whose digest must be computed.
+type pending struct {
+	path   string
+	entry  *tree.Entry
+	key    StatKey
+	parent map[string]*tree.Entry // nil for a rescanned path itself
+	name   string
+	result error
+	stable bool
+}
+
+func (w *walker) root() (*tree.Entry, error) {
+	info, err := os.Stat(w.s.root)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("scanning %s: %w", w.s.root, err)
+	}
+	if !info.IsDir() {
+		return tree.NewUntracked("the root is not a directory"), nil
+	}
+	return w.dir(w.s.root, "", nil, true)
+}
+
+// path reads the entry at p (which is not the root).
+func (w *walker) path(p string, prev *tree.Entry, recursive bool) (*tree.Entry, error) {
+	abs := w.s.Abs(p)
+	info, err := os.Lstat(abs)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscallENOTDIR) {
+		return nil, nil
+	}
+	if err != nil {
+		return tree.NewUntracked(fmt.Sprintf("cannot read: %v", errors.Unwrap(err))), nil
+	}
+	_, name := tree.Split(p)
+	return w.entry(abs, p, name, info, prev, recursive, nil)
+}
+
+// entry builds the entry for one directory child.
+func (w *walker) entry(abs, rel, name string, info fs.FileInfo, prev *tree.Entry, recursive bool, parent map[string]*tree.Entry) (*tree.Entry, error) {
+	if strings.HasPrefix(name, TempPrefix) {
+		return nil, nil
+	}
+	mode := info.Mode()
+	if w.s.opts.Ignore.Ignored(rel, mode.IsDir()) {
+		return nil, nil
+	}
+	w.count++
+	if w.s.opts.MaxEntries > 0 && w.count > w.s.opts.MaxEntries {
+		return nil, fmt.Errorf("%w: the root holds more than %d entries; raise the limit or ignore more", ErrTooManyEntries, w.s.opts.MaxEntries)
+	}
+	switch {
+	case mode.IsDir():
+		var prevContents map[string]*tree.Entry
+		if !recursive && prev != nil && prev.Kind == tree.Directory {
+			prevContents = prev.Contents
+		}
+		return w.dir(abs, rel, prevContents, recursive || prev == nil || prev.Kind != tree.Directory)
+	case mode.IsRegular():
+		key := KeyOf(info)
+		e := tree.NewFile(info.Size(), tree.Digest{}, Executable(mode))
+		if c, ok := w.s.cache[rel]; ok && c.Key == key {
+			e.Digest = c.Digest
+			w.cache[rel] = c
+			return e, nil
+		}
+		w.pending = append(w.pending, &pending{path: rel, entry: e, key: key, parent: parent, name: name})
+		return e, nil
+	case mode&fs.ModeSymlink != 0:
+		return w.symlink(abs, rel)
+	}
+	return tree.NewUntracked(fmt.Sprintf("unsupported file type (%s)", describeType(mode))), nil
+}
+
+func (w *walker) symlink(abs, rel string) (*tree.Entry, error) {
+	if w.s.opts.Symlinks == SymlinksIgnore {
+		w.count--
+		return nil, nil
+	}
+	target, err := os.Readlink(abs)
+	if err != nil {
+		return tree.NewUntracked(fmt.Sprintf("cannot read link: %v", errors.Unwrap(err))), nil
+	}
+	target = filepath.ToSlash(target)
+	if w.s.opts.Symlinks == SymlinksPortable {
+		if problem := portableProblem(rel, target); problem != "" {
+			return tree.NewUntracked(problem), nil
+		}
+	}
+	return tree.NewSymlink(target), nil
+}
+
+// portableProblem says why a link target is not portable, or "" if it is.
+func portableProblem(rel, target string) string {
+	switch {
+	case target == "":
+		return "symbolic link with an empty target"
+	case path.IsAbs(target) || filepath.VolumeName(target) != "" || (len(target) > 1 && target[1] == ':'):
+		return "symbolic link with an absolute target (portable mode syncs relative links inside the root; use --symlink-mode posix-raw)"
+	case strings.ContainsAny(target, "\\\x00"):
+		return "symbolic link target contains a backslash"
+	}
+	dir, _ := tree.Split(rel)
+	resolved := path.Clean(path.Join(dir, target))
+	if resolved == ".." || strings.HasPrefix(resolved, "../") {
+		return "symbolic link points outside the root (portable mode syncs links inside the root; use --symlink-mode posix-raw)"
+	}
+	return ""
+}
+
+// dir lists a directory. With prevContents set, child directories found there are
+// reused instead of re-read.
+func (w *walker) dir(abs, rel string, prevContents map[string]*tree.Entry, recursive bool) (*tree.Entry, error) {
+	f, err := os.Open(abs)
+	if err != nil {
+		return unreadableDir(err), nil
+	}
+	entries, err := f.ReadDir(-1)
+	f.Close()
+	if err != nil {
+		return unreadableDir(err), nil
+	}
+	if len(entries) == 0 {
+		return tree.NewDir(nil), nil
+	}
+	contents := make(map[string]*tree.Entry, len(entries))
+	for _, de := range entries {
+		name := de.Name()
+		childRel := tree.Join(rel, name)
+		childAbs := filepath.Join(abs, name)
+		if prev, ok := prevContents[name]; ok && prev.Kind == tree.Directory && de.IsDir() && !recursive {
+			if !w.s.opts.Ignore.Ignored(childRel, true) {
+				contents[name] = prev
+			}
+			continue
+		}
+		info, err := de.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		var e *tree.Entry
+		if err != nil {
+			e = tree.NewUntracked(fmt.Sprintf("cannot read: %v", err))
+		} else {
+			var prev *tree.Entry
+			if prevContents != nil {
+				prev = prevContents[name]
+			}
+			e, err = w.entry(childAbs, childRel, name, info, prev, recursive, contents)
+			if err != nil {
+				return nil, err
+			}
+		}
+		if e != nil {
+			contents[name] = e
+		}
+	}
+	return tree.NewDir(contents), nil
+}
+
+func unreadableDir(err error) *tree.Entry {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return tree.NewUntracked(fmt.Sprintf("cannot read directory: %v", err))
+}
+
+func describeType(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return m.Type().String()
+}
+
+// finish computes the digests of pending files, in parallel.
+func (w *walker) finish() error {
+	if len(w.pending) == 0 {
+		return nil
+	}
+	workers := min(runtime.GOMAXPROCS(0), 4, len(w.pending))
+	var wg sync.WaitGroup
+	next := make(chan *pending)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 128<<10)
+			for p := range next {
+				p.entry.Digest, p.stable, p.result = hashFile(w.s.Abs(p.path), p.key, buf)
+			}
+		}()
+	}
+	for _, p := range w.pending {
+		next <- p
+	}
+	close(next)
+	wg.Wait()
+	w.hashed += len(w.pending)
+	for _, p := range w.pending {
+		switch {
+		case errors.Is(p.result, fs.ErrNotExist):
+			if p.parent != nil {
+				delete(p.parent, p.name)
+			} else {
+				w.vanished = append(w.vanished, p.path)
+			}
+		case p.result != nil:
+			*p.entry = *tree.NewUntracked(fmt.Sprintf("cannot read: %v", p.result))
+		case p.stable:
+			w.cache[p.path] = cacheEntry{Key: p.key, Digest: p.entry.Digest}
+		}
+	}
+	w.pending = nil
+	return nil
+}
+
+// hashFile computes the digest of the file at abs. stable reports that the file's
+// metadata matched key before and after reading, so the digest may be cached.
+func hashFile(abs string, key StatKey, buf []byte) (d tree.Digest, stable bool, err error) {
+	f, err := os.Open(abs)
+	if err != nil {
+		return d, false, unwrapPath(err)
+	}
+	defer f.Close()
+	before, err := f.Stat()
+	if err != nil {
+		return d, false, unwrapPath(err)
+	}
+	h := xxh3.New()
+	if _, err := io.CopyBuffer(h, f, buf); err != nil {
+		return d, false, unwrapPath(err)
+	}
+	after, err := f.Stat()
+	if err != nil {
+		return d, false, unwrapPath(err)
+	}
+	d = tree.Digest(h.Sum128().Bytes())
+	stable = KeyOf(before) == key && KeyOf(after) == key
+	return d, stable, nil
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Digest computes the digest of data, as scans do for files.
+func Digest(data []byte) tree.Digest { return tree.Digest(xxh3.Hash128(data).Bytes()) }

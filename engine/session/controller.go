@@ -1,0 +1,305 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/ferrysync/ferry/engine/endpoint"
+	"github.com/ferrysync/ferry/engine/reconcile"
+	"github.com/ferrysync/ferry/engine/tree"
+)
+
+// Timing of the controller loop.
+const (
+	// settleQuiet is how long the loop waits for a burst of changes to end before it
+	// scans, and settleMax the longest it waits in all.
+	settleQuiet = 8 * time.Millisecond
+	settleMax   = 80 * time.Millisecond
+	// Reconnection backoff, doubled from min to max, with jitter.
+	backoffMin = 500 * time.Millisecond
+	backoffMax = 30 * time.Second
+	// Retry delay after a cycle that left paths for a rescan, doubled up to max.
+	retryMin = 200 * time.Millisecond
+	retryMax = 15 * time.Second
+	// progressEvery throttles staging progress notifications.
+	progressEvery = 100 * time.Millisecond
+)
+
+// ErrPaused is returned by flushing a paused session.
+var ErrPaused = errors.New("the session is paused; resume it first")
+
+// controller runs one sync session.
+type controller struct {
+	m   *Manager
+	dir string
+
+	mu      sync.Mutex
+	state   State
+	all     []reconcile.Conflict // every conflict of the last cycle
+	waiters []chan error         // flushes waiting for the next cycle
+	cancel  context.CancelFunc   // stops the running loop
+	done    chan struct{}        // closed when the running loop has exited
+
+	trigger chan struct{} // asks the loop for a cycle
+
+	// Owned by the loop goroutine.
+	ancestor *tree.Entry
+	derived  [2]derived
+}
+
+func newController(m *Manager, dir string, spec Spec) *controller {
+	c := &controller{m: m, dir: dir, trigger: make(chan struct{}, 1)}
+	c.state = State{Spec: spec, Status: StatusDisconnected,
+		Alpha: EndpointState{URL: spec.Alpha}, Beta: EndpointState{URL: spec.Beta}}
+	if spec.Paused {
+		c.state.Status = StatusPaused
+	}
+	return c
+}
+
+// snapshot returns a copy of the state safe to hand out.
+func (c *controller) snapshot() State {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.snapshotLocked()
+}
+
+func (c *controller) snapshotLocked() State {
+	s := c.state
+	s.Spec.Labels = cloneMap(s.Spec.Labels)
+	s.Spec.Config.Ignores = slices.Clone(s.Spec.Config.Ignores)
+	if s.Staging != nil {
+		p := *s.Staging
+		s.Staging = &p
+	}
+	return s
+}
+
+// update changes the state under the lock and publishes it.
+func (c *controller) update(fn func(s *State)) {
+	c.mu.Lock()
+	fn(&c.state)
+	s := c.snapshotLocked()
+	c.mu.Unlock()
+	c.m.publish(s)
+}
+
+func (c *controller) setStatus(st Status) { c.update(func(s *State) { s.Status = st }) }
+
+// start launches the loop unless the session is paused.
+func (c *controller) start() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state.Spec.Paused || c.cancel != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c.cancel, c.done = cancel, make(chan struct{})
+	go c.run(ctx, c.done)
+}
+
+// stop stops the loop and waits for it to exit.
+func (c *controller) stop() {
+	c.mu.Lock()
+	cancel, done := c.cancel, c.done
+	c.cancel = nil
+	c.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-done
+	}
+}
+
+// flush asks for a cycle and returns a channel that receives its outcome.
+func (c *controller) flush() (<-chan error, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state.Spec.Paused {
+		return nil, ErrPaused
+	}
+	ch := make(chan error, 1)
+	c.waiters = append(c.waiters, ch)
+	select {
+	case c.trigger <- struct{}{}:
+	default:
+	}
+	return ch, nil
+}
+
+func (c *controller) takeWaiters() []chan error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	w := c.waiters
+	c.waiters = nil
+	return w
+}
+
+func (c *controller) failWaiters(err error) {
+	for _, w := range c.takeWaiters() {
+		w <- err
+	}
+}
+
+// run connects, cycles, and reconnects with backoff until ctx is cancelled.
+func (c *controller) run(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	anc, err := loadAncestor(c.dir)
+	if err != nil {
+		c.update(func(s *State) {
+			s.LastError = fmt.Sprintf("%v; reset the session to start from the current contents", err)
+		})
+		<-ctx.Done()
+		return
+	}
+	c.ancestor = anc
+	backoff := backoffMin
+	for {
+		alpha, beta, err := c.connect(ctx)
+		if err == nil {
+			backoff = backoffMin
+			err = c.serve(ctx, alpha, beta)
+			alpha.Close()
+			beta.Close()
+		}
+		if ctx.Err() != nil {
+			c.failWaiters(errors.New("the session was stopped"))
+			return
+		}
+		c.update(func(s *State) {
+			s.Status, s.LastError, s.Staging = StatusDisconnected, err.Error(), nil
+			s.Alpha.Connected, s.Beta.Connected = false, false
+		})
+		c.failWaiters(err)
+		wait := backoff/2 + rand.N(backoff/2+1)
+		backoff = min(backoff*2, backoffMax)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		case <-c.trigger:
+		}
+	}
+}
+
+// connect opens both endpoints.
+func (c *controller) connect(ctx context.Context) (alpha, beta endpoint.Endpoint, err error) {
+	spec := c.snapshot().Spec
+	c.setStatus(StatusConnectingAlpha)
+	alpha, err = c.m.open(ctx, spec, c.dir, "alpha")
+	if err != nil {
+		return nil, nil, fmt.Errorf("connecting to alpha: %w", err)
+	}
+	c.update(func(s *State) { s.Alpha.Connected, s.Status = true, StatusConnectingBeta })
+	beta, err = c.m.open(ctx, spec, c.dir, "beta")
+	if err != nil {
+		alpha.Close()
+		return nil, nil, fmt.Errorf("connecting to beta: %w", err)
+	}
+	c.update(func(s *State) { s.Beta.Connected = true })
+	return alpha, beta, nil
+}
+
+// serve runs cycles until an endpoint fails or ctx is cancelled.
+func (c *controller) serve(ctx context.Context, alpha, beta endpoint.Endpoint) error {
+	full := true
+	retry := retryMin
+	var retryC <-chan time.Time
+	for {
+		waiters := c.takeWaiters()
+		out, err := c.cycle(ctx, alpha, beta, full)
+		for _, w := range waiters {
+			w <- err
+		}
+		var halt *haltError
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case errors.As(err, &halt):
+			c.update(func(s *State) { s.Status, s.LastError, s.Staging = halt.status, halt.Error(), nil })
+			retryC = nil
+		case err != nil:
+			return err
+		case out.rescan:
+			c.setStatus(StatusWaitingForRescan)
+			retryC = time.After(retry)
+			retry = min(retry*2, retryMax)
+		default:
+			c.setStatus(StatusWatching)
+			retryC, retry = nil, retryMin
+		}
+		full = false
+		select {
+		case <-ctx.Done():
+			return nil
+		case _, ok := <-alpha.Changes():
+			if !ok {
+				return errors.New("alpha disconnected")
+			}
+		case _, ok := <-beta.Changes():
+			if !ok {
+				return errors.New("beta disconnected")
+			}
+		case <-c.trigger:
+		case <-retryC:
+			full = true
+		}
+		if err := c.settle(ctx, alpha, beta); err != nil {
+			return err
+		}
+	}
+}
+
+// settle waits for a burst of changes to end, so one cycle covers it.
+func (c *controller) settle(ctx context.Context, alpha, beta endpoint.Endpoint) error {
+	deadline := time.NewTimer(settleMax)
+	defer deadline.Stop()
+	quiet := time.NewTimer(settleQuiet)
+	defer quiet.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-deadline.C:
+			return nil
+		case <-quiet.C:
+			return nil
+		case _, ok := <-alpha.Changes():
+			if !ok {
+				return errors.New("alpha disconnected")
+			}
+		case _, ok := <-beta.Changes():
+			if !ok {
+				return errors.New("beta disconnected")
+			}
+		}
+		quiet.Reset(settleQuiet)
+	}
+}
+
+// haltError stops propagation until its cause goes away.
+type haltError struct {
+	status Status
+	msg    string
+}
+
+func (h *haltError) Error() string { return h.msg }
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// removeDir deletes a session's state directory.
+func removeDir(dir string) error { return os.RemoveAll(dir) }

@@ -1,0 +1,362 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ferrysync/ferry/engine/delta"
+	"github.com/ferrysync/ferry/engine/endpoint"
+	"github.com/ferrysync/ferry/engine/reconcile"
+	"github.com/ferrysync/ferry/engine/tree"
+)
+
+// cycleOutcome tells the loop what a cycle left to do.
+type cycleOutcome struct {
+	// rescan: some paths were skipped or failed; scan again soon.
+	rescan bool
+}
+
+// sideScan is one side's scan, with what was derived from it.
+type sideScan struct {
+	res      *endpoint.ScanResult
+	counts   tree.Counts
+	problems []endpoint.Problem
+}
+
+// cycle runs one synchronization cycle: scan, reconcile, stage, transition, save.
+func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, full bool) (cycleOutcome, error) {
+	spec := c.snapshot().Spec
+	c.setStatus(StatusScanning)
+	as, bs, err := c.scan(ctx, alpha, beta, full)
+	if err != nil {
+		return cycleOutcome{}, err
+	}
+	if err := checkHalts(c.ancestor, as.res.Root, bs.res.Root, spec); err != nil {
+		return cycleOutcome{}, err
+	}
+
+	c.setStatus(StatusReconciling)
+	res := reconcile.Reconcile(c.ancestor, as.res.Root, bs.res.Root, spec.Config.Mode)
+	c.ancestor = res.Ancestor
+	c.mu.Lock()
+	c.all = res.Conflicts
+	c.mu.Unlock()
+
+	alphaChanges, alphaLarge := pruneLarge(res.AlphaChanges, spec.Config.MaxFileSize)
+	betaChanges, betaLarge := pruneLarge(res.BetaChanges, spec.Config.MaxFileSize)
+	aProblems, bProblems := alphaLarge, betaLarge
+
+	signatures := !isLocal(spec.Alpha) || !isLocal(spec.Beta)
+	if len(betaChanges) > 0 {
+		c.setStatus(StatusStagingBeta)
+		p, err := c.stage(ctx, alpha, beta, "beta", betaChanges, signatures)
+		if err != nil {
+			return cycleOutcome{}, fmt.Errorf("staging on beta: %w", err)
+		}
+		bProblems = append(bProblems, p...)
+	}
+	if len(alphaChanges) > 0 {
+		c.setStatus(StatusStagingAlpha)
+		p, err := c.stage(ctx, beta, alpha, "alpha", alphaChanges, signatures)
+		if err != nil {
+			return cycleOutcome{}, fmt.Errorf("staging on alpha: %w", err)
+		}
+		aProblems = append(aProblems, p...)
+	}
+
+	out := cycleOutcome{}
+	if len(alphaChanges)+len(betaChanges) > 0 {
+		c.update(func(s *State) { s.Status, s.Staging = StatusTransitioning, nil })
+		ap, bp, err := c.transition(ctx, alpha, beta, alphaChanges, betaChanges)
+		if err != nil {
+			return cycleOutcome{}, err
+		}
+		out.rescan = len(ap)+len(bp) > 0
+		aProblems, bProblems = append(aProblems, ap...), append(bProblems, bp...)
+		c.setStatus(StatusSaving)
+		if err := saveAncestor(c.dir, c.ancestor); err != nil {
+			return cycleOutcome{}, fmt.Errorf("saving the ancestor: %w", err)
+		}
+	} else if full {
+		// Persist agreements found by a first or full scan.
+		if err := saveAncestor(c.dir, c.ancestor); err != nil {
+			return cycleOutcome{}, fmt.Errorf("saving the ancestor: %w", err)
+		}
+	}
+
+	c.update(func(s *State) {
+		s.Alpha = sideState(s.Alpha, as, aProblems)
+		s.Beta = sideState(s.Beta, bs, bProblems)
+		s.ConflictCount = len(res.Conflicts)
+		s.Conflicts = res.Conflicts[:min(len(res.Conflicts), maxListed)]
+		s.Staging = nil
+		s.LastError = ""
+		s.Cycles++
+		s.LastCycle = time.Now()
+	})
+	return out, nil
+}
+
+// scan scans both sides at once.
+func (c *controller) scan(ctx context.Context, alpha, beta endpoint.Endpoint, full bool) (as, bs sideScan, err error) {
+	var wg sync.WaitGroup
+	var aerr, berr error
+	wg.Add(2)
+	go func() { defer wg.Done(); as.res, aerr = alpha.Scan(ctx, full) }()
+	go func() { defer wg.Done(); bs.res, berr = beta.Scan(ctx, full) }()
+	wg.Wait()
+	if aerr != nil {
+		return as, bs, fmt.Errorf("scanning alpha: %w", aerr)
+	}
+	if berr != nil {
+		return as, bs, fmt.Errorf("scanning beta: %w", berr)
+	}
+	as.counts, as.problems = c.derive(0, as.res.Root)
+	bs.counts, bs.problems = c.derive(1, bs.res.Root)
+	return as, bs, nil
+}
+
+// derive counts a scanned tree and lists its untracked entries, reusing the previous
+// cycle's figures when the tree is the same.
+func (c *controller) derive(side int, root *tree.Entry) (tree.Counts, []endpoint.Problem) {
+	d := &c.derived[side]
+	if d.valid && d.root == root {
+		return d.counts, d.problems
+	}
+	var problems []endpoint.Problem
+	tree.Walk(root, "", func(p string, e *tree.Entry) bool {
+		if e.Kind == tree.Untracked {
+			problems = append(problems, endpoint.Problem{Path: p, Error: e.Problem})
+		}
+		return true
+	})
+	slices.SortFunc(problems, func(a, b endpoint.Problem) int { return strings.Compare(a.Path, b.Path) })
+	*d = derived{valid: true, root: root, counts: tree.Count(root), problems: problems}
+	return d.counts, d.problems
+}
+
+// derived caches what a cycle computes from a side's tree.
+type derived struct {
+	valid    bool
+	root     *tree.Entry
+	counts   tree.Counts
+	problems []endpoint.Problem
+}
+
+func sideState(prev EndpointState, s sideScan, cycle []endpoint.Problem) EndpointState {
+	all := append(slices.Clip(s.problems), cycle...)
+	prev.Connected, prev.Scanned = true, true
+	prev.Counts = s.counts
+	prev.Watch, prev.WatchProblem = s.res.Watch, s.res.WatchProblem
+	prev.ProblemCount = len(all)
+	prev.Problems = all[:min(len(all), maxListed)]
+	return prev
+}
+
+// checkHalts refuses to propagate the loss of a whole root.
+func checkHalts(anc, alpha, beta *tree.Entry, spec Spec) error {
+	oneWay := spec.Config.Mode == reconcile.OneWaySafe || spec.Config.Mode == reconcile.OneWayReplica
+	ancHasContent := anc != nil && anc.Kind == tree.Directory && len(anc.Contents) > 0
+	for _, side := range []struct {
+		name, url  string
+		root       *tree.Entry
+		propagates bool
+	}{{"alpha", spec.Alpha, alpha, true}, {"beta", spec.Beta, beta, !oneWay}} {
+		switch {
+		case side.root != nil && side.root.Kind != tree.Directory:
+			return &haltError{StatusHaltedRootTypeChange, fmt.Sprintf(
+				"the %s root %s is no longer a directory; restore it, then the session resumes by itself", side.name, side.url)}
+		case !ancHasContent || !side.propagates:
+		case side.root == nil:
+			return &haltError{StatusHaltedRootDeleted, fmt.Sprintf(
+				"the %s root %s was deleted; restore it, or run \"ferry sync reset\" to copy the other side back into it", side.name, side.url)}
+		case len(side.root.Contents) == 0:
+			return &haltError{StatusHaltedRootEmptied, fmt.Sprintf(
+				"the %s root %s was emptied; ferry will not delete everything on the other side. Restore it, or run \"ferry sync reset\" to copy the other side back", side.name, side.url)}
+		}
+	}
+	return nil
+}
+
+// pruneLarge removes files above max from the changes' new contents: a change to a
+// single such file is dropped, and such files inside a new directory are left out.
+func pruneLarge(changes []reconcile.Change, max int64) ([]reconcile.Change, []endpoint.Problem) {
+	if max <= 0 {
+		return changes, nil
+	}
+	var problems []endpoint.Problem
+	var prune func(p string, e *tree.Entry) *tree.Entry
+	prune = func(p string, e *tree.Entry) *tree.Entry {
+		switch {
+		case e == nil:
+			return nil
+		case e.Kind == tree.File && e.Size > max:
+			problems = append(problems, endpoint.Problem{Path: p, Error: fmt.Sprintf(
+				"not synchronized: %d bytes is above the maximum file size (%d)", e.Size, max)})
+			return nil
+		case e.Kind != tree.Directory:
+			return e
+		}
+		contents := make(map[string]*tree.Entry, len(e.Contents))
+		for name, child := range e.Contents {
+			if pc := prune(tree.Join(p, name), child); pc != nil {
+				contents[name] = pc
+			}
+		}
+		return tree.NewDir(contents)
+	}
+	out := changes[:0:0]
+	for _, ch := range changes {
+		if ch.New != nil && ch.New.Kind == tree.File && ch.New.Size > max {
+			prune(ch.Path, ch.New)
+			continue
+		}
+		if ch.New != nil && ch.New.Kind == tree.Directory {
+			ch.New = prune(ch.Path, ch.New)
+		}
+		out = append(out, ch)
+	}
+	return out, problems
+}
+
+// stage brings the contents the changes need onto the receiving side.
+func (c *controller) stage(ctx context.Context, from, to endpoint.Endpoint, side string, changes []reconcile.Change, signatures bool) ([]endpoint.Problem, error) {
+	var files []endpoint.StageFile
+	for _, ch := range changes {
+		tree.Walk(ch.New, ch.Path, func(p string, e *tree.Entry) bool {
+			if e.Kind == tree.File {
+				files = append(files, endpoint.StageFile{Path: p, Digest: e.Digest, Size: e.Size})
+			}
+			return true
+		})
+	}
+	if len(files) == 0 {
+		return nil, nil
+	}
+	needed, err := to.Stage(ctx, files, signatures)
+	if err != nil || len(needed) == 0 {
+		return nil, err
+	}
+	recv, err := to.Receiver(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pr := &progressReceiver{Receiver: recv, c: c, needed: needed, start: time.Now()}
+	pr.p.Side = side
+	pr.p.FilesTotal = uint64(len(needed))
+	for _, n := range needed {
+		pr.p.BytesTotal += uint64(n.Size)
+	}
+	pr.publish(true)
+	supplyErr := from.Supply(ctx, needed, pr)
+	problems, closeErr := recv.Close()
+	if supplyErr != nil {
+		return problems, supplyErr
+	}
+	return problems, closeErr
+}
+
+// transition applies both sides' changes at once and records the results in the
+// ancestor, shallow paths first.
+func (c *controller) transition(ctx context.Context, alpha, beta endpoint.Endpoint, ac, bc []reconcile.Change) (ap, bp []endpoint.Problem, err error) {
+	var wg sync.WaitGroup
+	var ar, br []*tree.Entry
+	var aerr, berr error
+	if len(ac) > 0 {
+		wg.Add(1)
+		go func() { defer wg.Done(); ar, ap, aerr = alpha.Transition(ctx, ac) }()
+	}
+	if len(bc) > 0 {
+		wg.Add(1)
+		go func() { defer wg.Done(); br, bp, berr = beta.Transition(ctx, bc) }()
+	}
+	wg.Wait()
+	type result struct {
+		path string
+		e    *tree.Entry
+	}
+	var results []result
+	if aerr == nil {
+		for i, ch := range ac {
+			results = append(results, result{ch.Path, ar[i]})
+		}
+	}
+	if berr == nil {
+		for i, ch := range bc {
+			results = append(results, result{ch.Path, br[i]})
+		}
+	}
+	slices.SortStableFunc(results, func(a, b result) int { return tree.Depth(a.path) - tree.Depth(b.path) })
+	for _, r := range results {
+		c.ancestor = tree.With(c.ancestor, r.path, r.e)
+	}
+	if aerr != nil {
+		return ap, bp, fmt.Errorf("transition on alpha: %w", aerr)
+	}
+	if berr != nil {
+		return ap, bp, fmt.Errorf("transition on beta: %w", berr)
+	}
+	return ap, bp, nil
+}
+
+// progressReceiver counts what passes to the receiving side and publishes progress.
+type progressReceiver struct {
+	endpoint.Receiver
+	c       *controller
+	needed  []endpoint.Needed
+	p       Progress
+	start   time.Time
+	last    time.Time
+	cur     int
+	curBase uint64
+}
+
+func (r *progressReceiver) Begin(i int) error {
+	if i >= 0 && i < len(r.needed) {
+		r.cur, r.curBase = i, r.p.BytesDone
+		r.p.Path = r.needed[i].Path
+	}
+	return r.Receiver.Begin(i)
+}
+
+func (r *progressReceiver) Op(op delta.Op) error {
+	if op.Kind == delta.OpData {
+		r.p.BytesDone += uint64(len(op.Data))
+	} else if sig := r.needed[r.cur].Signature; sig != nil {
+		r.p.BytesDone += uint64(op.Count) * uint64(sig.BlockSize)
+	}
+	r.publish(false)
+	return r.Receiver.Op(op)
+}
+
+func (r *progressReceiver) End() error {
+	r.p.FilesDone++
+	r.p.BytesDone = r.curBase + uint64(r.needed[r.cur].Size)
+	r.publish(false)
+	return r.Receiver.End()
+}
+
+func (r *progressReceiver) Skip(i int, reason string) error {
+	r.p.FilesDone++
+	if i >= 0 && i < len(r.needed) {
+		r.p.BytesDone += uint64(r.needed[i].Size)
+	}
+	return r.Receiver.Skip(i, reason)
+}
+
+func (r *progressReceiver) publish(force bool) {
+	now := time.Now()
+	if !force && now.Sub(r.last) < progressEvery {
+		return
+	}
+	r.last = now
+	if el := now.Sub(r.start).Seconds(); el > 0 {
+		r.p.Rate = float64(r.p.BytesDone) / el
+	}
+	p := r.p
+	r.c.update(func(s *State) { s.Staging = &p })
+}

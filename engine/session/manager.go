@@ -1,0 +1,491 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ferrysync/ferry/engine/endpoint"
+	"github.com/ferrysync/ferry/engine/reconcile"
+	"github.com/ferrysync/ferry/engine/url"
+)
+
+// Errors of the session API. Each message says what to do.
+var (
+	// ErrNotFound: a selection matched no session.
+	ErrNotFound = errors.New("no such session")
+	// ErrExists: a session with that name exists.
+	ErrExists = errors.New("session exists")
+	// ErrInvalid: a request is malformed.
+	ErrInvalid = errors.New("invalid request")
+)
+
+// EndpointRequest asks a transport for one side of a session.
+type EndpointRequest struct {
+	URL     url.URL
+	Session string
+	// Side is "alpha" or "beta".
+	Side string
+	// StateDir is the session's directory in the daemon's data directory.
+	StateDir string
+	Config   SyncConfig
+	// Create: the root may be created if it is missing and its parent exists (only
+	// when a session is created).
+	Create bool
+}
+
+// Opener opens an endpoint. Local and remote URLs go to different transports.
+type Opener func(ctx context.Context, req EndpointRequest) (endpoint.Endpoint, error)
+
+// Transports are the openers the manager uses, by kind of URL.
+type Transports struct {
+	// Local opens endpoints on this machine.
+	Local Opener
+	// Remote opens endpoints on SSH hosts; nil where none is configured.
+	Remote Opener
+}
+
+// Manager hosts every sync session of a daemon.
+type Manager struct {
+	dir        string
+	transports Transports
+
+	mu       sync.Mutex
+	sessions map[string]*controller
+	closed   bool
+
+	subMu  sync.Mutex
+	subs   map[int]func(State)
+	nextID int
+}
+
+// NewManager loads the sessions persisted under dataDir and starts those not paused.
+func NewManager(dataDir string, t Transports) (*Manager, error) {
+	m := &Manager{dir: filepath.Join(dataDir, "sync"), transports: t,
+		sessions: map[string]*controller{}, subs: map[int]func(State){}}
+	if err := os.MkdirAll(m.dir, 0o700); err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(m.dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if !e.IsDir() || !isID(e.Name()) {
+			continue
+		}
+		dir := filepath.Join(m.dir, e.Name())
+		spec, err := loadSpec(dir)
+		if err != nil {
+			continue // an interrupted create; nothing to resume
+		}
+		m.sessions[spec.ID] = newController(m, dir, spec)
+	}
+	for _, c := range m.sessions {
+		c.start()
+	}
+	return m, nil
+}
+
+// Subscribe calls fn with every state a session publishes, until cancel is called.
+// fn runs on the publishing goroutine and must not block.
+func (m *Manager) Subscribe(fn func(State)) (cancel func()) {
+	m.subMu.Lock()
+	id := m.nextID
+	m.nextID++
+	m.subs[id] = fn
+	m.subMu.Unlock()
+	return func() {
+		m.subMu.Lock()
+		delete(m.subs, id)
+		m.subMu.Unlock()
+	}
+}
+
+func (m *Manager) publish(s State) {
+	m.subMu.Lock()
+	defer m.subMu.Unlock()
+	for _, fn := range m.subs {
+		fn(s)
+	}
+}
+
+// open opens one side of a session.
+func (m *Manager) open(ctx context.Context, spec Spec, dir, side string) (endpoint.Endpoint, error) {
+	raw := spec.Alpha
+	if side == "beta" {
+		raw = spec.Beta
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	return m.transport(u)(ctx, EndpointRequest{URL: u, Session: spec.ID, Side: side, StateDir: dir, Config: spec.Config})
+}
+
+func (m *Manager) transport(u url.URL) Opener {
+	if u.IsLocal() {
+		return m.transports.Local
+	}
+	if m.transports.Remote == nil {
+		return func(context.Context, EndpointRequest) (endpoint.Endpoint, error) {
+			return nil, fmt.Errorf("this ferry build cannot reach %s: it has no SSH transport", u.Host)
+		}
+	}
+	return m.transports.Remote
+}
+
+// CreateRequest describes a new sync session.
+type CreateRequest struct {
+	Name        string
+	Labels      map[string]string
+	Alpha, Beta string
+	Config      SyncConfig
+	Paused      bool
+}
+
+// Create validates and creates a session, connects both sides (which fails the create
+// if either is unreachable), and starts it unless paused. On failure nothing is left
+// behind.
+func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) {
+	if err := ValidateName(req.Name); err != nil {
+		return State{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if err := ValidateLabels(req.Labels); err != nil {
+		return State{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if err := req.Config.Validate(); err != nil {
+		return State{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	alpha, err := url.Parse(req.Alpha)
+	if err != nil {
+		return State{}, fmt.Errorf("%w: alpha: %v", ErrInvalid, err)
+	}
+	beta, err := url.Parse(req.Beta)
+	if err != nil {
+		return State{}, fmt.Errorf("%w: beta: %v", ErrInvalid, err)
+	}
+	if err := checkRoots(alpha, beta); err != nil {
+		return State{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	spec := Spec{ID: NewID("sync"), Name: req.Name, Labels: req.Labels,
+		Alpha: alpha.String(), Beta: beta.String(), Config: req.Config.withDefaults(),
+		Paused: req.Paused, CreatedAt: time.Now().UTC().Truncate(time.Second)}
+
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return State{}, errors.New("the daemon is shutting down")
+	}
+	if req.Name != "" {
+		for _, c := range m.sessions {
+			if c.snapshot().Spec.Name == req.Name {
+				m.mu.Unlock()
+				return State{}, fmt.Errorf("%w: a session named %q exists; choose another name or terminate it first", ErrExists, req.Name)
+			}
+		}
+	}
+	dir := filepath.Join(m.dir, spec.ID)
+	// Reserve the name while connecting.
+	c := newController(m, dir, spec)
+	m.sessions[spec.ID] = c
+	m.mu.Unlock()
+
+	fail := func(err error) (State, error) {
+		m.mu.Lock()
+		delete(m.sessions, spec.ID)
+		m.mu.Unlock()
+		os.RemoveAll(dir)
+		return State{}, err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fail(err)
+	}
+	for _, side := range []struct {
+		name string
+		u    url.URL
+	}{{"alpha", alpha}, {"beta", beta}} {
+		e, err := m.transport(side.u)(ctx, EndpointRequest{URL: side.u, Session: spec.ID, Side: side.name,
+			StateDir: dir, Config: spec.Config, Create: true})
+		if err != nil {
+			return fail(fmt.Errorf("%s: %w", side.name, err))
+		}
+		e.Close()
+	}
+	if err := saveSpec(dir, spec); err != nil {
+		return fail(fmt.Errorf("saving the session: %w", err))
+	}
+	m.publish(c.snapshot())
+	c.start()
+	return c.snapshot(), nil
+}
+
+// checkRoots refuses local roots that are the same or nested.
+func checkRoots(a, b url.URL) error {
+	if !a.IsLocal() || !b.IsLocal() {
+		return nil
+	}
+	pa, pb := filepath.Clean(a.Path), filepath.Clean(b.Path)
+	within := func(p, root string) bool {
+		rel, err := filepath.Rel(root, p)
+		return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	}
+	switch {
+	case pa == pb:
+		return fmt.Errorf("alpha and beta are the same folder (%s); give two different folders", pa)
+	case within(pb, pa):
+		return fmt.Errorf("beta (%s) lies inside alpha (%s); choose folders that do not contain each other", pb, pa)
+	case within(pa, pb):
+		return fmt.Errorf("alpha (%s) lies inside beta (%s); choose folders that do not contain each other", pa, pb)
+	}
+	return nil
+}
+
+// selectSessions returns the sessions a selection names, in creation order. An empty
+// selection selects every session when allowEmpty is set.
+func (m *Manager) selectSessions(sel Selection, allowEmpty bool) ([]*controller, error) {
+	if allowEmpty && len(sel.Specs) == 0 && sel.LabelSelector == "" && !sel.All {
+		sel.All = true
+	}
+	if err := sel.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	reqs, _ := parseLabelSelector(sel.LabelSelector)
+	m.mu.Lock()
+	all := make([]*controller, 0, len(m.sessions))
+	for _, c := range m.sessions {
+		all = append(all, c)
+	}
+	m.mu.Unlock()
+	specs := make(map[*controller]Spec, len(all))
+	for _, c := range all {
+		specs[c] = c.snapshot().Spec
+	}
+	slices.SortFunc(all, func(a, b *controller) int {
+		if d := specs[a].CreatedAt.Compare(specs[b].CreatedAt); d != 0 {
+			return d
+		}
+		return strings.Compare(specs[a].ID, specs[b].ID)
+	})
+	switch {
+	case sel.All:
+		return all, nil
+	case sel.LabelSelector != "":
+		var out []*controller
+		for _, c := range all {
+			if matchLabels(reqs, specs[c].Labels) {
+				out = append(out, c)
+			}
+		}
+		if len(out) == 0 && !allowEmpty {
+			return nil, fmt.Errorf("%w: no session matches the label selector %q; \"ferry sync list\" shows the sessions and their labels", ErrNotFound, sel.LabelSelector)
+		}
+		return out, nil
+	}
+	var out []*controller
+	for _, want := range sel.Specs {
+		found := false
+		for _, c := range all {
+			if s := specs[c]; s.ID == want || (s.Name != "" && s.Name == want) {
+				if !slices.Contains(out, c) {
+					out = append(out, c)
+				}
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("%w: no session named or identified %q; \"ferry sync list\" shows the sessions", ErrNotFound, want)
+		}
+	}
+	return out, nil
+}
+
+// List returns the states of the selected sessions (every session for an empty
+// selection).
+func (m *Manager) List(sel Selection) ([]State, error) {
+	cs, err := m.selectSessions(sel, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]State, len(cs))
+	for i, c := range cs {
+		out[i] = c.snapshot()
+	}
+	return out, nil
+}
+
+// Conflicts returns every conflict of each selected session, by identifier.
+func (m *Manager) Conflicts(sel Selection) (map[string][]reconcile.Conflict, error) {
+	cs, err := m.selectSessions(sel, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]reconcile.Conflict, len(cs))
+	for _, c := range cs {
+		c.mu.Lock()
+		out[c.state.Spec.ID] = slices.Clone(c.all)
+		c.mu.Unlock()
+	}
+	return out, nil
+}
+
+// Pause stops the selected sessions; they stay paused across daemon restarts.
+func (m *Manager) Pause(sel Selection) error {
+	return m.each(sel, func(c *controller) error {
+		if err := c.setPaused(true); err != nil {
+			return err
+		}
+		c.stop()
+		c.update(func(s *State) {
+			s.Status, s.Staging = StatusPaused, nil
+			s.Alpha.Connected, s.Beta.Connected = false, false
+		})
+		return nil
+	})
+}
+
+// Resume restarts the selected paused sessions.
+func (m *Manager) Resume(sel Selection) error {
+	return m.each(sel, func(c *controller) error {
+		if err := c.setPaused(false); err != nil {
+			return err
+		}
+		c.update(func(s *State) {
+			if s.Status == StatusPaused {
+				s.Status = StatusDisconnected
+			}
+		})
+		c.start()
+		return nil
+	})
+}
+
+// Flush runs a cycle on each selected session and, unless skipWait, waits until each
+// has completed one that started after the request.
+func (m *Manager) Flush(ctx context.Context, sel Selection, skipWait bool) error {
+	cs, err := m.selectSessions(sel, false)
+	if err != nil {
+		return err
+	}
+	var waits []<-chan error
+	var names []string
+	for _, c := range cs {
+		ch, err := c.flush()
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.label(), err)
+		}
+		waits, names = append(waits, ch), append(names, c.label())
+	}
+	if skipWait {
+		return nil
+	}
+	for i, ch := range waits {
+		select {
+		case err := <-ch:
+			if err != nil {
+				return fmt.Errorf("%s: %w", names[i], err)
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// Reset forgets the selected sessions' ancestors: the next cycle merges the two sides
+// as a first one does (equal content agrees, differing content conflicts in safe
+// modes).
+func (m *Manager) Reset(sel Selection) error {
+	return m.each(sel, func(c *controller) error {
+		c.stop()
+		err := os.Remove(filepath.Join(c.dir, ancestorFile))
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			c.start()
+			return err
+		}
+		c.mu.Lock()
+		c.all = nil
+		c.derived = [2]derived{}
+		c.mu.Unlock()
+		c.update(func(s *State) { s.Conflicts, s.ConflictCount, s.LastError = nil, 0, "" })
+		c.start()
+		return nil
+	})
+}
+
+// Terminate stops the selected sessions and deletes their state. Synchronized files
+// stay as they are on both sides.
+func (m *Manager) Terminate(sel Selection) error {
+	return m.each(sel, func(c *controller) error {
+		c.stop()
+		m.mu.Lock()
+		delete(m.sessions, c.state.Spec.ID)
+		m.mu.Unlock()
+		c.failWaiters(errors.New("the session was terminated"))
+		err := removeDir(c.dir)
+		c.update(func(s *State) { s.Terminated, s.Staging = true, nil })
+		return err
+	})
+}
+
+func (m *Manager) each(sel Selection, fn func(*controller) error) error {
+	cs, err := m.selectSessions(sel, false)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, c := range cs {
+		if err := fn(c); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", c.label(), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Close stops every session without changing what is persisted.
+func (m *Manager) Close() {
+	m.mu.Lock()
+	m.closed = true
+	cs := make([]*controller, 0, len(m.sessions))
+	for _, c := range m.sessions {
+		cs = append(cs, c)
+	}
+	m.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, c := range cs {
+		wg.Add(1)
+		go func() { defer wg.Done(); c.stop() }()
+	}
+	wg.Wait()
+}
+
+// setPaused records the paused flag persistently.
+func (c *controller) setPaused(paused bool) error {
+	c.mu.Lock()
+	spec := c.state.Spec
+	spec.Paused = paused
+	c.mu.Unlock()
+	if err := saveSpec(c.dir, spec); err != nil {
+		return fmt.Errorf("saving the session: %w", err)
+	}
+	c.mu.Lock()
+	c.state.Spec.Paused = paused
+	c.mu.Unlock()
+	return nil
+}
+
+// label names a session in messages.
+func (c *controller) label() string {
+	s := c.snapshot().Spec
+	if s.Name != "" {
+		return s.Name
+	}
+	return s.ID
+}

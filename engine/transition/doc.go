@@ -1,0 +1,15 @@
+// Package transition applies a cycle's changes to a local root.
+//
+// Invariants (each has a test):
+//   - Just-in-time check: before anything at a path is replaced or removed, the path is
+//     compared with what the scan saw there (metadata and digest from the scan cache,
+//     link targets, directory-ness); if it differs, the change is skipped and reported,
+//     never forced. Creations never replace something that appeared since the scan
+//     (no-replace renames, exclusive creates).
+//   - Files land by atomic rename of verified staged content, flushed to disk first, so
+//     a synced path holds either the old or the new content, never a mix.
+//   - Paths are resolved without following symbolic links in parent directories: a
+//     parent that is not a real directory stops the change.
+//   - Untracked content is never removed.
+//   - A Transitioner is used by one goroutine at a time.
+package transition

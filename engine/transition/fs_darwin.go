@@ -1,0 +1,38 @@
+package transition
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// rename moves src to dst atomically; with noReplace it fails with fs.ErrExist if dst
+// exists (renamex_np RENAME_EXCL).
+func rename(src, dst string, noReplace bool) error {
+	if !noReplace {
+		return os.Rename(src, dst)
+	}
+	if err := unix.RenamexNp(src, dst, unix.RENAME_EXCL); err != nil {
+		return &os.LinkError{Op: "rename", Old: src, New: dst, Err: err}
+	}
+	return nil
+}
+
+func isCrossDevice(err error) bool { return errors.Is(err, syscall.EXDEV) }
+
+func isNotEmpty(err error) bool { return errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) }
+
+// flushStaged makes staged contents durable before the first of them lands.
+func (t *Transitioner) flushStaged() {
+	t.flushed = true
+	entries, _ := os.ReadDir(t.area.Dir())
+	for _, e := range entries {
+		if f, err := os.Open(filepath.Join(t.area.Dir(), e.Name())); err == nil {
+			unix.Fsync(int(f.Fd()))
+			f.Close()
+		}
+	}
+}

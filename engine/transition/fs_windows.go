@@ -1,0 +1,49 @@
+package transition
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"golang.org/x/sys/windows"
+)
+
+// rename moves src to dst atomically; with noReplace it fails with fs.ErrExist if dst
+// exists (MoveFileEx without MOVEFILE_REPLACE_EXISTING).
+func rename(src, dst string, noReplace bool) error {
+	if !noReplace {
+		return os.Rename(src, dst)
+	}
+	from, err := windows.UTF16PtrFromString(src)
+	if err != nil {
+		return err
+	}
+	to, err := windows.UTF16PtrFromString(dst)
+	if err != nil {
+		return err
+	}
+	if err := windows.MoveFileEx(from, to, 0); err != nil {
+		if errors.Is(err, windows.ERROR_ALREADY_EXISTS) || errors.Is(err, windows.ERROR_FILE_EXISTS) {
+			err = os.ErrExist
+		}
+		return &os.LinkError{Op: "rename", Old: src, New: dst, Err: err}
+	}
+	return nil
+}
+
+func isCrossDevice(err error) bool { return errors.Is(err, windows.ERROR_NOT_SAME_DEVICE) }
+
+func isNotEmpty(err error) bool { return errors.Is(err, windows.ERROR_DIR_NOT_EMPTY) || errors.Is(err, syscall.ENOTEMPTY) }
+
+// flushStaged makes staged contents durable before the first of them lands.
+func (t *Transitioner) flushStaged() {
+	t.flushed = true
+	entries, _ := os.ReadDir(t.area.Dir())
+	for _, e := range entries {
+		if f, err := os.OpenFile(filepath.Join(t.area.Dir(), e.Name()), os.O_RDWR, 0); err == nil {
+			f.Sync()
+			f.Close()
+		}
+	}
+}

@@ -1,0 +1,94 @@
+package transition
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/ferrysync/ferry/engine/scan"
+	"github.com/ferrysync/ferry/engine/tree"
+)
+
+// place puts the staged content of file at p with the given mode. With noReplace it
+// fails if anything exists at p; otherwise it atomically replaces what is there.
+func (t *Transitioner) place(p string, file *tree.Entry, mode fs.FileMode, noReplace bool) error {
+	staged := t.area.Path(file.Digest)
+	if _, err := os.Lstat(staged); err != nil {
+		return fmt.Errorf("content not staged (it could not be transferred); it will be retried")
+	}
+	if !t.flushed {
+		t.flushStaged()
+	}
+	abs := t.sc.Abs(p)
+	t.uses[file.Digest]--
+	src := staged
+	if t.uses[file.Digest] > 0 {
+		// Other paths need the same content: land a copy, keep the staged file.
+		tmp, err := copyNear(staged, abs)
+		if err != nil {
+			return fmt.Errorf("copying staged content: %w", err)
+		}
+		src = tmp
+	}
+	if err := os.Chmod(src, mode); err != nil {
+		return fmt.Errorf("setting permissions: %w", unwrap(err))
+	}
+	err := rename(src, abs, noReplace)
+	if isCrossDevice(err) {
+		// The staging area is on another file system: copy next to the target first.
+		tmp, cerr := copyNear(src, abs)
+		if cerr != nil {
+			return fmt.Errorf("copying staged content: %w", cerr)
+		}
+		os.Chmod(tmp, mode)
+		if err = rename(tmp, abs, noReplace); err != nil {
+			os.Remove(tmp)
+		} else if src == staged {
+			os.Remove(staged)
+		}
+	}
+	if err != nil {
+		if src != staged {
+			os.Remove(src)
+		}
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("not created: something was created there since the scan")
+		}
+		return fmt.Errorf("placing file: %w", unwrap(err))
+	}
+	t.record(p, file.Digest)
+	return nil
+}
+
+// copyNear copies src to a new temporary file in the directory of target.
+func copyNear(src, target string) (string, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	tmp := filepath.Join(filepath.Dir(target), scan.TempPrefix+hex.EncodeToString(rnd[:]))
+	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", err
+	}
+	_, err = io.Copy(out, in)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return "", err
+	}
+	return tmp, nil
+}

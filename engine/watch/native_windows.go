@@ -1,0 +1,5 @@
+package watch
+
+const nativeSupported = true
+
+func limitHint(error) string { return "" }
