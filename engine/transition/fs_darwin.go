@@ -23,7 +23,9 @@ func rename(src, dst string, noReplace bool) error {
 
 func isCrossDevice(err error) bool { return errors.Is(err, syscall.EXDEV) }
 
-func isNotEmpty(err error) bool { return errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) }
+func isNotEmpty(err error) bool {
+	return errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST)
+}
 
 // flushStaged makes staged contents durable before the first of them lands.
 func (t *Transitioner) flushStaged() {

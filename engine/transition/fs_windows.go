@@ -34,7 +34,9 @@ func rename(src, dst string, noReplace bool) error {
 
 func isCrossDevice(err error) bool { return errors.Is(err, windows.ERROR_NOT_SAME_DEVICE) }
 
-func isNotEmpty(err error) bool { return errors.Is(err, windows.ERROR_DIR_NOT_EMPTY) || errors.Is(err, syscall.ENOTEMPTY) }
+func isNotEmpty(err error) bool {
+	return errors.Is(err, windows.ERROR_DIR_NOT_EMPTY) || errors.Is(err, syscall.ENOTEMPTY)
+}
 
 // flushStaged makes staged contents durable before the first of them lands.
 func (t *Transitioner) flushStaged() {
