@@ -1,14 +1,104 @@
-// Command ferry is the ferry CLI, the daemon (ferry daemon run) and the editor bridge
-// (ferry --stdio).
+// Command ferry is ferry's one binary: the CLI, the daemon (ferry daemon run) and the
+// editor bridge (ferry --stdio). Every command is a client of the daemon's JSON-RPC API;
+// main wires the engine's transports into the daemon here.
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 
+	"github.com/spf13/cobra"
+
+	"github.com/ferrysync/ferry/engine/session"
 	"github.com/ferrysync/ferry/protocol"
+	"github.com/ferrysync/ferry/server"
 )
 
+// transports lists how the daemon reaches endpoints.
+func transports() session.Transports {
+	return session.Transports{Local: session.OpenLocal}
+}
+
 func main() {
-	fmt.Fprintln(os.Stdout, "ferry", protocol.Version)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := rootCommand().ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "ferry:", err)
+		os.Exit(1)
+	}
+}
+
+func rootCommand() *cobra.Command {
+	var stdio bool
+	root := &cobra.Command{
+		Use:   "ferry",
+		Short: "Keep a local folder and a remote folder in sync, and forward ports",
+		Long: `ferry keeps folders in sync in real time and forwards network ports, so you edit
+locally and run remotely. Sessions live in a per-user daemon that every command
+starts when needed; editors speak to it with "ferry --stdio".`,
+		Version:       protocol.Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !stdio {
+				return cmd.Help()
+			}
+			dir, err := server.DataDir()
+			if err != nil {
+				return err
+			}
+			return server.Relay(cmd.Context(), os.Stdin, os.Stdout, dir, autostart())
+		},
+	}
+	root.Flags().BoolVar(&stdio, "stdio", false, "serve the JSON-RPC API on stdin/stdout (for editors), relaying to the daemon")
+	root.AddCommand(daemonCommand(), syncCommand(), versionCommand())
+	return root
+}
+
+func versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the versions of this client and of the running daemon",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Println("client:", protocol.Version)
+			c, err := dial(cmd.Context(), false)
+			if errors.Is(err, server.ErrNotRunning) {
+				fmt.Println("daemon: not running")
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			var v protocol.VersionResult
+			if err := c.Call(cmd.Context(), protocol.MethodDaemonVersion, nil, &v); err != nil {
+				return err
+			}
+			fmt.Printf("daemon: %s (%s, %s/%s)\n", v.Version, v.GoVersion, v.OS, v.Arch)
+			return nil
+		},
+	}
+}
+
+// autostart reports whether client commands may start the daemon.
+func autostart() bool { return os.Getenv("FERRY_NO_AUTOSTART") != "1" }
+
+// dial connects to the daemon; autostartAllowed lets it start one (if the environment
+// allows).
+func dial(ctx context.Context, autostartAllowed bool, opts ...func(*server.ClientOptions)) (*server.Client, error) {
+	dir, err := server.DataDir()
+	if err != nil {
+		return nil, err
+	}
+	o := server.ClientOptions{DataDir: dir, Autostart: autostartAllowed && autostart(), Name: "ferry-cli", Quiet: true}
+	for _, f := range opts {
+		f(&o)
+	}
+	return server.Dial(ctx, o)
 }

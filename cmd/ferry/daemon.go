@@ -1,0 +1,101 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferrysync/ferry/protocol"
+	"github.com/ferrysync/ferry/server"
+)
+
+func daemonCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "daemon",
+		Short: "Run, start or stop the per-user daemon that hosts every session",
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "run",
+		Short: "Run the daemon in the foreground",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dir, err := server.DataDir()
+			if err != nil {
+				return err
+			}
+			log.SetFlags(log.LstdFlags | log.Lmicroseconds)
+			d, err := server.Listen(dir, transports())
+			if err != nil {
+				return err
+			}
+			log.Printf("ferry daemon %s serving %s", protocol.Version, server.SocketPath(dir))
+			go func() {
+				select {
+				case <-cmd.Context().Done():
+					d.Stop()
+				case <-d.Done():
+				}
+			}()
+			err = d.Serve(cmd.Context())
+			log.Printf("ferry daemon stopped")
+			return err
+		},
+	}, &cobra.Command{
+		Use:   "start",
+		Short: "Start the daemon in the background (client commands also do this when needed)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := dial(cmd.Context(), false)
+			if err == nil {
+				c.Close()
+				fmt.Println("The daemon is already running.")
+				return nil
+			}
+			dir, err := server.DataDir()
+			if err != nil {
+				return err
+			}
+			if _, err := server.StartDaemon(dir); err != nil {
+				return err
+			}
+			c, err = dial(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			c.Close()
+			fmt.Println("Started the daemon.")
+			return nil
+		},
+	}, &cobra.Command{
+		Use:   "stop",
+		Short: "Stop the daemon; sessions resume when it next starts",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := dial(cmd.Context(), false)
+			if errors.Is(err, server.ErrNotRunning) {
+				fmt.Println("The daemon is not running.")
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			if err := c.Call(cmd.Context(), protocol.MethodDaemonShutdown, nil, nil); err != nil {
+				return err
+			}
+			dir, err := server.DataDir()
+			if err != nil {
+				return err
+			}
+			if err := server.WaitStopped(cmd.Context(), dir, 30*time.Second); err != nil {
+				return err
+			}
+			fmt.Println("Stopped the daemon.")
+			return nil
+		},
+	})
+	return cmd
+}

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/ferrysync/ferry/protocol"
+)
+
+func sessionLabel(s protocol.SyncSession) string {
+	if s.Name != "" {
+		return fmt.Sprintf("%s (%s)", s.Name, s.ID)
+	}
+	return s.ID
+}
+
+// printSession writes a session for "sync list".
+func printSession(w io.Writer, s protocol.SyncSession, long bool) {
+	name := s.Name
+	if name == "" {
+		name = "(none)"
+	}
+	fmt.Fprintf(w, "Name: %s\n", name)
+	fmt.Fprintf(w, "Identifier: %s\n", s.ID)
+	fmt.Fprintf(w, "Labels: %s\n", formatLabels(s.Labels))
+	fmt.Fprintf(w, "Mode: %s\n", s.Config.Mode)
+	for _, side := range []struct {
+		name string
+		e    protocol.EndpointState
+	}{{"Alpha", s.Alpha}, {"Beta", s.Beta}} {
+		fmt.Fprintf(w, "%s:\n", side.name)
+		fmt.Fprintf(w, "  URL: %s\n", side.e.URL)
+		fmt.Fprintf(w, "  Connected: %s\n", yesNo(side.e.Connected))
+		if side.e.WatchProblem != "" {
+			fmt.Fprintf(w, "  Watching: %s\n", side.e.WatchProblem)
+		}
+		if long && side.e.Scanned {
+			fmt.Fprintf(w, "  Contents: %d directories, %d files (%s), %d symbolic links\n",
+				side.e.Directories, side.e.Files, formatBytes(side.e.TotalFileSize), side.e.Symlinks)
+		}
+		if side.e.ProblemCount > 0 {
+			fmt.Fprintf(w, "  Problems: %d\n", side.e.ProblemCount)
+			for _, p := range side.e.Problems {
+				fmt.Fprintf(w, "    %s: %s\n", displayPath(p.Path), p.Error)
+			}
+			if side.e.ProblemCount > len(side.e.Problems) {
+				fmt.Fprintf(w, "    ... and %d more\n", side.e.ProblemCount-len(side.e.Problems))
+			}
+		}
+	}
+	fmt.Fprintf(w, "Status: %s\n", describeStatus(s))
+	fmt.Fprintf(w, "Conflicts: %d\n", s.ConflictCount)
+	if long {
+		for _, c := range s.Conflicts {
+			fmt.Fprintf(w, "  %s\n", describeConflict(c))
+		}
+		if s.ConflictCount > len(s.Conflicts) {
+			fmt.Fprintf(w, "  ... and %d more (ferry sync conflicts %s)\n", s.ConflictCount-len(s.Conflicts), s.ID)
+		}
+	}
+	if s.LastError != "" {
+		fmt.Fprintf(w, "Last error: %s\n", s.LastError)
+	}
+}
+
+func formatLabels(l map[string]string) string {
+	if len(l) == 0 {
+		return "none"
+	}
+	keys := make([]string, 0, len(l))
+	for k := range l {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + l[k]
+	}
+	return strings.Join(parts, ", ")
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func displayPath(p string) string {
+	if p == "" {
+		return "(root)"
+	}
+	return p
+}
+
+// describeStatus is a one-line human description of a session's status.
+func describeStatus(s protocol.SyncSession) string {
+	desc := map[string]string{
+		protocol.StatusDisconnected:         "disconnected",
+		protocol.StatusConnectingAlpha:      "connecting to alpha",
+		protocol.StatusConnectingBeta:       "connecting to beta",
+		protocol.StatusWatching:             "watching for changes",
+		protocol.StatusScanning:             "scanning",
+		protocol.StatusWaitingForRescan:     "waiting to rescan",
+		protocol.StatusReconciling:          "reconciling",
+		protocol.StatusStagingAlpha:         "staging files on alpha",
+		protocol.StatusStagingBeta:          "staging files on beta",
+		protocol.StatusTransitioning:        "applying changes",
+		protocol.StatusSaving:               "saving",
+		protocol.StatusPaused:               "paused",
+		protocol.StatusHaltedRootDeleted:    "halted: a root was deleted",
+		protocol.StatusHaltedRootEmptied:    "halted: a root was emptied",
+		protocol.StatusHaltedRootTypeChange: "halted: a root is no longer a directory",
+	}[s.Status]
+	if desc == "" {
+		desc = s.Status
+	}
+	if p := s.Staging; p != nil {
+		desc += fmt.Sprintf(": %d/%d files, %s/%s", p.FilesDone, p.FilesTotal, formatBytes(p.BytesDone), formatBytes(p.BytesTotal))
+		if p.Rate > 0 {
+			desc += fmt.Sprintf(" (%s/s)", formatBytes(uint64(p.Rate)))
+		}
+	}
+	return desc
+}
+
+func describeEntry(e protocol.EntrySummary) string {
+	switch e.Kind {
+	case protocol.KindFile:
+		x := ""
+		if e.Executable {
+			x = ", executable"
+		}
+		return fmt.Sprintf("file (%s%s)", formatBytes(uint64(e.Size)), x)
+	case protocol.KindSymlink:
+		return "link to " + e.Target
+	case protocol.KindDirectory:
+		return fmt.Sprintf("directory (%d entries)", e.Entries)
+	}
+	return e.Kind
+}
+
+func describeConflict(c protocol.Conflict) string {
+	return fmt.Sprintf("%s: alpha has %s, beta has %s", displayPath(c.Path), describeEntry(c.Alpha), describeEntry(c.Beta))
+}
+
+func formatBytes(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// monitor prints status lines: redrawn in place on a terminal with one session, one
+// line per change otherwise.
+type monitor struct {
+	w     io.Writer
+	tty   bool
+	last  map[string]string
+	count map[string]bool
+	drawn bool
+}
+
+func newMonitor(w io.Writer, tty bool) *monitor {
+	return &monitor{w: w, tty: tty, last: map[string]string{}, count: map[string]bool{}}
+}
+
+func (m *monitor) show(s protocol.SyncSession) {
+	m.count[s.ID] = true
+	name := s.Name
+	if name == "" {
+		name = s.ID
+	}
+	line := fmt.Sprintf("%s: %s", name, describeStatus(s))
+	if s.ConflictCount > 0 {
+		line += fmt.Sprintf(" [%d conflicts]", s.ConflictCount)
+	}
+	if n := s.Alpha.ProblemCount + s.Beta.ProblemCount; n > 0 {
+		line += fmt.Sprintf(" [%d problems]", n)
+	}
+	if s.LastError != "" {
+		line += " [error: " + s.LastError + "]"
+	}
+	if s.Terminated {
+		line = name + ": terminated"
+	}
+	if m.last[s.ID] == line {
+		return
+	}
+	m.last[s.ID] = line
+	if m.tty && len(m.count) == 1 {
+		fmt.Fprintf(m.w, "\r\033[K%s", line)
+		m.drawn = true
+		return
+	}
+	fmt.Fprintln(m.w, line)
+}
+
+func (m *monitor) finish() {
+	if m.drawn {
+		fmt.Fprintln(m.w)
+	}
+}
+
+// isTerminal reports whether f is a character device (a terminal).
+func isTerminal(f *os.File) bool {
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}

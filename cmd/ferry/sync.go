@@ -1,0 +1,307 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferrysync/ferry/engine/url"
+	"github.com/ferrysync/ferry/protocol"
+	"github.com/ferrysync/ferry/server"
+)
+
+func syncCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Create and manage sync sessions",
+	}
+	cmd.AddCommand(syncCreateCommand(), syncListCommand(), syncMonitorCommand(), syncFlushCommand(),
+		syncConflictsCommand(),
+		syncSimpleCommand("pause", "Pause sessions (they stay paused across daemon restarts)", protocol.MethodSyncPause, "Paused"),
+		syncSimpleCommand("resume", "Resume paused sessions", protocol.MethodSyncResume, "Resumed"),
+		syncSimpleCommand("reset", "Forget sessions' synchronization history; the next cycle merges both sides as the first did", protocol.MethodSyncReset, "Reset"),
+		syncSimpleCommand("terminate", "Stop sessions and delete their state (files stay as they are)", protocol.MethodSyncTerminate, "Terminated"),
+	)
+	return cmd
+}
+
+// selectionFlags adds the selection flags and returns a function building the
+// selection from them and the arguments.
+func selectionFlags(cmd *cobra.Command) func(args []string) protocol.Selection {
+	var labelSelector string
+	var all bool
+	cmd.Flags().StringVarP(&labelSelector, "label-selector", "l", "", "select sessions by labels (key=value, key!=value, key, !key; comma-separated)")
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "select every session")
+	return func(args []string) protocol.Selection {
+		return protocol.Selection{Sessions: args, LabelSelector: labelSelector, All: all}
+	}
+}
+
+func syncCreateCommand() *cobra.Command {
+	var p protocol.SyncCreateParams
+	var labels, ignores []string
+	var pollSeconds float64
+	cmd := &cobra.Command{
+		Use:   "create [flags] ALPHA BETA",
+		Short: "Create a sync session between two folders (local paths or [user@]host[:port]:path)",
+		Example: `  ferry sync create --name docs ~/notes /tmp/notes-mirror
+  ferry sync create --name web --ignore node_modules/ --ignore-vcs ~/code/web devbox:~/web`,
+		Args: exactArgs(2, "give two endpoints: ALPHA and BETA"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			alpha, err := url.Parse(args[0])
+			if err != nil {
+				return err
+			}
+			beta, err := url.Parse(args[1])
+			if err != nil {
+				return err
+			}
+			p.Alpha, p.Beta = alpha.String(), beta.String()
+			if p.Labels, err = parseLabels(labels); err != nil {
+				return err
+			}
+			p.Config.Ignores = ignores
+			p.Config.PollIntervalSeconds = pollSeconds
+			c, err := dial(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			var res protocol.SyncCreateResult
+			if err := c.Call(cmd.Context(), protocol.MethodSyncCreate, p, &res); err != nil {
+				return err
+			}
+			fmt.Printf("Created session %s\n", res.Session.ID)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&p.Name, "name", "n", "", "name of the session (a letter, then letters, digits and '-')")
+	f.StringArrayVar(&labels, "label", nil, "label the session with key=value (repeatable)")
+	f.StringVarP(&p.Config.Mode, "mode", "m", "", "two-way-safe (default), two-way-resolved, one-way-safe or one-way-replica")
+	f.StringArrayVarP(&ignores, "ignore", "i", nil, "ignore paths matching a gitignore-style pattern (repeatable)")
+	f.BoolVar(&p.Config.IgnoreVCS, "ignore-vcs", false, "ignore version-control directories (.git, .hg, .svn, ...)")
+	f.StringVar(&p.Config.SymlinkMode, "symlink-mode", "", "portable (default), ignore or posix-raw")
+	f.StringVar(&p.Config.WatchMode, "watch-mode", "", "portable (default: watch natively), force-poll or no-watch")
+	f.Float64Var(&pollSeconds, "watch-polling-interval", 0, "seconds between polls when polling (default 10)")
+	f.Uint64Var(&p.Config.MaxEntries, "max-entry-count", 0, "refuse roots with more entries than this (0: no limit)")
+	f.Int64Var(&p.Config.MaxFileSize, "max-staging-file-size", 0, "do not transfer files larger than this many bytes (0: no limit)")
+	f.BoolVarP(&p.Paused, "paused", "p", false, "create the session paused")
+	return cmd
+}
+
+func exactArgs(n int, hint string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != n {
+			return fmt.Errorf("%s (got %d arguments)", hint, len(args))
+		}
+		return nil
+	}
+}
+
+func parseLabels(raw []string) (map[string]string, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, l := range raw {
+		k, v, ok := strings.Cut(l, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("invalid label %q: write key=value", l)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+func syncListCommand() *cobra.Command {
+	var long, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list [NAME|ID...]",
+		Short: "List sync sessions and their state",
+	}
+	sel := selectionFlags(cmd)
+	cmd.Flags().BoolVarP(&long, "long", "L", false, "also show contents counts and conflicts")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the sessions as a JSON array of the API's session objects")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		c, err := dial(cmd.Context(), true)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		var res protocol.SyncListResult
+		if err := c.Call(cmd.Context(), protocol.MethodSyncList, protocol.SyncListParams{Selection: sel(args)}, &res); err != nil {
+			return err
+		}
+		if asJSON {
+			enc := json.NewEncoder(os.Stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(res.Sessions)
+		}
+		if len(res.Sessions) == 0 {
+			fmt.Println("No sync sessions. Create one with \"ferry sync create ALPHA BETA\".")
+			return nil
+		}
+		for i, s := range res.Sessions {
+			if i > 0 {
+				fmt.Println()
+			}
+			printSession(os.Stdout, s, long)
+		}
+		return nil
+	}
+	return cmd
+}
+
+func syncFlushCommand() *cobra.Command {
+	var skipWait bool
+	cmd := &cobra.Command{
+		Use:   "flush [NAME|ID...]",
+		Short: "Run a synchronization cycle now and wait until it has completed",
+	}
+	sel := selectionFlags(cmd)
+	cmd.Flags().BoolVar(&skipWait, "skip-wait", false, "return as soon as the cycle is requested")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		c, err := dial(cmd.Context(), true)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		return c.Call(cmd.Context(), protocol.MethodSyncFlush, protocol.SyncFlushParams{Selection: sel(args), SkipWait: skipWait}, nil)
+	}
+	return cmd
+}
+
+func syncSimpleCommand(use, short, method, done string) *cobra.Command {
+	cmd := &cobra.Command{Use: use + " [NAME|ID...]", Short: short}
+	sel := selectionFlags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		c, err := dial(cmd.Context(), true)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		s := sel(args)
+		var before protocol.SyncListResult
+		if err := c.Call(cmd.Context(), protocol.MethodSyncList, protocol.SyncListParams{Selection: s}, &before); err != nil {
+			return err
+		}
+		if err := c.Call(cmd.Context(), method, s, nil); err != nil {
+			return err
+		}
+		for _, st := range before.Sessions {
+			fmt.Printf("%s %s\n", done, sessionLabel(st))
+		}
+		return nil
+	}
+	return cmd
+}
+
+func syncConflictsCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "conflicts [NAME|ID...]",
+		Short: "List every conflict of sync sessions",
+	}
+	sel := selectionFlags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		c, err := dial(cmd.Context(), true)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		var res protocol.SyncConflictsResult
+		if err := c.Call(cmd.Context(), protocol.MethodSyncConflicts, sel(args), &res); err != nil {
+			return err
+		}
+		for _, s := range res.Sessions {
+			name := s.Name
+			if name == "" {
+				name = s.ID
+			}
+			if len(s.Conflicts) == 0 {
+				fmt.Printf("%s: no conflicts\n", name)
+				continue
+			}
+			fmt.Printf("%s: %d conflicts\n", name, len(s.Conflicts))
+			for _, cf := range s.Conflicts {
+				fmt.Printf("  %s\n", describeConflict(cf))
+			}
+		}
+		return nil
+	}
+	return cmd
+}
+
+func syncMonitorCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "monitor [NAME|ID...]",
+		Short: "Show a live status line per session (Ctrl-C to stop)",
+	}
+	sel := selectionFlags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		s := sel(args)
+		ctx, cancel := context.WithCancel(cmd.Context())
+		defer cancel()
+		mon := newMonitor(os.Stdout, isTerminal(os.Stdout))
+		var mu sync.Mutex
+		var wanted map[string]bool
+		var early []protocol.SyncSession
+		c, err := dial(ctx, true, func(o *server.ClientOptions) {
+			o.Quiet = false
+			o.OnState = func(st protocol.SyncSession) {
+				mu.Lock()
+				defer mu.Unlock()
+				if wanted == nil {
+					early = append(early, st)
+					return
+				}
+				if wanted[st.ID] {
+					mon.show(st)
+					if st.Terminated {
+						delete(wanted, st.ID)
+						if len(wanted) == 0 {
+							cancel()
+						}
+					}
+				}
+			}
+		})
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		var res protocol.SyncListResult
+		if err := c.Call(ctx, protocol.MethodSyncList, protocol.SyncListParams{Selection: s}, &res); err != nil {
+			return err
+		}
+		if len(res.Sessions) == 0 {
+			return fmt.Errorf("no session to monitor; create one with \"ferry sync create ALPHA BETA\"")
+		}
+		mu.Lock()
+		wanted = map[string]bool{}
+		for _, st := range res.Sessions {
+			wanted[st.ID] = true
+			mon.show(st)
+		}
+		for _, st := range early {
+			if wanted[st.ID] {
+				mon.show(st)
+			}
+		}
+		mu.Unlock()
+		select {
+		case <-ctx.Done():
+		case <-c.Done():
+			mon.finish()
+			return fmt.Errorf("the daemon closed the connection")
+		}
+		mon.finish()
+		return nil
+	}
+	return cmd
+}

@@ -1,0 +1,304 @@
+package protocol
+
+// ProtocolVersion is the version of the JSON-RPC API. Clients send the version they
+// speak in initialize; the server refuses a client whose major version differs.
+const ProtocolVersion = 1
+
+// Methods a client calls on the server (requests).
+const (
+	// MethodInitialize must be the first request on a connection.
+	// Params: InitializeParams. Result: InitializeResult.
+	MethodInitialize = "initialize"
+	// MethodSyncCreate creates a sync session and connects both sides.
+	// Params: SyncCreateParams. Result: SyncCreateResult.
+	MethodSyncCreate = "sync/create"
+	// MethodSyncList lists sync sessions (all of them for an empty selection).
+	// Params: SyncListParams. Result: SyncListResult.
+	MethodSyncList = "sync/list"
+	// MethodSyncPause pauses sessions; they stay paused across daemon restarts.
+	// Params: Selection. Result: none (null).
+	MethodSyncPause = "sync/pause"
+	// MethodSyncResume resumes paused sessions.
+	// Params: Selection. Result: none (null).
+	MethodSyncResume = "sync/resume"
+	// MethodSyncFlush runs a cycle and, unless skipWait, returns when it has completed.
+	// Params: SyncFlushParams. Result: none (null).
+	MethodSyncFlush = "sync/flush"
+	// MethodSyncReset forgets the sessions' synchronization history (their ancestor):
+	// the next cycle merges both sides as a first one does.
+	// Params: Selection. Result: none (null).
+	MethodSyncReset = "sync/reset"
+	// MethodSyncTerminate stops sessions and deletes their state; files stay.
+	// Params: Selection. Result: none (null).
+	MethodSyncTerminate = "sync/terminate"
+	// MethodSyncConflicts returns every conflict of the selected sessions (state
+	// notifications carry at most 100 per session).
+	// Params: Selection. Result: SyncConflictsResult.
+	MethodSyncConflicts = "sync/conflicts"
+	// MethodDaemonVersion reports the daemon's version.
+	// Params: none. Result: VersionResult.
+	MethodDaemonVersion = "daemon/version"
+	// MethodDaemonShutdown stops the daemon after replying; sessions resume when it
+	// next starts.
+	// Params: none. Result: none (null).
+	MethodDaemonShutdown = "daemon/shutdown"
+)
+
+// Notifications the server sends to clients that have initialized.
+const (
+	// NotifySyncState carries the full state of a sync session whenever it changes
+	// (status, progress, counts, conflicts, problems, last error). A session that was
+	// terminated is sent once more with terminated set.
+	// Params: SyncSession.
+	NotifySyncState = "sync/state"
+)
+
+// InitializeParams opens a conversation.
+type InitializeParams struct {
+	// ClientName identifies the client in logs ("ferry-cli", "vscode", ...).
+	ClientName string `json:"clientName"`
+	// ClientVersion is the client's own version.
+	ClientVersion string `json:"clientVersion,omitempty"`
+	// ProtocolVersion is the API version the client speaks (ProtocolVersion).
+	ProtocolVersion int `json:"protocolVersion"`
+	// Quiet asks the server not to send state notifications to this client.
+	Quiet bool `json:"quiet,omitempty"`
+}
+
+// InitializeResult describes the server.
+type InitializeResult struct {
+	// Version is the daemon's release.
+	Version string `json:"version"`
+	// ProtocolVersion is the API version the server speaks.
+	ProtocolVersion int `json:"protocolVersion"`
+	// Sessions is the state of every sync session when the client connected, so a
+	// client can render at once and then follow notifications.
+	Sessions []SyncSession `json:"sessions"`
+}
+
+// Selection chooses sessions. Exactly one of its forms may be used, except in
+// sync/list and sync/conflicts where an empty selection means every session.
+type Selection struct {
+	// Sessions are session names or identifiers.
+	Sessions []string `json:"sessions,omitempty"`
+	// LabelSelector selects by labels: comma-separated key=value, key!=value, key or
+	// !key.
+	LabelSelector string `json:"labelSelector,omitempty"`
+	// All selects every session.
+	All bool `json:"all,omitempty"`
+}
+
+// SyncConfig configures a sync session. Empty fields take their defaults.
+type SyncConfig struct {
+	// Mode is two-way-safe (default), two-way-resolved, one-way-safe or one-way-replica.
+	Mode string `json:"mode,omitempty"`
+	// Ignores are patterns in gitignore syntax.
+	Ignores []string `json:"ignores,omitempty"`
+	// IgnoreVCS also ignores version-control directories (.git, .hg, .svn, ...).
+	IgnoreVCS bool `json:"ignoreVCS,omitempty"`
+	// SymlinkMode is portable (default), ignore or posix-raw.
+	SymlinkMode string `json:"symlinkMode,omitempty"`
+	// WatchMode is portable (default: native watching), force-poll or no-watch.
+	WatchMode string `json:"watchMode,omitempty"`
+	// PollIntervalSeconds is the polling period when polling (default 10).
+	PollIntervalSeconds float64 `json:"pollIntervalSeconds,omitempty"`
+	// MaxEntries bounds the number of entries of a root (0: no limit).
+	MaxEntries uint64 `json:"maxEntries,omitempty"`
+	// MaxFileSize bounds the size in bytes of a file that is synchronized (0: no limit).
+	MaxFileSize int64 `json:"maxFileSize,omitempty"`
+}
+
+// SyncCreateParams describes a new sync session.
+type SyncCreateParams struct {
+	// Name is optional; it starts with a letter and holds letters, digits and '-'.
+	Name string `json:"name,omitempty"`
+	// Labels are key=value pairs for selection.
+	Labels map[string]string `json:"labels,omitempty"`
+	// Alpha and Beta are endpoint URLs: an absolute local path, or
+	// [user@]host[:port]:path for an SSH host.
+	Alpha string `json:"alpha"`
+	Beta  string `json:"beta"`
+	// Config is the session's configuration.
+	Config SyncConfig `json:"config"`
+	// Paused creates the session without starting it.
+	Paused bool `json:"paused,omitempty"`
+}
+
+// SyncCreateResult is the created session.
+type SyncCreateResult struct {
+	Session SyncSession `json:"session"`
+}
+
+// SyncListParams selects the sessions to list.
+type SyncListParams struct {
+	Selection
+}
+
+// SyncListResult lists sessions in creation order.
+type SyncListResult struct {
+	Sessions []SyncSession `json:"sessions"`
+}
+
+// SyncFlushParams selects the sessions to flush.
+type SyncFlushParams struct {
+	Selection
+	// SkipWait returns as soon as the cycles are requested.
+	SkipWait bool `json:"skipWait,omitempty"`
+}
+
+// SyncConflictsResult lists every conflict of each selected session.
+type SyncConflictsResult struct {
+	Sessions []SessionConflicts `json:"sessions"`
+}
+
+// SessionConflicts are the conflicts of one session.
+type SessionConflicts struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name,omitempty"`
+	Conflicts []Conflict `json:"conflicts"`
+}
+
+// Status values of a sync session, in the order of a cycle, then the resting and
+// halted ones.
+const (
+	StatusDisconnected     = "disconnected"
+	StatusConnectingAlpha  = "connecting-alpha"
+	StatusConnectingBeta   = "connecting-beta"
+	StatusWatching         = "watching"
+	StatusScanning         = "scanning"
+	StatusWaitingForRescan = "waiting-for-rescan"
+	StatusReconciling      = "reconciling"
+	StatusStagingAlpha     = "staging-alpha"
+	StatusStagingBeta      = "staging-beta"
+	StatusTransitioning    = "transitioning"
+	StatusSaving           = "saving"
+	StatusPaused           = "paused"
+	// Safety halts: the session stops propagating until the cause is gone or it is reset.
+	StatusHaltedRootDeleted    = "halted-root-deleted"
+	StatusHaltedRootEmptied    = "halted-root-emptied"
+	StatusHaltedRootTypeChange = "halted-root-type-changed"
+)
+
+// SyncSession is the full state of a sync session.
+type SyncSession struct {
+	// ID is the session's identifier ("sync_" and 22 base62 characters).
+	ID string `json:"id"`
+	// Name is the session's name, if it has one.
+	Name string `json:"name,omitempty"`
+	// Labels are the session's labels.
+	Labels map[string]string `json:"labels,omitempty"`
+	// Alpha and Beta are the two sides.
+	Alpha EndpointState `json:"alpha"`
+	Beta  EndpointState `json:"beta"`
+	// Config is the session's configuration with defaults filled in.
+	Config SyncConfig `json:"config"`
+	// Paused is set for a paused session.
+	Paused bool `json:"paused"`
+	// CreatedAt is when the session was created (RFC 3339).
+	CreatedAt string `json:"createdAt"`
+	// Status is where the session is (see the Status constants).
+	Status string `json:"status"`
+	// Conflicts are the current conflicts (at most 100); ConflictCount counts all.
+	Conflicts     []Conflict `json:"conflicts"`
+	ConflictCount int        `json:"conflictCount"`
+	// Staging is set while file contents are being staged.
+	Staging *StagingProgress `json:"staging,omitempty"`
+	// LastError is the latest error; it is cleared by a successful cycle.
+	LastError string `json:"lastError,omitempty"`
+	// Cycles counts completed synchronization cycles.
+	Cycles uint64 `json:"cycles"`
+	// LastCycle is when the last cycle completed (RFC 3339), if any.
+	LastCycle string `json:"lastCycle,omitempty"`
+	// Terminated is set in the last notification of a terminated session.
+	Terminated bool `json:"terminated,omitempty"`
+}
+
+// EndpointState describes one side of a sync session.
+type EndpointState struct {
+	// URL is the endpoint as given at creation (local paths absolute).
+	URL string `json:"url"`
+	// Connected is set while the side is reachable.
+	Connected bool `json:"connected"`
+	// Scanned is set once a scan of the side has completed; the counts below are valid.
+	Scanned bool `json:"scanned"`
+	// Directories, Files and Symlinks count the synchronized entries of the side.
+	Directories uint64 `json:"directories"`
+	Files       uint64 `json:"files"`
+	Symlinks    uint64 `json:"symlinks"`
+	// TotalFileSize is the sum of the file sizes in bytes.
+	TotalFileSize uint64 `json:"totalFileSize"`
+	// Watch says how changes are detected ("watching", "polling every 10s", ...).
+	Watch string `json:"watch,omitempty"`
+	// WatchProblem reports a degradation of change detection.
+	WatchProblem string `json:"watchProblem,omitempty"`
+	// Problems are paths that are not synchronized on this side, and why (at most
+	// 100); ProblemCount counts all.
+	Problems     []Problem `json:"problems"`
+	ProblemCount int       `json:"problemCount"`
+}
+
+// Problem is a path that could not be synchronized.
+type Problem struct {
+	// Path is relative to the root, with '/' separators.
+	Path string `json:"path"`
+	// Error says what went wrong.
+	Error string `json:"error"`
+}
+
+// Conflict is a path changed on both sides that the session's mode will not resolve.
+type Conflict struct {
+	// Path is relative to the root, with '/' separators ("" for the root).
+	Path string `json:"path"`
+	// Ancestor is what both sides last agreed on; Alpha and Beta are what each holds.
+	Ancestor EntrySummary `json:"ancestor"`
+	Alpha    EntrySummary `json:"alpha"`
+	Beta     EntrySummary `json:"beta"`
+}
+
+// Entry kinds in an EntrySummary.
+const (
+	KindAbsent    = "absent"
+	KindDirectory = "directory"
+	KindFile      = "file"
+	KindSymlink   = "symlink"
+	KindUntracked = "untracked"
+)
+
+// EntrySummary describes what a side holds at a path.
+type EntrySummary struct {
+	// Kind is absent, directory, file, symlink or untracked.
+	Kind string `json:"kind"`
+	// Size and Digest (hex XXH3-128) describe a file; Executable its executable bit.
+	Size       int64  `json:"size,omitempty"`
+	Digest     string `json:"digest,omitempty"`
+	Executable bool   `json:"executable,omitempty"`
+	// Target is a symbolic link's target.
+	Target string `json:"target,omitempty"`
+	// Entries counts the entries inside a directory.
+	Entries int `json:"entries,omitempty"`
+}
+
+// StagingProgress describes file contents being staged.
+type StagingProgress struct {
+	// Side is the side receiving contents, "alpha" or "beta".
+	Side string `json:"side"`
+	// FilesDone of FilesTotal files, BytesDone of BytesTotal bytes have been staged.
+	FilesDone  uint64 `json:"filesDone"`
+	FilesTotal uint64 `json:"filesTotal"`
+	BytesDone  uint64 `json:"bytesDone"`
+	BytesTotal uint64 `json:"bytesTotal"`
+	// Rate is the transfer rate in bytes per second.
+	Rate float64 `json:"rate"`
+	// Path is the file being received.
+	Path string `json:"path,omitempty"`
+}
+
+// VersionResult describes the daemon.
+type VersionResult struct {
+	Version         string `json:"version"`
+	ProtocolVersion int    `json:"protocolVersion"`
+	// GoVersion, OS and Arch describe the daemon's build.
+	GoVersion string `json:"goVersion"`
+	OS        string `json:"os"`
+	Arch      string `json:"arch"`
+}

@@ -1,0 +1,34 @@
+package protocol
+
+// Error codes of JSON-RPC error responses. The standard ones come from JSON-RPC 2.0;
+// the others are ferry's, stable across releases. Every error message says what
+// happened and what to do.
+const (
+	// CodeParseError: the message was not valid JSON.
+	CodeParseError = -32700
+	// CodeInvalidRequest: the message was JSON but not a valid request.
+	CodeInvalidRequest = -32600
+	// CodeMethodNotFound: no such method.
+	CodeMethodNotFound = -32601
+	// CodeInvalidParams: the parameters do not fit the method.
+	CodeInvalidParams = -32602
+	// CodeInternal: a bug in ferry; the message says what failed.
+	CodeInternal = -32603
+
+	// CodeNotInitialized: a request came before initialize.
+	CodeNotInitialized = -32002
+	// CodeNotFound: no session matches the selection.
+	CodeNotFound = -32010
+	// CodeExists: a session with that name exists.
+	CodeExists = -32011
+	// CodeInvalidArgument: a value in the request is invalid (name, mode, URL, ...).
+	CodeInvalidArgument = -32012
+	// CodePaused: the operation needs a running session.
+	CodePaused = -32013
+	// CodeFailed: the operation was valid but failed (unreachable host, cycle error).
+	CodeFailed = -32014
+	// CodeShuttingDown: the daemon is stopping.
+	CodeShuttingDown = -32015
+	// CodeVersionMismatch: the client speaks another protocol version.
+	CodeVersionMismatch = -32016
+)

@@ -1,0 +1,110 @@
+package server
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ferrysync/ferry/engine/endpoint"
+	"github.com/ferrysync/ferry/engine/local"
+	"github.com/ferrysync/ferry/engine/reconcile"
+	"github.com/ferrysync/ferry/engine/scan"
+	"github.com/ferrysync/ferry/engine/session"
+	"github.com/ferrysync/ferry/engine/tree"
+	"github.com/ferrysync/ferry/protocol"
+)
+
+// toWireSession converts a session state for the API.
+func toWireSession(s session.State) protocol.SyncSession {
+	out := protocol.SyncSession{
+		ID: s.Spec.ID, Name: s.Spec.Name, Labels: s.Spec.Labels,
+		Alpha: toWireEndpoint(s.Alpha), Beta: toWireEndpoint(s.Beta),
+		Config: toWireConfig(s.Spec.Config), Paused: s.Spec.Paused,
+		CreatedAt: s.Spec.CreatedAt.Format(time.RFC3339),
+		Status:    string(s.Status), ConflictCount: s.ConflictCount,
+		Conflicts: make([]protocol.Conflict, len(s.Conflicts)),
+		LastError: s.LastError, Cycles: s.Cycles, Terminated: s.Terminated,
+	}
+	for i, c := range s.Conflicts {
+		out.Conflicts[i] = toWireConflict(c)
+	}
+	if !s.LastCycle.IsZero() {
+		out.LastCycle = s.LastCycle.UTC().Format(time.RFC3339Nano)
+	}
+	if p := s.Staging; p != nil {
+		out.Staging = &protocol.StagingProgress{Side: p.Side, FilesDone: p.FilesDone, FilesTotal: p.FilesTotal,
+			BytesDone: p.BytesDone, BytesTotal: p.BytesTotal, Rate: p.Rate, Path: p.Path}
+	}
+	return out
+}
+
+func toWireEndpoint(e session.EndpointState) protocol.EndpointState {
+	return protocol.EndpointState{
+		URL: e.URL, Connected: e.Connected, Scanned: e.Scanned,
+		Directories: e.Counts.Directories, Files: e.Counts.Files, Symlinks: e.Counts.Symlinks,
+		TotalFileSize: e.Counts.TotalFileSize, Watch: e.Watch, WatchProblem: e.WatchProblem,
+		Problems: toWireProblems(e.Problems), ProblemCount: e.ProblemCount,
+	}
+}
+
+func toWireProblems(ps []endpoint.Problem) []protocol.Problem {
+	out := make([]protocol.Problem, len(ps))
+	for i, p := range ps {
+		out[i] = protocol.Problem{Path: p.Path, Error: p.Error}
+	}
+	return out
+}
+
+func toWireConflict(c reconcile.Conflict) protocol.Conflict {
+	return protocol.Conflict{Path: c.Path, Ancestor: summarize(c.Ancestor), Alpha: summarize(c.Alpha), Beta: summarize(c.Beta)}
+}
+
+func summarize(e *tree.Entry) protocol.EntrySummary {
+	if e == nil {
+		return protocol.EntrySummary{Kind: protocol.KindAbsent}
+	}
+	switch e.Kind {
+	case tree.File:
+		return protocol.EntrySummary{Kind: protocol.KindFile, Size: e.Size, Digest: e.Digest.String(), Executable: e.Executable}
+	case tree.Symlink:
+		return protocol.EntrySummary{Kind: protocol.KindSymlink, Target: e.Target}
+	case tree.Directory:
+		n := 0
+		tree.Walk(e, "", func(string, *tree.Entry) bool { n++; return true })
+		return protocol.EntrySummary{Kind: protocol.KindDirectory, Entries: n - 1}
+	}
+	return protocol.EntrySummary{Kind: protocol.KindUntracked}
+}
+
+func toWireConfig(c session.SyncConfig) protocol.SyncConfig {
+	return protocol.SyncConfig{
+		Mode: c.Mode.String(), Ignores: c.Ignores, IgnoreVCS: c.IgnoreVCS,
+		SymlinkMode: c.Symlinks.String(), WatchMode: c.Watch.String(),
+		PollIntervalSeconds: c.PollInterval.Seconds(), MaxEntries: c.MaxEntries, MaxFileSize: c.MaxFileSize,
+	}
+}
+
+// fromWireConfig converts and checks a configuration from the API.
+func fromWireConfig(c protocol.SyncConfig) (session.SyncConfig, error) {
+	var out session.SyncConfig
+	var err error
+	if out.Mode, err = reconcile.ParseMode(c.Mode); err != nil {
+		return out, err
+	}
+	if out.Symlinks, err = scan.ParseSymlinkMode(c.SymlinkMode); err != nil {
+		return out, err
+	}
+	if out.Watch, err = local.ParseWatchMode(c.WatchMode); err != nil {
+		return out, err
+	}
+	if c.PollIntervalSeconds < 0 {
+		return out, fmt.Errorf("the polling interval cannot be negative")
+	}
+	out.PollInterval = time.Duration(c.PollIntervalSeconds * float64(time.Second))
+	out.Ignores, out.IgnoreVCS = c.Ignores, c.IgnoreVCS
+	out.MaxEntries, out.MaxFileSize = c.MaxEntries, c.MaxFileSize
+	return out, out.Validate()
+}
+
+func fromWireSelection(s protocol.Selection) session.Selection {
+	return session.Selection{Specs: s.Sessions, LabelSelector: s.LabelSelector, All: s.All}
+}

@@ -1,0 +1,311 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/sourcegraph/jsonrpc2"
+
+	"github.com/ferrysync/ferry/engine/session"
+	"github.com/ferrysync/ferry/protocol"
+)
+
+// Server serves the API for one session manager to any number of connections.
+type Server struct {
+	m        *session.Manager
+	shutdown func() // asks the daemon to stop; nil when not a daemon
+
+	mu      sync.Mutex
+	clients map[*client]struct{}
+	cancel  func()
+}
+
+// New returns a server over m. shutdown is called by daemon/shutdown after it replies.
+func New(m *session.Manager, shutdown func()) *Server {
+	s := &Server{m: m, shutdown: shutdown, clients: map[*client]struct{}{}}
+	s.cancel = m.Subscribe(s.broadcast)
+	return s
+}
+
+// Close stops notifications and disconnects every client.
+func (s *Server) Close() {
+	s.cancel()
+	s.mu.Lock()
+	cs := make([]*client, 0, len(s.clients))
+	for c := range s.clients {
+		cs = append(cs, c)
+	}
+	s.mu.Unlock()
+	for _, c := range cs {
+		c.conn.Close()
+	}
+}
+
+// ServeConn serves one connection until it closes.
+func (s *Server) ServeConn(ctx context.Context, rwc io.ReadWriteCloser) {
+	c := &client{s: s, notify: make(chan struct{}, 1), pending: map[string]protocol.SyncSession{}}
+	c.conn = jsonrpc2.NewConn(ctx, newStream(rwc), jsonrpc2.AsyncHandler(jsonrpc2.HandlerWithError(c.handle)),
+		jsonrpc2.SetLogger(discardLogger{}))
+	s.mu.Lock()
+	s.clients[c] = struct{}{}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go c.sendLoop(done)
+	<-c.conn.DisconnectNotify()
+	close(done)
+	s.mu.Lock()
+	delete(s.clients, c)
+	s.mu.Unlock()
+}
+
+// broadcast queues a session state for every initialized client.
+func (s *Server) broadcast(st session.State) {
+	w := toWireSession(st)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.clients {
+		c.enqueue(w)
+	}
+}
+
+type discardLogger struct{}
+
+func (discardLogger) Printf(string, ...any) {}
+
+// client is one connection.
+type client struct {
+	s    *Server
+	conn *jsonrpc2.Conn
+
+	mu          sync.Mutex
+	initialized bool
+	quiet       bool
+	pending     map[string]protocol.SyncSession
+	order       []string
+	notify      chan struct{}
+}
+
+func (c *client) enqueue(st protocol.SyncSession) {
+	c.mu.Lock()
+	if !c.initialized || c.quiet {
+		c.mu.Unlock()
+		return
+	}
+	if _, ok := c.pending[st.ID]; !ok {
+		c.order = append(c.order, st.ID)
+	}
+	c.pending[st.ID] = st
+	c.mu.Unlock()
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+}
+
+// sendLoop delivers queued notifications, the latest state of each session in the
+// order sessions changed.
+func (c *client) sendLoop(done chan struct{}) {
+	for {
+		select {
+		case <-done:
+			return
+		case <-c.notify:
+		}
+		c.mu.Lock()
+		batch := make([]protocol.SyncSession, 0, len(c.order))
+		for _, id := range c.order {
+			batch = append(batch, c.pending[id])
+		}
+		c.order, c.pending = c.order[:0], map[string]protocol.SyncSession{}
+		c.mu.Unlock()
+		for _, st := range batch {
+			if err := c.conn.Notify(context.Background(), protocol.NotifySyncState, st); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// rpcError builds a JSON-RPC error with a stable code.
+func rpcError(code int64, format string, args ...any) *jsonrpc2.Error {
+	return &jsonrpc2.Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// toRPCError maps engine errors onto the API's codes.
+func toRPCError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var rpcErr *jsonrpc2.Error
+	if errors.As(err, &rpcErr) {
+		return rpcErr
+	}
+	code := protocol.CodeFailed
+	switch {
+	case errors.Is(err, session.ErrNotFound):
+		code = protocol.CodeNotFound
+	case errors.Is(err, session.ErrExists):
+		code = protocol.CodeExists
+	case errors.Is(err, session.ErrInvalid):
+		code = protocol.CodeInvalidArgument
+	case errors.Is(err, session.ErrPaused):
+		code = protocol.CodePaused
+	}
+	return rpcError(int64(code), "%s", cleanMessage(err))
+}
+
+// cleanMessage drops the sentinel prefixes that exist for errors.Is.
+func cleanMessage(err error) string {
+	msg := err.Error()
+	for _, s := range []error{session.ErrNotFound, session.ErrExists, session.ErrInvalid} {
+		prefix := s.Error() + ": "
+		if len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
+			return msg[len(prefix):]
+		}
+	}
+	return msg
+}
+
+func decode[T any](req *jsonrpc2.Request) (T, error) {
+	var v T
+	if req.Params == nil {
+		return v, nil
+	}
+	if err := json.Unmarshal(*req.Params, &v); err != nil {
+		return v, rpcError(protocol.CodeInvalidParams, "invalid parameters for %s: %v", req.Method, err)
+	}
+	return v, nil
+}
+
+// handle dispatches one request.
+func (c *client) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
+	if req.Method == protocol.MethodInitialize {
+		return c.initialize(req)
+	}
+	c.mu.Lock()
+	ok := c.initialized
+	c.mu.Unlock()
+	if !ok {
+		return nil, rpcError(protocol.CodeNotInitialized, "send initialize before %s", req.Method)
+	}
+	m := c.s.m
+	switch req.Method {
+	case protocol.MethodSyncCreate:
+		p, err := decode[protocol.SyncCreateParams](req)
+		if err != nil {
+			return nil, err
+		}
+		cfg, err := fromWireConfig(p.Config)
+		if err != nil {
+			return nil, rpcError(protocol.CodeInvalidArgument, "%v", err)
+		}
+		st, err := m.Create(ctx, session.CreateRequest{Name: p.Name, Labels: p.Labels, Alpha: p.Alpha, Beta: p.Beta, Config: cfg, Paused: p.Paused})
+		if err != nil {
+			return nil, toRPCError(err)
+		}
+		return protocol.SyncCreateResult{Session: toWireSession(st)}, nil
+	case protocol.MethodSyncList:
+		p, err := decode[protocol.SyncListParams](req)
+		if err != nil {
+			return nil, err
+		}
+		states, err := m.List(fromWireSelection(p.Selection))
+		if err != nil {
+			return nil, toRPCError(err)
+		}
+		out := protocol.SyncListResult{Sessions: make([]protocol.SyncSession, len(states))}
+		for i, st := range states {
+			out.Sessions[i] = toWireSession(st)
+		}
+		return out, nil
+	case protocol.MethodSyncPause, protocol.MethodSyncResume, protocol.MethodSyncReset, protocol.MethodSyncTerminate:
+		p, err := decode[protocol.Selection](req)
+		if err != nil {
+			return nil, err
+		}
+		op := map[string]func(session.Selection) error{
+			protocol.MethodSyncPause: m.Pause, protocol.MethodSyncResume: m.Resume,
+			protocol.MethodSyncReset: m.Reset, protocol.MethodSyncTerminate: m.Terminate,
+		}[req.Method]
+		return nil, toRPCError(op(fromWireSelection(p)))
+	case protocol.MethodSyncFlush:
+		p, err := decode[protocol.SyncFlushParams](req)
+		if err != nil {
+			return nil, err
+		}
+		return nil, toRPCError(m.Flush(ctx, fromWireSelection(p.Selection), p.SkipWait))
+	case protocol.MethodSyncConflicts:
+		p, err := decode[protocol.Selection](req)
+		if err != nil {
+			return nil, err
+		}
+		return c.conflicts(p)
+	case protocol.MethodDaemonVersion:
+		return version(), nil
+	case protocol.MethodDaemonShutdown:
+		if c.s.shutdown == nil {
+			return nil, rpcError(protocol.CodeFailed, "this server is not a daemon")
+		}
+		go c.s.shutdown()
+		return nil, nil
+	}
+	return nil, rpcError(protocol.CodeMethodNotFound, "unknown method %q; see docs/api.md for the methods", req.Method)
+}
+
+func (c *client) initialize(req *jsonrpc2.Request) (any, error) {
+	p, err := decode[protocol.InitializeParams](req)
+	if err != nil {
+		return nil, err
+	}
+	if p.ProtocolVersion != protocol.ProtocolVersion {
+		return nil, rpcError(protocol.CodeVersionMismatch,
+			"this daemon speaks protocol version %d, the client %d; restart the daemon (ferry daemon stop) after upgrading, or update the client",
+			protocol.ProtocolVersion, p.ProtocolVersion)
+	}
+	// Follow changes from now on, so none falls between the snapshot and the first
+	// notification.
+	c.mu.Lock()
+	c.initialized, c.quiet = true, p.Quiet
+	c.mu.Unlock()
+	states, err := c.s.m.List(session.Selection{})
+	if err != nil {
+		return nil, toRPCError(err)
+	}
+	res := protocol.InitializeResult{Version: protocol.Version, ProtocolVersion: protocol.ProtocolVersion,
+		Sessions: make([]protocol.SyncSession, len(states))}
+	for i, st := range states {
+		res.Sessions[i] = toWireSession(st)
+	}
+	return res, nil
+}
+
+func (c *client) conflicts(p protocol.Selection) (any, error) {
+	sel := fromWireSelection(p)
+	states, err := c.s.m.List(sel)
+	if err != nil {
+		return nil, toRPCError(err)
+	}
+	all, err := c.s.m.Conflicts(sel)
+	if err != nil {
+		return nil, toRPCError(err)
+	}
+	out := protocol.SyncConflictsResult{Sessions: []protocol.SessionConflicts{}}
+	for _, st := range states {
+		sc := protocol.SessionConflicts{ID: st.Spec.ID, Name: st.Spec.Name, Conflicts: []protocol.Conflict{}}
+		for _, cf := range all[st.Spec.ID] {
+			sc.Conflicts = append(sc.Conflicts, toWireConflict(cf))
+		}
+		out.Sessions = append(out.Sessions, sc)
+	}
+	return out, nil
+}
+
+func version() protocol.VersionResult {
+	return protocol.VersionResult{Version: protocol.Version, ProtocolVersion: protocol.ProtocolVersion,
+		GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+}
