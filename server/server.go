@@ -49,7 +49,7 @@ func (s *Server) Close() {
 // ServeConn serves one connection until it closes.
 func (s *Server) ServeConn(ctx context.Context, rwc io.ReadWriteCloser) {
 	c := &client{s: s, notify: make(chan struct{}, 1), pending: map[string]protocol.SyncSession{}}
-	c.conn = jsonrpc2.NewConn(ctx, newStream(rwc), jsonrpc2.AsyncHandler(jsonrpc2.HandlerWithError(c.handle)),
+	c.conn = jsonrpc2.NewConn(ctx, newStream(rwc), jsonrpc2.AsyncHandler(c),
 		jsonrpc2.SetLogger(discardLogger{}))
 	s.mu.Lock()
 	s.clients[c] = struct{}{}
@@ -182,6 +182,27 @@ func decode[T any](req *jsonrpc2.Request) (T, error) {
 	return v, nil
 }
 
+// Handle implements jsonrpc2.Handler: it dispatches a request and replies.
+func (c *client) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request) {
+	result, err := c.handle(ctx, conn, req)
+	if req.Notif {
+		return
+	}
+	if err != nil {
+		var rpcErr *jsonrpc2.Error
+		if !errors.As(err, &rpcErr) {
+			rpcErr = rpcError(protocol.CodeInternal, "%v", err)
+		}
+		conn.ReplyWithError(ctx, req.ID, rpcErr)
+		return
+	}
+	conn.Reply(ctx, req.ID, result)
+	if req.Method == protocol.MethodDaemonShutdown {
+		// Only now that the reply is out.
+		go c.s.shutdown()
+	}
+}
+
 // handle dispatches one request.
 func (c *client) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
 	if req.Method == protocol.MethodInitialize {
@@ -251,7 +272,6 @@ func (c *client) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 		if c.s.shutdown == nil {
 			return nil, rpcError(protocol.CodeFailed, "this server is not a daemon")
 		}
-		go c.s.shutdown()
 		return nil, nil
 	}
 	return nil, rpcError(protocol.CodeMethodNotFound, "unknown method %q; see docs/api.md for the methods", req.Method)

@@ -46,7 +46,8 @@ type controller struct {
 	cancel  context.CancelFunc   // stops the running loop
 	done    chan struct{}        // closed when the running loop has exited
 
-	trigger chan struct{} // asks the loop for a cycle
+	trigger  chan struct{} // asks the loop for a cycle
+	quietSeq int           // identifies the latest quiet status (guarded by mu)
 
 	// Owned by the loop goroutine.
 	ancestor *tree.Entry
@@ -84,6 +85,7 @@ func (c *controller) snapshotLocked() State {
 // update changes the state under the lock and publishes it.
 func (c *controller) update(fn func(s *State)) {
 	c.mu.Lock()
+	c.quietSeq++
 	fn(&c.state)
 	s := c.snapshotLocked()
 	c.mu.Unlock()
@@ -91,6 +93,31 @@ func (c *controller) update(fn func(s *State)) {
 }
 
 func (c *controller) setStatus(st Status) { c.update(func(s *State) { s.Status = st }) }
+
+// quietDelay is how long a scanning or reconciling status must last before it is
+// published: most cycles after a small edit end sooner, and a status bar should not
+// flicker for them.
+const quietDelay = 50 * time.Millisecond
+
+// setQuietStatus records a status, publishing it only if it is still current after
+// quietDelay.
+func (c *controller) setQuietStatus(st Status) {
+	c.mu.Lock()
+	c.state.Status = st
+	c.quietSeq++
+	seq := c.quietSeq
+	c.mu.Unlock()
+	time.AfterFunc(quietDelay, func() {
+		c.mu.Lock()
+		if c.quietSeq != seq || c.state.Status != st {
+			c.mu.Unlock()
+			return
+		}
+		s := c.snapshotLocked()
+		c.mu.Unlock()
+		c.m.publish(s)
+	})
+}
 
 // start launches the loop unless the session is paused.
 func (c *controller) start() {

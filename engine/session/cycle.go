@@ -30,7 +30,7 @@ type sideScan struct {
 // cycle runs one synchronization cycle: scan, reconcile, stage, transition, save.
 func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, full bool) (cycleOutcome, error) {
 	spec := c.snapshot().Spec
-	c.setStatus(StatusScanning)
+	c.setQuietStatus(StatusScanning)
 	as, bs, err := c.scan(ctx, alpha, beta, full)
 	if err != nil {
 		return cycleOutcome{}, err
@@ -39,7 +39,7 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 		return cycleOutcome{}, err
 	}
 
-	c.setStatus(StatusReconciling)
+	c.setQuietStatus(StatusReconciling)
 	res := reconcile.Reconcile(c.ancestor, as.res.Root, bs.res.Root, spec.Config.Mode)
 	c.ancestor = res.Ancestor
 	c.mu.Lock()
@@ -71,10 +71,12 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	out := cycleOutcome{}
 	if len(alphaChanges)+len(betaChanges) > 0 {
 		c.update(func(s *State) { s.Status, s.Staging = StatusTransitioning, nil })
-		ap, bp, err := c.transition(ctx, alpha, beta, alphaChanges, betaChanges)
+		ar, br, ap, bp, err := c.transition(ctx, alpha, beta, alphaChanges, betaChanges)
 		if err != nil {
 			return cycleOutcome{}, err
 		}
+		as.counts = adjustCounts(as.counts, alphaChanges, ar)
+		bs.counts = adjustCounts(bs.counts, betaChanges, br)
 		out.rescan = len(ap)+len(bp) > 0
 		aProblems, bProblems = append(aProblems, ap...), append(bProblems, bp...)
 		c.setStatus(StatusSaving)
@@ -262,9 +264,8 @@ func (c *controller) stage(ctx context.Context, from, to endpoint.Endpoint, side
 
 // transition applies both sides' changes at once and records the results in the
 // ancestor, shallow paths first.
-func (c *controller) transition(ctx context.Context, alpha, beta endpoint.Endpoint, ac, bc []reconcile.Change) (ap, bp []endpoint.Problem, err error) {
+func (c *controller) transition(ctx context.Context, alpha, beta endpoint.Endpoint, ac, bc []reconcile.Change) (ar, br []*tree.Entry, ap, bp []endpoint.Problem, err error) {
 	var wg sync.WaitGroup
-	var ar, br []*tree.Entry
 	var aerr, berr error
 	if len(ac) > 0 {
 		wg.Add(1)
@@ -295,12 +296,20 @@ func (c *controller) transition(ctx context.Context, alpha, beta endpoint.Endpoi
 		c.ancestor = tree.With(c.ancestor, r.path, r.e)
 	}
 	if aerr != nil {
-		return ap, bp, fmt.Errorf("transition on alpha: %w", aerr)
+		return nil, nil, ap, bp, fmt.Errorf("transition on alpha: %w", aerr)
 	}
 	if berr != nil {
-		return ap, bp, fmt.Errorf("transition on beta: %w", berr)
+		return nil, nil, ap, bp, fmt.Errorf("transition on beta: %w", berr)
 	}
-	return ap, bp, nil
+	return ar, br, ap, bp, nil
+}
+
+// adjustCounts updates a side's counts from its scan with what the transition did.
+func adjustCounts(c tree.Counts, changes []reconcile.Change, results []*tree.Entry) tree.Counts {
+	for i, ch := range changes {
+		c = c.Minus(tree.Count(ch.Old)).Plus(tree.Count(results[i]))
+	}
+	return c
 }
 
 // progressReceiver counts what passes to the receiving side and publishes progress.

@@ -132,3 +132,15 @@ func Count(e *Entry) Counts {
 	})
 	return c
 }
+
+// Plus returns the sum of two counts.
+func (c Counts) Plus(o Counts) Counts {
+	return Counts{c.Directories + o.Directories, c.Files + o.Files, c.Symlinks + o.Symlinks,
+		c.Untracked + o.Untracked, c.TotalFileSize + o.TotalFileSize}
+}
+
+// Minus returns c less o.
+func (c Counts) Minus(o Counts) Counts {
+	return Counts{c.Directories - o.Directories, c.Files - o.Files, c.Symlinks - o.Symlinks,
+		c.Untracked - o.Untracked, c.TotalFileSize - o.TotalFileSize}
+}
