@@ -35,6 +35,15 @@ const (
 	// notifications carry at most 100 per session).
 	// Params: Selection. Result: SyncConflictsResult.
 	MethodSyncConflicts = "sync/conflicts"
+	// MethodSyncReadFile reads a file on one side of a session, for instance to show both
+	// versions of a conflicting file. Files above 16 MiB are refused.
+	// Params: SyncReadFileParams. Result: SyncReadFileResult.
+	MethodSyncReadFile = "sync/readFile"
+	// MethodSyncResolve resolves conflicts of one session by keeping one side's version
+	// (the other side's is replaced, through the same checks as any change). It returns
+	// when the resolving cycle has completed.
+	// Params: SyncResolveParams. Result: SyncResolveResult.
+	MethodSyncResolve = "sync/resolve"
 	// MethodDaemonVersion reports the daemon's version.
 	// Params: none. Result: VersionResult.
 	MethodDaemonVersion = "daemon/version"
@@ -63,6 +72,13 @@ type InitializeParams struct {
 	ProtocolVersion int `json:"protocolVersion"`
 	// Quiet asks the server not to send state notifications to this client.
 	Quiet bool `json:"quiet,omitempty"`
+	// Prompts says the client can answer prompt/hostKey and prompt/secret requests
+	// (show them to a person). Without it, operations that need an answer fail with a
+	// message saying how to proceed.
+	Prompts bool `json:"prompts,omitempty"`
+	// LogLevel asks for log notifications at this level and above: "error", "warn",
+	// "info" or "debug"; "" sends none.
+	LogLevel string `json:"logLevel,omitempty"`
 }
 
 // InitializeResult describes the server.
@@ -291,6 +307,49 @@ type StagingProgress struct {
 	Rate float64 `json:"rate"`
 	// Path is the file being received.
 	Path string `json:"path,omitempty"`
+}
+
+// Sides of a sync session.
+const (
+	SideAlpha = "alpha"
+	SideBeta  = "beta"
+)
+
+// SyncReadFileParams names a file on one side of a session.
+type SyncReadFileParams struct {
+	// Session is the session's name or identifier.
+	Session string `json:"session"`
+	// Side is "alpha" or "beta".
+	Side string `json:"side"`
+	// Path is relative to the root, with '/' separators.
+	Path string `json:"path"`
+}
+
+// SyncReadFileResult is a file's contents.
+type SyncReadFileResult struct {
+	// Data is the contents, base64-encoded.
+	Data string `json:"data"`
+	// Size is the length of the contents in bytes.
+	Size int64 `json:"size"`
+	// Digest is the hex XXH3-128 of the contents.
+	Digest string `json:"digest"`
+}
+
+// SyncResolveParams resolves conflicts of one session.
+type SyncResolveParams struct {
+	// Session is the session's name or identifier.
+	Session string `json:"session"`
+	// Paths are the conflicts to resolve (their paths); empty resolves all of them.
+	Paths []string `json:"paths,omitempty"`
+	// Keep is the side whose version wins: "alpha" or "beta".
+	Keep string `json:"keep"`
+}
+
+// SyncResolveResult reports a resolution.
+type SyncResolveResult struct {
+	// Resolved lists the paths now resolved; Failed the others, with why.
+	Resolved []string  `json:"resolved"`
+	Failed   []Problem `json:"failed"`
 }
 
 // VersionResult describes the daemon.

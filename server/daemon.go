@@ -9,7 +9,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ferrysync/ferry/engine/session"
 )
@@ -49,7 +51,14 @@ func Listen(dir string, transports session.Transports) (*Daemon, error) {
 		lock.Close()
 		return nil, fmt.Errorf("listening on %s: %w", sock, err)
 	}
-	m, err := session.NewManager(dir, transports)
+	var srv atomic.Pointer[Server]
+	logger := func(level session.Level, id, msg string) {
+		log.Printf("%s %s", strings.ToUpper(level.String()), msg)
+		if s := srv.Load(); s != nil {
+			s.broadcastLog(level, id, msg)
+		}
+	}
+	m, err := session.NewManager(dir, transports, logger)
 	if err != nil {
 		ln.Close()
 		lock.Close()
@@ -57,6 +66,7 @@ func Listen(dir string, transports session.Transports) (*Daemon, error) {
 	}
 	d := &Daemon{dir: dir, lock: lock, ln: ln, m: m, stopped: make(chan struct{})}
 	d.srv = New(m, d.Stop)
+	srv.Store(d.srv)
 	return d, nil
 }
 

@@ -2,15 +2,18 @@ package server
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/sourcegraph/jsonrpc2"
 
+	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/session"
 	"github.com/ferrysync/ferry/protocol"
 )
@@ -85,6 +88,8 @@ type client struct {
 	mu          sync.Mutex
 	initialized bool
 	quiet       bool
+	logLevel    session.Level
+	logs        []protocol.LogMessage
 	pending     map[string]protocol.SyncSession
 	order       []string
 	notify      chan struct{}
@@ -107,8 +112,34 @@ func (c *client) enqueue(st protocol.SyncSession) {
 	}
 }
 
-// sendLoop delivers queued notifications, the latest state of each session in the
-// order sessions changed.
+// maxQueuedLogs bounds the log lines queued for a slow client; older ones are dropped.
+const maxQueuedLogs = 1000
+
+// broadcastLog queues a log line for every client that asked for its level.
+func (s *Server) broadcastLog(level session.Level, id, msg string) {
+	line := protocol.LogMessage{Level: level.String(), Message: msg, Session: id, Time: time.Now().UTC().Format(time.RFC3339Nano)}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.clients {
+		c.mu.Lock()
+		if c.initialized && level <= c.logLevel {
+			if len(c.logs) >= maxQueuedLogs {
+				c.logs = c.logs[1:]
+			}
+			c.logs = append(c.logs, line)
+			c.mu.Unlock()
+			select {
+			case c.notify <- struct{}{}:
+			default:
+			}
+			continue
+		}
+		c.mu.Unlock()
+	}
+}
+
+// sendLoop delivers queued notifications: the latest state of each session in the
+// order sessions changed, then log lines.
 func (c *client) sendLoop(done chan struct{}) {
 	for {
 		select {
@@ -122,9 +153,16 @@ func (c *client) sendLoop(done chan struct{}) {
 			batch = append(batch, c.pending[id])
 		}
 		c.order, c.pending = c.order[:0], map[string]protocol.SyncSession{}
+		logs := c.logs
+		c.logs = nil
 		c.mu.Unlock()
 		for _, st := range batch {
 			if err := c.conn.Notify(context.Background(), protocol.NotifySyncState, st); err != nil {
+				return
+			}
+		}
+		for _, l := range logs {
+			if err := c.conn.Notify(context.Background(), protocol.NotifyLog, l); err != nil {
 				return
 			}
 		}
@@ -266,6 +304,30 @@ func (c *client) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 			return nil, err
 		}
 		return c.conflicts(p)
+	case protocol.MethodSyncReadFile:
+		p, err := decode[protocol.SyncReadFileParams](req)
+		if err != nil {
+			return nil, err
+		}
+		data, err := m.ReadFile(ctx, p.Session, p.Side, p.Path, maxReadFile)
+		if err != nil {
+			return nil, toRPCError(err)
+		}
+		return protocol.SyncReadFileResult{Data: base64.StdEncoding.EncodeToString(data), Size: int64(len(data)),
+			Digest: scan.Digest(data).String()}, nil
+	case protocol.MethodSyncResolve:
+		p, err := decode[protocol.SyncResolveParams](req)
+		if err != nil {
+			return nil, err
+		}
+		if p.Keep != protocol.SideAlpha && p.Keep != protocol.SideBeta {
+			return nil, rpcError(protocol.CodeInvalidArgument, "keep must be \"alpha\" or \"beta\", not %q", p.Keep)
+		}
+		r, err := m.Resolve(ctx, p.Session, p.Paths, p.Keep == protocol.SideAlpha)
+		if err != nil {
+			return nil, toRPCError(err)
+		}
+		return protocol.SyncResolveResult{Resolved: nonNil(r.Resolved), Failed: toWireProblems(r.Failed)}, nil
 	case protocol.MethodDaemonVersion:
 		return version(), nil
 	case protocol.MethodDaemonShutdown:
@@ -287,10 +349,14 @@ func (c *client) initialize(req *jsonrpc2.Request) (any, error) {
 			"this daemon speaks protocol version %d, the client %d; restart the daemon (ferry daemon stop) after upgrading, or update the client",
 			protocol.ProtocolVersion, p.ProtocolVersion)
 	}
+	level, err := session.ParseLevel(p.LogLevel)
+	if err != nil {
+		return nil, rpcError(protocol.CodeInvalidArgument, "%v", err)
+	}
 	// Follow changes from now on, so none falls between the snapshot and the first
 	// notification.
 	c.mu.Lock()
-	c.initialized, c.quiet = true, p.Quiet
+	c.initialized, c.quiet, c.logLevel = true, p.Quiet, level
 	c.mu.Unlock()
 	states, err := c.s.m.List(session.Selection{})
 	if err != nil {
@@ -323,6 +389,16 @@ func (c *client) conflicts(p protocol.Selection) (any, error) {
 		out.Sessions = append(out.Sessions, sc)
 	}
 	return out, nil
+}
+
+// maxReadFile bounds sync/readFile.
+const maxReadFile = 16 << 20
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 func version() protocol.VersionResult {

@@ -62,6 +62,11 @@ type Endpoint interface {
 	// Problems explain changes that were skipped or failed.
 	Transition(ctx context.Context, changes []reconcile.Change) ([]*tree.Entry, []Problem, error)
 
+	// ReadFile returns the contents of the regular file at path, refusing files larger
+	// than limit bytes. Unlike the methods above it may be called at any time, from any
+	// goroutine, concurrently with them.
+	ReadFile(ctx context.Context, path string, limit int64) ([]byte, error)
+
 	// Close releases the endpoint.
 	Close() error
 }
@@ -123,4 +128,6 @@ var (
 	ErrClosed = errors.New("endpoint closed")
 	// ErrNoStage is returned by Receiver when no Stage call preceded it.
 	ErrNoStage = errors.New("no staging in progress")
+	// ErrTooLarge is returned by ReadFile for a file above the limit.
+	ErrTooLarge = errors.New("file too large")
 )

@@ -42,7 +42,8 @@ type controller struct {
 	mu      sync.Mutex
 	state   State
 	all     []reconcile.Conflict // every conflict of the last cycle
-	waiters []chan error         // flushes waiting for the next cycle
+	waiters []*request           // flushes and resolutions waiting for the next cycle
+	eps     [2]endpoint.Endpoint // the connected endpoints, for ReadFile
 	cancel  context.CancelFunc   // stops the running loop
 	done    chan struct{}        // closed when the running loop has exited
 
@@ -143,23 +144,39 @@ func (c *controller) stop() {
 	}
 }
 
-// flush asks for a cycle and returns a channel that receives its outcome.
-func (c *controller) flush() (<-chan error, error) {
+// request waits for the next cycle: a flush, or a resolution of conflicts.
+type request struct {
+	done    chan error
+	resolve *resolution
+}
+
+// resolution asks a cycle to settle conflicts by keeping one side's version.
+type resolution struct {
+	paths     map[string]bool // nil: every conflict
+	keepAlpha bool
+	// Filled by the cycle.
+	resolved []string
+	failed   []endpoint.Problem
+}
+
+// flush asks for a cycle (resolving conflicts if res is set) and returns a channel
+// that receives its outcome.
+func (c *controller) flush(res *resolution) (<-chan error, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.state.Spec.Paused {
 		return nil, ErrPaused
 	}
-	ch := make(chan error, 1)
-	c.waiters = append(c.waiters, ch)
+	r := &request{done: make(chan error, 1), resolve: res}
+	c.waiters = append(c.waiters, r)
 	select {
 	case c.trigger <- struct{}{}:
 	default:
 	}
-	return ch, nil
+	return r.done, nil
 }
 
-func (c *controller) takeWaiters() []chan error {
+func (c *controller) takeWaiters() []*request {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	w := c.waiters
@@ -169,8 +186,21 @@ func (c *controller) takeWaiters() []chan error {
 
 func (c *controller) failWaiters(err error) {
 	for _, w := range c.takeWaiters() {
-		w <- err
+		w.done <- err
 	}
+}
+
+// endpoint returns a connected side (0 alpha, 1 beta), or nil.
+func (c *controller) endpoint(side int) endpoint.Endpoint {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.eps[side]
+}
+
+func (c *controller) setEndpoints(alpha, beta endpoint.Endpoint) {
+	c.mu.Lock()
+	c.eps = [2]endpoint.Endpoint{alpha, beta}
+	c.mu.Unlock()
 }
 
 // run connects, cycles, and reconnects with backoff until ctx is cancelled.
@@ -190,7 +220,9 @@ func (c *controller) run(ctx context.Context, done chan struct{}) {
 		alpha, beta, err := c.connect(ctx)
 		if err == nil {
 			backoff = backoffMin
+			c.setEndpoints(alpha, beta)
 			err = c.serve(ctx, alpha, beta)
+			c.setEndpoints(nil, nil)
 			alpha.Close()
 			beta.Close()
 		}
@@ -202,6 +234,7 @@ func (c *controller) run(ctx context.Context, done chan struct{}) {
 			s.Status, s.LastError, s.Staging = StatusDisconnected, err.Error(), nil
 			s.Alpha.Connected, s.Beta.Connected = false, false
 		})
+		c.logf(LevelWarn, "disconnected: %v; retrying", err)
 		c.failWaiters(err)
 		wait := backoff/2 + rand.N(backoff/2+1)
 		backoff = min(backoff*2, backoffMax)
@@ -229,6 +262,7 @@ func (c *controller) connect(ctx context.Context) (alpha, beta endpoint.Endpoint
 		return nil, nil, fmt.Errorf("connecting to beta: %w", err)
 	}
 	c.update(func(s *State) { s.Beta.Connected = true })
+	c.logf(LevelInfo, "connected")
 	return alpha, beta, nil
 }
 
@@ -239,15 +273,24 @@ func (c *controller) serve(ctx context.Context, alpha, beta endpoint.Endpoint) e
 	var retryC <-chan time.Time
 	for {
 		waiters := c.takeWaiters()
-		out, err := c.cycle(ctx, alpha, beta, full)
+		var resolutions []*resolution
 		for _, w := range waiters {
-			w <- err
+			if w.resolve != nil {
+				resolutions = append(resolutions, w.resolve)
+			}
+		}
+		out, err := c.cycle(ctx, alpha, beta, full, resolutions)
+		for _, w := range waiters {
+			w.done <- err
 		}
 		var halt *haltError
 		switch {
 		case ctx.Err() != nil:
 			return nil
 		case errors.As(err, &halt):
+			if c.snapshot().Status != halt.status {
+				c.logf(LevelError, "halted: %v", halt)
+			}
 			c.update(func(s *State) { s.Status, s.LastError, s.Staging = halt.status, halt.Error(), nil })
 			retryC = nil
 		case err != nil:

@@ -28,7 +28,7 @@ type sideScan struct {
 }
 
 // cycle runs one synchronization cycle: scan, reconcile, stage, transition, save.
-func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, full bool) (cycleOutcome, error) {
+func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, full bool, resolutions []*resolution) (cycleOutcome, error) {
 	spec := c.snapshot().Spec
 	c.setQuietStatus(StatusScanning)
 	as, bs, err := c.scan(ctx, alpha, beta, full)
@@ -42,6 +42,7 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	c.setQuietStatus(StatusReconciling)
 	res := reconcile.Reconcile(c.ancestor, as.res.Root, bs.res.Root, spec.Config.Mode)
 	c.ancestor = res.Ancestor
+	resolving := applyResolutions(&res, resolutions)
 	c.mu.Lock()
 	c.all = res.Conflicts
 	c.mu.Unlock()
@@ -77,6 +78,7 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 		}
 		as.counts = adjustCounts(as.counts, alphaChanges, ar)
 		bs.counts = adjustCounts(bs.counts, betaChanges, br)
+		reportResolutions(resolving, append(ap, bp...))
 		out.rescan = len(ap)+len(bp) > 0
 		aProblems, bProblems = append(aProblems, ap...), append(bProblems, bp...)
 		c.setStatus(StatusSaving)
@@ -90,6 +92,16 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 		}
 	}
 
+	if n := len(alphaChanges) + len(betaChanges); n > 0 || len(res.Conflicts) > 0 {
+		c.logf(LevelInfo, "cycle: %d changes to alpha, %d to beta, %d conflicts, %d problems",
+			len(alphaChanges), len(betaChanges), len(res.Conflicts), len(aProblems)+len(bProblems))
+	}
+	for _, p := range aProblems {
+		c.logf(LevelDebug, "alpha %s: %s", p.Path, p.Error)
+	}
+	for _, p := range bProblems {
+		c.logf(LevelDebug, "beta %s: %s", p.Path, p.Error)
+	}
 	c.update(func(s *State) {
 		s.Alpha = sideState(s.Alpha, as, aProblems)
 		s.Beta = sideState(s.Beta, bs, bProblems)
@@ -101,6 +113,79 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 		s.LastCycle = time.Now()
 	})
 	return out, nil
+}
+
+// applyResolutions turns the conflicts that resolutions name into changes on the side
+// that loses, and returns which resolution each resolving path belongs to.
+func applyResolutions(res *reconcile.Result, resolutions []*resolution) map[string]*resolution {
+	if len(resolutions) == 0 {
+		return nil
+	}
+	resolving := map[string]*resolution{}
+	var left []reconcile.Conflict
+	for _, cf := range res.Conflicts {
+		var r *resolution
+		for _, cand := range resolutions {
+			if cand.paths == nil || cand.paths[cf.Path] {
+				r = cand
+			}
+		}
+		if r == nil {
+			left = append(left, cf)
+			continue
+		}
+		resolving[cf.Path] = r
+		if r.keepAlpha {
+			res.BetaChanges = append(res.BetaChanges, reconcile.Change{Path: cf.Path, Old: cf.Beta, New: stripUntracked(cf.Alpha)})
+		} else {
+			res.AlphaChanges = append(res.AlphaChanges, reconcile.Change{Path: cf.Path, Old: cf.Alpha, New: stripUntracked(cf.Beta)})
+		}
+	}
+	res.Conflicts = left
+	for _, r := range resolutions {
+		for p := range r.paths {
+			if resolving[p] == nil {
+				r.failed = append(r.failed, endpoint.Problem{Path: p, Error: "not in conflict"})
+			}
+		}
+	}
+	return resolving
+}
+
+// reportResolutions records, per resolution, which paths the transition resolved.
+func reportResolutions(resolving map[string]*resolution, problems []endpoint.Problem) {
+	failed := map[string]string{}
+	for _, p := range problems {
+		for path := range resolving {
+			if tree.HasPrefix(p.Path, path) {
+				failed[path] = p.Error
+			}
+		}
+	}
+	for path, r := range resolving {
+		if why, ok := failed[path]; ok {
+			r.failed = append(r.failed, endpoint.Problem{Path: path, Error: why})
+		} else {
+			r.resolved = append(r.resolved, path)
+		}
+	}
+}
+
+// stripUntracked drops untracked entries from an entry about to be created.
+func stripUntracked(e *tree.Entry) *tree.Entry {
+	if e == nil || e.Kind == tree.Untracked {
+		return nil
+	}
+	if e.Kind != tree.Directory {
+		return e
+	}
+	contents := make(map[string]*tree.Entry, len(e.Contents))
+	for name, child := range e.Contents {
+		if s := stripUntracked(child); s != nil {
+			contents[name] = s
+		}
+	}
+	return tree.NewDir(contents)
 }
 
 // scan scans both sides at once.

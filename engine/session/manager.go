@@ -56,6 +56,7 @@ type Transports struct {
 type Manager struct {
 	dir        string
 	transports Transports
+	log        Logger
 
 	mu       sync.Mutex
 	sessions map[string]*controller
@@ -67,8 +68,8 @@ type Manager struct {
 }
 
 // NewManager loads the sessions persisted under dataDir and starts those not paused.
-func NewManager(dataDir string, t Transports) (*Manager, error) {
-	m := &Manager{dir: filepath.Join(dataDir, "sync"), transports: t,
+func NewManager(dataDir string, t Transports, log Logger) (*Manager, error) {
+	m := &Manager{dir: filepath.Join(dataDir, "sync"), transports: t, log: log,
 		sessions: map[string]*controller{}, subs: map[int]func(State){}}
 	if err := os.MkdirAll(m.dir, 0o700); err != nil {
 		return nil, err
@@ -223,6 +224,7 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) 
 		return fail(fmt.Errorf("saving the session: %w", err))
 	}
 	m.publish(c.snapshot())
+	c.logf(LevelInfo, "created, %s <-> %s (%s)", spec.Alpha, spec.Beta, spec.Config.Mode)
 	c.start()
 	return c.snapshot(), nil
 }
@@ -347,6 +349,7 @@ func (m *Manager) Pause(sel Selection) error {
 			s.Status, s.Staging = StatusPaused, nil
 			s.Alpha.Connected, s.Beta.Connected = false, false
 		})
+		c.logf(LevelInfo, "paused")
 		return nil
 	})
 }
@@ -362,6 +365,7 @@ func (m *Manager) Resume(sel Selection) error {
 				s.Status = StatusDisconnected
 			}
 		})
+		c.logf(LevelInfo, "resumed")
 		c.start()
 		return nil
 	})
@@ -377,7 +381,7 @@ func (m *Manager) Flush(ctx context.Context, sel Selection, skipWait bool) error
 	var waits []<-chan error
 	var names []string
 	for _, c := range cs {
-		ch, err := c.flush()
+		ch, err := c.flush(nil)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.label(), err)
 		}
@@ -415,6 +419,7 @@ func (m *Manager) Reset(sel Selection) error {
 		c.derived = [2]derived{}
 		c.mu.Unlock()
 		c.update(func(s *State) { s.Conflicts, s.ConflictCount, s.LastError = nil, 0, "" })
+		c.logf(LevelInfo, "reset: the next cycle merges both sides as a first one")
 		c.start()
 		return nil
 	})
@@ -431,6 +436,7 @@ func (m *Manager) Terminate(sel Selection) error {
 		c.failWaiters(errors.New("the session was terminated"))
 		err := removeDir(c.dir)
 		c.update(func(s *State) { s.Terminated, s.Staging = true, nil })
+		c.logf(LevelInfo, "terminated")
 		return err
 	})
 }
@@ -488,4 +494,63 @@ func (c *controller) label() string {
 		return s.Name
 	}
 	return s.ID
+}
+
+// ResolveResult reports a resolution of conflicts.
+type ResolveResult struct {
+	Resolved []string
+	Failed   []endpoint.Problem
+}
+
+// Resolve settles conflicts of one session (all of them when paths is empty) by
+// keeping alpha's or beta's version, and returns when the resolving cycle completed.
+func (m *Manager) Resolve(ctx context.Context, name string, paths []string, keepAlpha bool) (ResolveResult, error) {
+	cs, err := m.selectSessions(Selection{Specs: []string{name}}, false)
+	if err != nil {
+		return ResolveResult{}, err
+	}
+	c := cs[0]
+	r := &resolution{keepAlpha: keepAlpha}
+	if len(paths) > 0 {
+		r.paths = map[string]bool{}
+		for _, p := range paths {
+			r.paths[p] = true
+		}
+	}
+	ch, err := c.flush(r)
+	if err != nil {
+		return ResolveResult{}, fmt.Errorf("%s: %w", c.label(), err)
+	}
+	select {
+	case err := <-ch:
+		if err != nil {
+			return ResolveResult{}, fmt.Errorf("%s: %w", c.label(), err)
+		}
+	case <-ctx.Done():
+		return ResolveResult{}, ctx.Err()
+	}
+	slices.Sort(r.resolved)
+	return ResolveResult{Resolved: r.resolved, Failed: r.failed}, nil
+}
+
+// ReadFile reads a file on one side ("alpha" or "beta") of a connected session.
+func (m *Manager) ReadFile(ctx context.Context, name, side, path string, limit int64) ([]byte, error) {
+	cs, err := m.selectSessions(Selection{Specs: []string{name}}, false)
+	if err != nil {
+		return nil, err
+	}
+	c := cs[0]
+	i := 0
+	switch side {
+	case "alpha":
+	case "beta":
+		i = 1
+	default:
+		return nil, fmt.Errorf("%w: side must be alpha or beta, not %q", ErrInvalid, side)
+	}
+	e := c.endpoint(i)
+	if e == nil {
+		return nil, fmt.Errorf("%s is not connected (%s); resume it or wait for it to reconnect", c.label(), c.snapshot().Status)
+	}
+	return e.ReadFile(ctx, path, limit)
 }

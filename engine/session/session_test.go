@@ -8,13 +8,15 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ferrysync/ferry/engine/local"
 )
 
 // newManager returns a manager over a temp data dir, closed at the end of the test.
 func newManager(t *testing.T) (*Manager, string) {
 	t.Helper()
 	data := t.TempDir()
-	m, err := NewManager(data, Transports{Local: OpenLocal})
+	m, err := NewManager(data, Transports{Local: OpenLocal}, nil)
 	require.NoError(t, err)
 	t.Cleanup(m.Close)
 	return m, data
@@ -91,4 +93,138 @@ func TestSyncConverges(t *testing.T) {
 	require.Equal(t, "a.txt", st.Conflicts[0].Path)
 	require.Equal(t, "alpha version", read(t, filepath.Join(alpha, "a.txt")))
 	require.Equal(t, "beta version", read(t, filepath.Join(beta, "a.txt")))
+}
+
+// waitFor waits until the session's published state satisfies ok.
+func waitFor(t *testing.T, m *Manager, name string, what string, ok func(State) bool) State {
+	t.Helper()
+	ch := make(chan State, 1000)
+	cancel := m.Subscribe(func(s State) {
+		select {
+		case ch <- s:
+		default:
+		}
+	})
+	defer cancel()
+	if s := state(t, m, name); ok(s) {
+		return s
+	}
+	timeout := time.After(20 * time.Second)
+	for {
+		select {
+		case s := <-ch:
+			if (s.Spec.Name == name || s.Spec.ID == name) && ok(s) {
+				return s
+			}
+		case <-timeout:
+			t.Fatalf("timed out waiting for %s; state: %+v", what, state(t, m, name))
+		}
+	}
+}
+
+func TestWatchedEditPropagatesWithoutFlush(t *testing.T) {
+	m, _ := newManager(t)
+	alpha, beta := t.TempDir(), t.TempDir()
+	_, err := m.Create(context.Background(), CreateRequest{Name: "w", Alpha: alpha, Beta: beta})
+	require.NoError(t, err)
+	flush(t, m, "w")
+	write(t, filepath.Join(alpha, "sub/new.txt"), "watched")
+	waitFor(t, m, "w", "the edit to reach beta", func(s State) bool { return s.Beta.Counts.Files == 1 })
+	require.Equal(t, "watched", read(t, filepath.Join(beta, "sub/new.txt")))
+	write(t, filepath.Join(beta, "sub/new.txt"), "edited on beta")
+	waitFor(t, m, "w", "the edit to reach alpha", func(s State) bool {
+		b, _ := os.ReadFile(filepath.Join(alpha, "sub/new.txt"))
+		return string(b) == "edited on beta"
+	})
+}
+
+func TestPollingAndNoWatch(t *testing.T) {
+	m, _ := newManager(t)
+	a1, b1, a2, b2 := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
+	_, err := m.Create(context.Background(), CreateRequest{Name: "poll", Alpha: a1, Beta: b1,
+		Config: SyncConfig{Watch: local.WatchForcePoll, PollInterval: 200 * time.Millisecond}})
+	require.NoError(t, err)
+	_, err = m.Create(context.Background(), CreateRequest{Name: "manual", Alpha: a2, Beta: b2, Config: SyncConfig{Watch: local.WatchNone}})
+	require.NoError(t, err)
+	flush(t, m, "poll")
+	flush(t, m, "manual")
+	require.Contains(t, state(t, m, "poll").Alpha.Watch, "polling every 200ms")
+
+	write(t, filepath.Join(a1, "polled.txt"), "p")
+	waitFor(t, m, "poll", "the poller to find the file", func(s State) bool { return s.Beta.Counts.Files == 1 })
+	require.Equal(t, "p", read(t, filepath.Join(b1, "polled.txt")))
+
+	write(t, filepath.Join(a2, "manual.txt"), "m")
+	cycles := state(t, m, "manual").Cycles
+	flush(t, m, "manual")
+	require.Equal(t, "m", read(t, filepath.Join(b2, "manual.txt")))
+	require.Equal(t, cycles+1, state(t, m, "manual").Cycles, "no-watch runs cycles only when flushed")
+}
+
+func TestHaltsOnRootLoss(t *testing.T) {
+	m, _ := newManager(t)
+	base := t.TempDir()
+	alpha, beta := filepath.Join(base, "a"), filepath.Join(base, "b")
+	write(t, filepath.Join(alpha, "one"), "1")
+	write(t, filepath.Join(alpha, "two"), "2")
+	_, err := m.Create(context.Background(), CreateRequest{Name: "h", Alpha: alpha, Beta: beta})
+	require.NoError(t, err)
+	flush(t, m, "h")
+
+	// Emptied root: nothing deleted on the other side.
+	require.NoError(t, os.Remove(filepath.Join(beta, "one")))
+	require.NoError(t, os.Remove(filepath.Join(beta, "two")))
+	ctx := context.Background()
+	err = m.Flush(ctx, Selection{Specs: []string{"h"}}, false)
+	require.ErrorContains(t, err, "emptied")
+	require.Equal(t, StatusHaltedRootEmptied, state(t, m, "h").Status)
+	require.FileExists(t, filepath.Join(alpha, "one"))
+
+	// Deleted root: same.
+	require.NoError(t, os.Remove(beta))
+	err = m.Flush(ctx, Selection{Specs: []string{"h"}}, false)
+	require.ErrorContains(t, err, "deleted")
+	require.Equal(t, StatusHaltedRootDeleted, state(t, m, "h").Status)
+	require.FileExists(t, filepath.Join(alpha, "two"))
+
+	// Reset copies alpha back into beta.
+	require.NoError(t, m.Reset(Selection{Specs: []string{"h"}}))
+	flush(t, m, "h")
+	require.Equal(t, "1", read(t, filepath.Join(beta, "one")))
+	require.Equal(t, StatusWatching, state(t, m, "h").Status)
+}
+
+func TestResolveConflicts(t *testing.T) {
+	m, _ := newManager(t)
+	alpha, beta := t.TempDir(), t.TempDir()
+	_, err := m.Create(context.Background(), CreateRequest{Name: "r", Alpha: alpha, Beta: beta})
+	require.NoError(t, err)
+	write(t, filepath.Join(alpha, "x"), "alpha x")
+	write(t, filepath.Join(beta, "x"), "beta x")
+	write(t, filepath.Join(alpha, "y"), "alpha y")
+	write(t, filepath.Join(beta, "y"), "beta y")
+	flush(t, m, "r")
+	require.Equal(t, 2, state(t, m, "r").ConflictCount)
+
+	ctx := context.Background()
+	data, err := m.ReadFile(ctx, "r", "beta", "x", 1<<20)
+	require.NoError(t, err)
+	require.Equal(t, "beta x", string(data))
+	_, err = m.ReadFile(ctx, "r", "beta", "../escape", 1<<20)
+	require.Error(t, err)
+	_, err = m.ReadFile(ctx, "r", "beta", "x", 3)
+	require.ErrorContains(t, err, "too large")
+
+	res, err := m.Resolve(ctx, "r", []string{"x", "nope"}, false)
+	require.NoError(t, err)
+	require.Equal(t, []string{"x"}, res.Resolved)
+	require.Len(t, res.Failed, 1)
+	require.Equal(t, "beta x", read(t, filepath.Join(alpha, "x")))
+	require.Equal(t, 1, state(t, m, "r").ConflictCount)
+
+	res, err = m.Resolve(ctx, "r", nil, true)
+	require.NoError(t, err)
+	require.Equal(t, []string{"y"}, res.Resolved)
+	require.Equal(t, "alpha y", read(t, filepath.Join(beta, "y")))
+	require.Equal(t, 0, state(t, m, "r").ConflictCount)
 }

@@ -1,0 +1,52 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/ferrysync/ferry/engine/endpoint"
+	"github.com/ferrysync/ferry/engine/tree"
+)
+
+// ReadFile implements endpoint.Endpoint. Every parent of path must be a real directory
+// and path itself a regular file: links are not followed out of the root.
+func (e *Endpoint) ReadFile(ctx context.Context, path string, limit int64) ([]byte, error) {
+	if err := tree.ValidPath(path); err != nil || path == "" {
+		return nil, fmt.Errorf("invalid path %q", path)
+	}
+	for p, _ := tree.Split(path); p != ""; p, _ = tree.Split(p) {
+		info, err := os.Lstat(e.sc.Abs(p))
+		if err != nil {
+			return nil, err
+		}
+		if !info.IsDir() {
+			return nil, fmt.Errorf("%s is not a directory", p)
+		}
+	}
+	abs := e.sc.Abs(path)
+	info, err := os.Lstat(abs)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	if info.Size() > limit {
+		return nil, fmt.Errorf("%w: %s holds %d bytes, more than %d", endpoint.ErrTooLarge, path, info.Size(), limit)
+	}
+	f, err := os.Open(abs)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%w: %s grew past %d bytes", endpoint.ErrTooLarge, path, limit)
+	}
+	return data, nil
+}
