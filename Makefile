@@ -5,16 +5,29 @@ BIN := bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/ferrysync/ferry/protocol.Version=$(VERSION)
 
-.PHONY: help build demo test test-go deps clean
+.PHONY: help build cross demo test deps clean
 
 help:
 	@echo "make demo   build, then sync a sample folder to a second local folder"
 	@echo "make test   install what the tests need, then run every test"
 	@echo "make build  bin/ferry and bin/ferry-agent"
 
+# The platforms the daemon can install agents on (bin/agents/ferry-agent-OS-ARCH).
+AGENT_PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ferry ./cmd/ferry
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ferry-agent ./cmd/ferry-agent
+	@for p in $(AGENT_PLATFORMS); do \
+	  os=$${p%/*}; arch=$${p#*/}; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' \
+	    -o $(BIN)/agents/ferry-agent-$$os-$$arch ./cmd/ferry-agent || exit 1; \
+	done
+
+# cross checks that platform-specific code builds for the other systems ferry supports.
+cross:
+	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./cmd/ferry
+	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./cmd/ferry
 
 demo: build
 	./scripts/demo.sh
@@ -23,7 +36,7 @@ demo: build
 deps:
 	./scripts/deps.sh
 
-test: deps build
+test: deps build cross
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 

@@ -35,6 +35,14 @@ type ClientOptions struct {
 	Quiet bool
 	// OnState receives state notifications (on the connection's reader goroutine).
 	OnState func(protocol.SyncSession)
+	// Prompt answers the daemon's questions; nil declares the client unable to.
+	Prompt Prompter
+}
+
+// Prompter answers prompt requests for a client.
+type Prompter interface {
+	HostKey(ctx context.Context, p protocol.HostKeyPrompt) (protocol.HostKeyAnswer, error)
+	Secret(ctx context.Context, p protocol.SecretPrompt) (protocol.SecretAnswer, error)
 }
 
 // Client is an initialized connection to the daemon.
@@ -50,19 +58,34 @@ func Dial(ctx context.Context, opts ClientOptions) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := jsonrpc2.HandlerWithError(func(_ context.Context, _ *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
-		if req.Method == protocol.NotifySyncState && opts.OnState != nil && req.Params != nil {
+	h := jsonrpc2.HandlerWithError(func(ctx context.Context, _ *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
+		switch {
+		case req.Method == protocol.NotifySyncState && opts.OnState != nil && req.Params != nil:
 			var s protocol.SyncSession
 			if json.Unmarshal(*req.Params, &s) == nil {
 				opts.OnState(s)
 			}
 			return nil, nil
+		case req.Method == protocol.RequestHostKey && opts.Prompt != nil && req.Params != nil:
+			var p protocol.HostKeyPrompt
+			if err := json.Unmarshal(*req.Params, &p); err != nil {
+				return nil, err
+			}
+			return opts.Prompt.HostKey(ctx, p)
+		case req.Method == protocol.RequestSecret && opts.Prompt != nil && req.Params != nil:
+			var p protocol.SecretPrompt
+			if err := json.Unmarshal(*req.Params, &p); err != nil {
+				return nil, err
+			}
+			return opts.Prompt.Secret(ctx, p)
 		}
 		return nil, &jsonrpc2.Error{Code: protocol.CodeMethodNotFound, Message: "this client does not handle " + req.Method}
 	})
+
 	c := &Client{conn: jsonrpc2.NewConn(ctx, newStream(nc), h, jsonrpc2.SetLogger(discardLogger{}))}
 	err = c.conn.Call(ctx, protocol.MethodInitialize, protocol.InitializeParams{
 		ClientName: opts.Name, ClientVersion: protocol.Version, ProtocolVersion: protocol.ProtocolVersion, Quiet: opts.Quiet,
+		Prompts: opts.Prompt != nil,
 	}, &c.Init)
 	if err != nil {
 		c.conn.Close()

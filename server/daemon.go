@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 
 	"github.com/ferrysync/ferry/engine/session"
+	"github.com/ferrysync/ferry/engine/transport/ssh"
 )
 
 // ErrRunning is returned by Run when another daemon holds the data directory.
@@ -108,6 +109,9 @@ func (d *Daemon) Stop() {
 		d.lock.Close()
 	})
 }
+
+// Prompter asks the most recently connected client that can prompt.
+func (d *Daemon) Prompter() ssh.Prompter { return d.srv.Prompter() }
 
 // Done is closed when the daemon has stopped.
 func (d *Daemon) Done() <-chan struct{} { return d.stopped }

@@ -9,12 +9,14 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sourcegraph/jsonrpc2"
 
 	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/session"
+	"github.com/ferrysync/ferry/engine/transport/ssh"
 	"github.com/ferrysync/ferry/protocol"
 )
 
@@ -88,6 +90,8 @@ type client struct {
 	mu          sync.Mutex
 	initialized bool
 	quiet       bool
+	prompts     bool
+	seq         uint64 // initialization order
 	logLevel    session.Level
 	logs        []protocol.LogMessage
 	pending     map[string]protocol.SyncSession
@@ -263,6 +267,7 @@ func (c *client) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 		if err != nil {
 			return nil, rpcError(protocol.CodeInvalidArgument, "%v", err)
 		}
+		ctx := ssh.WithPrompter(ctx, c.prompter())
 		st, err := m.Create(ctx, session.CreateRequest{Name: p.Name, Labels: p.Labels, Alpha: p.Alpha, Beta: p.Beta, Config: cfg, Paused: p.Paused})
 		if err != nil {
 			return nil, toRPCError(err)
@@ -356,7 +361,8 @@ func (c *client) initialize(req *jsonrpc2.Request) (any, error) {
 	// Follow changes from now on, so none falls between the snapshot and the first
 	// notification.
 	c.mu.Lock()
-	c.initialized, c.quiet, c.logLevel = true, p.Quiet, level
+	c.initialized, c.quiet, c.logLevel, c.prompts = true, p.Quiet, level, p.Prompts
+	c.seq = initSeq.Add(1)
 	c.mu.Unlock()
 	states, err := c.s.m.List(session.Selection{})
 	if err != nil {
@@ -390,6 +396,9 @@ func (c *client) conflicts(p protocol.Selection) (any, error) {
 	}
 	return out, nil
 }
+
+// initSeq orders client initializations.
+var initSeq atomic.Uint64
 
 // maxReadFile bounds sync/readFile.
 const maxReadFile = 16 << 20

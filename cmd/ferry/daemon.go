@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ferrysync/ferry/engine/remote"
+	"github.com/ferrysync/ferry/engine/session"
 	"github.com/ferrysync/ferry/protocol"
 	"github.com/ferrysync/ferry/server"
 )
@@ -27,10 +29,15 @@ func daemonCommand() *cobra.Command {
 				return err
 			}
 			log.SetFlags(log.LstdFlags | log.Lmicroseconds)
-			d, err := server.Listen(dir, transports())
+			// The engine's transports: local folders, and SSH hosts through one shared
+			// connection and agent per host.
+			pool := remote.NewPool(remote.FindBundle())
+			defer pool.Close()
+			d, err := server.Listen(dir, session.Transports{Local: session.OpenLocal, Remote: pool.Opener()})
 			if err != nil {
 				return err
 			}
+			pool.SetFallback(d.Prompter())
 			log.Printf("ferry daemon %s serving %s", protocol.Version, server.SocketPath(dir))
 			go func() {
 				select {

@@ -13,15 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/ferrysync/ferry/engine/session"
 	"github.com/ferrysync/ferry/protocol"
 	"github.com/ferrysync/ferry/server"
 )
-
-// transports lists how the daemon reaches endpoints.
-func transports() session.Transports {
-	return session.Transports{Local: session.OpenLocal}
-}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -96,7 +90,8 @@ func dial(ctx context.Context, autostartAllowed bool, opts ...func(*server.Clien
 	if err != nil {
 		return nil, err
 	}
-	o := server.ClientOptions{DataDir: dir, Autostart: autostartAllowed && autostart(), Name: "ferry-cli", Quiet: true}
+	o := server.ClientOptions{DataDir: dir, Autostart: autostartAllowed && autostart(), Name: "ferry-cli", Quiet: true,
+		Prompt: newTerminalPrompter()}
 	for _, f := range opts {
 		f(&o)
 	}

@@ -50,8 +50,9 @@ AllowStreamLocalForwarding yes
 MaxStartups 100:30:200
 MaxSessions 100
 LogLevel VERBOSE
-Subsystem sftp internal-sftp
-`, s.dir, s.authorized, pam, password, kbd)
+SetEnv HOME=%s
+Subsystem sftp internal-sftp -d %s
+`, s.dir, s.authorized, pam, password, kbd, s.remoteHome, s.remoteHome)
 	if hasPerSourcePenalties() {
 		// sshd 9.8 and later refuse clients that fail often; tests fail on
 		// purpose.

@@ -8,7 +8,9 @@
 //   - Nothing outside the test's temp dirs is written: host keys, the user
 //     key, authorized_keys, sshd_config, the pid file, the client home and
 //     its known_hosts all live in t.TempDir() directories. The real ~/.ssh
-//     is never read or written. The one exception is /run/sshd, which sshd
+//     is never read or written. Sessions sshd runs get a temp HOME (SetEnv)
+//     and SFTP starts there (RemoteHome), so what runs over SSH does not
+//     write to the real home either. The one exception is /run/sshd, which sshd
 //     requires and which Start creates if it is missing.
 //   - Every process Start launches (sshd and the processes serving its
 //     connections) is killed by t.Cleanup, before the temp dirs are removed.

@@ -58,6 +58,11 @@ type Options struct {
 	ExtraClientConfig string
 }
 
+// RemoteHome is the home directory of the sessions sshd runs: HOME in their
+// environment (sshd SetEnv) and the SFTP start directory, a temp dir, so nothing a
+// test runs over SSH writes to the real home of the user sshd logs in.
+func (s *Server) RemoteHome() string { return s.remoteHome }
+
 // Server is a running sshd and the client home that reaches it.
 type Server struct {
 	t    testing.TB
@@ -65,6 +70,7 @@ type Server struct {
 
 	dir          string // sshd's files
 	home         string // the client HOME
+	remoteHome   string // HOME of sessions sshd runs (and the SFTP start directory)
 	alias        string
 	user         string
 	port         int
@@ -97,7 +103,7 @@ func Start(t testing.TB, opts Options) *Server {
 	if err != nil {
 		t.Fatalf("sshdtest: current user: %v", err)
 	}
-	s := &Server{t: t, opts: opts, dir: t.TempDir(), alias: opts.Alias, user: u.Username, logs: newLogBuffer()}
+	s := &Server{t: t, opts: opts, dir: t.TempDir(), remoteHome: t.TempDir(), alias: opts.Alias, user: u.Username, logs: newLogBuffer()}
 	if s.alias == "" {
 		s.alias = "testhost"
 	}

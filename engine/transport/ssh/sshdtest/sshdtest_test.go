@@ -175,3 +175,10 @@ func TestSplitAtMatch(t *testing.T) {
 		})
 	}
 }
+
+func TestRemoteHomeIsolated(t *testing.T) {
+	s := Start(t, Options{})
+	out, err := exec.Command("ssh", "-F", s.ConfigPath(), s.Alias(), "echo $HOME; pwd").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.True(t, strings.HasPrefix(string(out), s.RemoteHome()+"\n"), "HOME is %q", out)
+}

@@ -1,0 +1,295 @@
+package remote
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+
+	"github.com/ferrysync/ferry/engine/endpoint"
+	"github.com/ferrysync/ferry/engine/reconcile"
+	"github.com/ferrysync/ferry/engine/session"
+	"github.com/ferrysync/ferry/engine/tree"
+	"github.com/ferrysync/ferry/protocol/agentwire"
+)
+
+// Opener returns the session transport for SSH endpoints.
+func (p *Pool) Opener() session.Opener {
+	return func(ctx context.Context, req session.EndpointRequest) (endpoint.Endpoint, error) {
+		h, release, err := p.Acquire(ctx, req.URL)
+		if err != nil {
+			return nil, err
+		}
+		e, err := openEndpoint(ctx, h, req)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		e.release = release
+		return e, nil
+	}
+}
+
+// Endpoint proxies endpoint.Endpoint to an agent.
+type Endpoint struct {
+	host    *Host
+	handle  uint64
+	events  *agentwire.Conn
+	changes chan struct{}
+	release func()
+
+	closeOnce sync.Once
+	closed    chan struct{}
+	mu        sync.Mutex
+	err       error // why the endpoint failed
+}
+
+func openEndpoint(ctx context.Context, h *Host, req session.EndpointRequest) (*Endpoint, error) {
+	cfg, err := json.Marshal(req.Config)
+	if err != nil {
+		return nil, err
+	}
+	open, err := json.Marshal(agentwire.EndpointOpen{Session: req.Session, Side: req.Side, Path: req.URL.Path, Config: cfg, Create: req.Create})
+	if err != nil {
+		return nil, err
+	}
+	s, err := h.Open()
+	if err != nil {
+		return nil, err
+	}
+	c := agentwire.NewConn(s)
+	stop := closeOnDone(ctx, s)
+	payload, err := func() ([]byte, error) {
+		if err := c.Send(agentwire.KindEndpoint, open); err != nil {
+			return nil, err
+		}
+		return c.Expect(agentwire.TypeOK)
+	}()
+	if !stop() {
+		err = errors.Join(err, ctx.Err())
+	}
+	if err != nil {
+		s.Close()
+		return nil, h.explain(err)
+	}
+	d := agentwire.NewDecoder(payload)
+	handle := d.Uvarint()
+	if err := d.Done(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	e := &Endpoint{host: h, handle: handle, events: c, changes: make(chan struct{}, 1), closed: make(chan struct{})}
+	go e.relayChanges()
+	return e, nil
+}
+
+// explain turns a stream failure into the host's failure, and keeps agent errors.
+func (h *Host) explain(err error) error {
+	var re *agentwire.RemoteError
+	if errors.As(err, &re) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return h.failure(err)
+}
+
+// relayChanges turns the agent's change messages into notifications; it closes
+// Changes when the stream or connection ends.
+func (e *Endpoint) relayChanges() {
+	defer close(e.changes)
+	for {
+		typ, _, err := e.events.Read(nil)
+		if err != nil {
+			select {
+			case <-e.closed:
+			default:
+				e.fail(e.host.explain(err))
+			}
+			return
+		}
+		if typ == agentwire.TypeChanged {
+			select {
+			case e.changes <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+func (e *Endpoint) fail(err error) {
+	e.mu.Lock()
+	if e.err == nil {
+		e.err = err
+	}
+	e.mu.Unlock()
+}
+
+// Changes implements endpoint.Endpoint.
+func (e *Endpoint) Changes() <-chan struct{} { return e.changes }
+
+// closeOnDone closes s if ctx ends before stop is called; stop reports whether it was
+// called in time.
+func closeOnDone(ctx context.Context, s net.Conn) (stop func() bool) {
+	return context.AfterFunc(ctx, func() { s.Close() })
+}
+
+// call runs one method on the agent.
+func (e *Endpoint) call(ctx context.Context, method byte, args []byte) ([]byte, error) {
+	select {
+	case <-e.closed:
+		return nil, endpoint.ErrClosed
+	default:
+	}
+	s, err := e.host.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	stop := closeOnDone(ctx, s)
+	defer stop()
+	c := agentwire.NewConn(s)
+	msg := binary.AppendUvarint(nil, e.handle)
+	msg = append(msg, method)
+	msg = append(msg, args...)
+	if err := c.Send(agentwire.KindCall, msg); err != nil {
+		return nil, e.callError(ctx, err)
+	}
+	out, err := c.Expect(agentwire.TypeOK)
+	if err != nil {
+		return nil, e.callError(ctx, err)
+	}
+	return out, nil
+}
+
+func (e *Endpoint) callError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return e.host.explain(err)
+}
+
+// Scan implements endpoint.Endpoint.
+func (e *Endpoint) Scan(ctx context.Context, full bool) (*endpoint.ScanResult, error) {
+	var arg byte
+	if full {
+		arg = 1
+	}
+	out, err := e.call(ctx, agentwire.MethodScan, []byte{arg})
+	if err != nil {
+		return nil, err
+	}
+	d := agentwire.NewDecoder(out)
+	res := &endpoint.ScanResult{Root: d.Tree(), Watch: d.String(), WatchProblem: d.String()}
+	if err := d.Done(); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// Stage implements endpoint.Endpoint.
+func (e *Endpoint) Stage(ctx context.Context, files []endpoint.StageFile, signatures bool) ([]endpoint.Needed, error) {
+	arg := []byte{0}
+	if signatures {
+		arg[0] = 1
+	}
+	out, err := e.call(ctx, agentwire.MethodStage, agentwire.AppendStageFiles(arg, files))
+	if err != nil {
+		return nil, err
+	}
+	d := agentwire.NewDecoder(out)
+	needed := d.Needed()
+	return needed, d.Done()
+}
+
+// Transition implements endpoint.Endpoint.
+func (e *Endpoint) Transition(ctx context.Context, changes []reconcile.Change) ([]*tree.Entry, []endpoint.Problem, error) {
+	out, err := e.call(ctx, agentwire.MethodTransition, agentwire.AppendChanges(nil, changes))
+	if err != nil {
+		return nil, nil, err
+	}
+	d := agentwire.NewDecoder(out)
+	results, problems := d.Trees(), d.Problems()
+	if err := d.Done(); err != nil {
+		return nil, nil, err
+	}
+	if len(results) != len(changes) {
+		return nil, nil, fmt.Errorf("the agent returned %d results for %d changes", len(results), len(changes))
+	}
+	return results, problems, nil
+}
+
+// ReadFile implements endpoint.Endpoint.
+func (e *Endpoint) ReadFile(ctx context.Context, path string, limit int64) ([]byte, error) {
+	args := agentwire.AppendString(nil, path)
+	args = binary.AppendUvarint(args, uint64(limit))
+	out, err := e.call(ctx, agentwire.MethodReadFile, args)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(nil), out...), nil
+}
+
+// Receiver implements endpoint.Endpoint: what it is given streams to the agent.
+func (e *Endpoint) Receiver(ctx context.Context) (endpoint.Receiver, error) {
+	s, err := e.host.Open()
+	if err != nil {
+		return nil, err
+	}
+	c := agentwire.NewConn(s)
+	if err := c.Write(agentwire.KindReceive, binary.AppendUvarint(nil, e.handle)); err != nil {
+		s.Close()
+		return nil, e.host.explain(err)
+	}
+	return &remoteReceiver{Sender: agentwire.NewSender(c), s: s, e: e, stop: closeOnDone(ctx, s)}, nil
+}
+
+type remoteReceiver struct {
+	*agentwire.Sender
+	s    net.Conn
+	e    *Endpoint
+	stop func() bool
+}
+
+func (r *remoteReceiver) Close() ([]endpoint.Problem, error) {
+	defer r.s.Close()
+	defer r.stop()
+	problems, err := r.Sender.Close()
+	if err != nil {
+		return nil, r.e.host.explain(err)
+	}
+	return problems, nil
+}
+
+// Supply implements endpoint.Endpoint: the agent reads the files and streams them.
+func (e *Endpoint) Supply(ctx context.Context, needed []endpoint.Needed, r endpoint.Receiver) error {
+	s, err := e.host.Open()
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	stop := closeOnDone(ctx, s)
+	defer stop()
+	c := agentwire.NewConn(s)
+	msg := agentwire.AppendNeeded(binary.AppendUvarint(nil, e.handle), needed)
+	if err := c.Send(agentwire.KindSupply, msg); err != nil {
+		return e.callError(ctx, err)
+	}
+	if err := agentwire.Receive(c, r, agentwire.TypeDone); err != nil {
+		return e.callError(ctx, err)
+	}
+	return nil
+}
+
+// Close implements endpoint.Endpoint.
+func (e *Endpoint) Close() error {
+	e.closeOnce.Do(func() {
+		close(e.closed)
+		e.events.Close()
+		if e.release != nil {
+			e.release()
+		}
+	})
+	return nil
+}

@@ -1,0 +1,28 @@
+package agentwire
+
+import "encoding/json"
+
+// Endpoint methods, for KindCall streams.
+const (
+	// MethodScan: args full byte; result tree, watch string, watch problem string.
+	MethodScan byte = iota + 1
+	// MethodStage: args signatures byte, stage files; result needed list.
+	MethodStage
+	// MethodTransition: args changes; result trees, problems.
+	MethodTransition
+	// MethodReadFile: args path, limit; result bytes.
+	MethodReadFile
+)
+
+// EndpointOpen opens an endpoint on the agent's host.
+type EndpointOpen struct {
+	// Session and Side name the endpoint's state files on the agent's host.
+	Session string `json:"session"`
+	Side    string `json:"side"`
+	// Path is the root: absolute, or "~" / "~/rest" relative to the agent's home.
+	Path string `json:"path"`
+	// Config is the session's configuration (engine/session.SyncConfig as JSON).
+	Config json.RawMessage `json:"config"`
+	// Create allows creating a missing root whose parent exists.
+	Create bool `json:"create"`
+}
