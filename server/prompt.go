@@ -14,7 +14,7 @@ type clientPrompter struct{ c *client }
 // ConfirmHostKey implements ssh.Prompter.
 func (p clientPrompter) ConfirmHostKey(ctx context.Context, hp ssh.HostKeyPrompt) (bool, error) {
 	var ans protocol.HostKeyAnswer
-	err := p.c.conn.Call(ctx, protocol.RequestHostKey, protocol.HostKeyPrompt{
+	err := p.c.connection().Call(ctx, protocol.RequestHostKey, protocol.HostKeyPrompt{
 		Host: hp.Host, Address: hp.Address, KeyType: hp.KeyType, Fingerprint: hp.Fingerprint, Message: hp.Message,
 	}, &ans)
 	return ans.Accept, err
@@ -23,7 +23,7 @@ func (p clientPrompter) ConfirmHostKey(ctx context.Context, hp ssh.HostKeyPrompt
 // Secret implements ssh.Prompter.
 func (p clientPrompter) Secret(ctx context.Context, sp ssh.SecretPrompt) (string, error) {
 	var ans protocol.SecretAnswer
-	err := p.c.conn.Call(ctx, protocol.RequestSecret, protocol.SecretPrompt{
+	err := p.c.connection().Call(ctx, protocol.RequestSecret, protocol.SecretPrompt{
 		Host: sp.Host, Kind: string(sp.Kind), Prompt: sp.Message, Echo: sp.Echo,
 	}, &ans)
 	return ans.Value, err

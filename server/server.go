@@ -47,21 +47,26 @@ func (s *Server) Close() {
 	}
 	s.mu.Unlock()
 	for _, c := range cs {
-		c.conn.Close()
+		if conn := c.connection(); conn != nil {
+			conn.Close()
+		}
 	}
 }
 
 // ServeConn serves one connection until it closes.
 func (s *Server) ServeConn(ctx context.Context, rwc io.ReadWriteCloser) {
 	c := &client{s: s, notify: make(chan struct{}, 1), pending: map[string]protocol.SyncSession{}}
-	c.conn = jsonrpc2.NewConn(ctx, newStream(rwc), jsonrpc2.AsyncHandler(c),
+	conn := jsonrpc2.NewConn(ctx, newStream(rwc), jsonrpc2.AsyncHandler(c),
 		jsonrpc2.SetLogger(discardLogger{}))
+	c.mu.Lock()
+	c.conn = conn
+	c.mu.Unlock()
 	s.mu.Lock()
 	s.clients[c] = struct{}{}
 	s.mu.Unlock()
 	done := make(chan struct{})
 	go c.sendLoop(done)
-	<-c.conn.DisconnectNotify()
+	<-conn.DisconnectNotify()
 	close(done)
 	s.mu.Lock()
 	delete(s.clients, c)
@@ -160,17 +165,24 @@ func (c *client) sendLoop(done chan struct{}) {
 		logs := c.logs
 		c.logs = nil
 		c.mu.Unlock()
+		conn := c.connection()
 		for _, st := range batch {
-			if err := c.conn.Notify(context.Background(), protocol.NotifySyncState, st); err != nil {
+			if err := conn.Notify(context.Background(), protocol.NotifySyncState, st); err != nil {
 				return
 			}
 		}
 		for _, l := range logs {
-			if err := c.conn.Notify(context.Background(), protocol.NotifyLog, l); err != nil {
+			if err := conn.Notify(context.Background(), protocol.NotifyLog, l); err != nil {
 				return
 			}
 		}
 	}
+}
+
+func (c *client) connection() *jsonrpc2.Conn {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.conn
 }
 
 // rpcError builds a JSON-RPC error with a stable code.
@@ -226,6 +238,11 @@ func decode[T any](req *jsonrpc2.Request) (T, error) {
 
 // Handle implements jsonrpc2.Handler: it dispatches a request and replies.
 func (c *client) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request) {
+	c.mu.Lock()
+	if c.conn == nil {
+		c.conn = conn // a request can arrive before ServeConn records the connection
+	}
+	c.mu.Unlock()
 	result, err := c.handle(ctx, conn, req)
 	if req.Notif {
 		return

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -13,10 +14,12 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/ferrysync/ferry/protocol"
+	"github.com/ferrysync/ferry/server"
 )
 
 // ferryBin is the ferry binary under test, built once by TestMain with the race
@@ -39,6 +42,14 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "building ferry:", err)
 		os.Exit(1)
 	}
+	// The agent bundle the daemon installs from sits next to it, as make build puts it.
+	agent := exec.Command("go", "build", "-o", filepath.Join(dir, "agents", "ferry-agent-"+runtime.GOOS+"-"+runtime.GOARCH), "../ferry-agent")
+	agent.Env = append(os.Environ(), "CGO_ENABLED=0")
+	agent.Stdout, agent.Stderr = os.Stderr, os.Stderr
+	if err := agent.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building ferry-agent:", err)
+		os.Exit(1)
+	}
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -47,9 +58,10 @@ func TestMain(m *testing.M) {
 // env is an isolated user: its own HOME and data directory, and a daemon stopped at
 // the end of the test.
 type env struct {
-	t    *testing.T
-	home string
-	data string
+	t     *testing.T
+	home  string
+	data  string
+	extra []string // more environment for every command
 }
 
 func newEnv(t *testing.T) *env {
@@ -81,6 +93,7 @@ func (e *env) runEnv(extra []string, args ...string) result {
 	e.t.Helper()
 	cmd := exec.Command(ferryBin, args...)
 	cmd.Env = append(os.Environ(), "HOME="+e.home, "FERRY_DATA_DIR="+e.data, "GORACE=atexit_sleep_ms=0 halt_on_error=1")
+	cmd.Env = append(cmd.Env, e.extra...)
 	cmd.Env = append(cmd.Env, extra...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -186,4 +199,43 @@ func requireSameTree(t *testing.T, a, b string) {
 	require.Equal(t, len(sa), len(sb), "trees have different entry counts")
 }
 
-var _ = runtime.GOOS
+// dialDaemon connects to the test's daemon as an API client that follows state
+// notifications, for waiting on events instead of sleeping.
+func (e *env) dialDaemon(onState func(protocol.SyncSession)) *server.Client {
+	e.t.Helper()
+	c, err := server.Dial(context.Background(), server.ClientOptions{DataDir: e.data, Name: "test", OnState: onState})
+	require.NoError(e.t, err)
+	e.t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// waitState waits until a notification for the named session satisfies ok.
+func (e *env) waitState(name, what string, ok func(protocol.SyncSession) bool) protocol.SyncSession {
+	e.t.Helper()
+	ch := make(chan protocol.SyncSession, 1000)
+	c := e.dialDaemon(func(s protocol.SyncSession) {
+		if s.Name == name {
+			select {
+			case ch <- s:
+			default:
+			}
+		}
+	})
+	defer c.Close()
+	for _, s := range c.Init.Sessions {
+		if s.Name == name && ok(s) {
+			return s
+		}
+	}
+	timeout := time.After(2 * time.Minute)
+	for {
+		select {
+		case s := <-ch:
+			if ok(s) {
+				return s
+			}
+		case <-timeout:
+			e.t.Fatalf("timed out waiting for %s; last state: %+v", what, e.session(name))
+		}
+	}
+}
