@@ -42,3 +42,37 @@ test: deps build cross
 
 clean:
 	rm -rf $(BIN)
+
+# ---- editor extension (VS Code) and generated API files ---------------------------------
+# Added by the extension work; `make test` does not run these yet. The extension tests
+# need Node 20+ and npm; editor-e2e also needs apt (chromium, libkrb5-dev, pkg-config) and
+# installs Node 24 and code-server into ~/.cache/ferry-e2e on first use.
+.PHONY: generate extension-deps extension-build extension-test vsix editor-e2e
+
+# generate rewrites extension/src/protocol.gen.ts and docs/api.md from protocol/*.go.
+generate:
+	$(GO) run ./protocol/gen
+
+extension-deps:
+	./scripts/extension-deps.sh
+
+extension-build: extension-deps
+	npm run typecheck
+	npm run build
+
+# extension-test runs the extension's node tests (core, the extension against the real
+# bin/ferry --stdio, prompts, forwarding over a throwaway sshd, the manifest, the vsix,
+# and the editors.md examples).
+extension-test: build vsix
+	npm run build-tests
+	node --test --test-concurrency=1 --test-timeout=300000 dist/test/*.test.js
+
+# vsix packages the extension as ferry-<version>.vsix (bundle, manifest, README, icon).
+vsix: extension-build
+	rm -f ferry-*.vsix
+	npx vsce package --no-dependencies --skip-license
+
+# editor-e2e runs the extension inside code-server in headless Chromium; screenshots in
+# test-output/editor-e2e/.
+editor-e2e: build vsix
+	./scripts/extension-e2e.sh

@@ -212,7 +212,7 @@ func start(ctx context.Context, client *gossh.Client, key, agentPath string) (*H
 		}
 		return nil, fmt.Errorf("%w: %v", errStale, hl.err)
 	}
-	mux, err := yamux.Client(pipe{stdout, stdin}, agentwire.YamuxConfig())
+	mux, err := yamux.Client(&pipe{Reader: stdout, w: stdin}, agentwire.YamuxConfig())
 	if err != nil {
 		sess.Close()
 		return nil, err
@@ -309,10 +309,25 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// pipe joins the agent's stdout and stdin into a connection for yamux.
+// pipe joins the agent's stdout and stdin into a connection for yamux. Writes and
+// Close are serialized: x/crypto/ssh's channel races a concurrent Write and
+// CloseWrite, and yamux closes from its receive goroutine while sending on another.
 type pipe struct {
 	io.Reader
-	io.WriteCloser
+	mu sync.Mutex
+	w  io.WriteCloser
+}
+
+func (p *pipe) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.w.Write(b)
+}
+
+func (p *pipe) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.w.Close()
 }
 
 // ctxReader stops a copy when ctx is done.

@@ -177,14 +177,14 @@ func TestHaltsOnRootLoss(t *testing.T) {
 	ctx := context.Background()
 	err = m.Flush(ctx, Selection{Specs: []string{"h"}}, false)
 	require.ErrorContains(t, err, "emptied")
-	require.Equal(t, StatusHaltedRootEmptied, state(t, m, "h").Status)
+	waitFor(t, m, "h", "the emptied halt", func(s State) bool { return s.Status == StatusHaltedRootEmptied })
 	require.FileExists(t, filepath.Join(alpha, "one"))
 
 	// Deleted root: same.
 	require.NoError(t, os.Remove(beta))
 	err = m.Flush(ctx, Selection{Specs: []string{"h"}}, false)
 	require.ErrorContains(t, err, "deleted")
-	require.Equal(t, StatusHaltedRootDeleted, state(t, m, "h").Status)
+	waitFor(t, m, "h", "the deleted halt", func(s State) bool { return s.Status == StatusHaltedRootDeleted })
 	require.FileExists(t, filepath.Join(alpha, "two"))
 
 	// Reset copies alpha back into beta.

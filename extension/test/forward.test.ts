@@ -1,0 +1,155 @@
+// Forward a Port against the real daemon and a real OpenSSH sshd on 127.0.0.1 with
+// throwaway keys: the host from ~/.ssh/config (temp HOME), the daemon's host-key prompt
+// answered in the editor, the port picked from remote/ports, the forward carrying HTTP,
+// Open in Browser, and the forward's inline actions.
+import { activate, Activated, cleanup, deactivate, errorsShown, inlineActions, run, sandbox, Sandbox, treeRows, vscode, waitFor } from "./helpers";
+import assert from "node:assert/strict";
+import { ChildProcess, execFileSync, spawn } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as net from "net";
+import * as path from "path";
+import { after, before, test } from "node:test";
+import { freePort } from "../src/core/ports";
+
+let sb: Sandbox;
+let ext: Activated;
+let sshd: ChildProcess;
+let sshdLog = "";
+let service: http.Server;
+let servicePort: number;
+
+async function startSSHD(dir: string, home: string): Promise<number> {
+  const port = await freePort();
+  const keygen = (file: string) => execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", file]);
+  keygen(path.join(dir, "host_key"));
+  const ssh = path.join(home, ".ssh");
+  fs.mkdirSync(ssh, { recursive: true, mode: 0o700 });
+  keygen(path.join(ssh, "id_ed25519"));
+  fs.copyFileSync(path.join(ssh, "id_ed25519.pub"), path.join(dir, "authorized_keys"));
+  const user = process.env.USER || "root";
+  fs.writeFileSync(
+    path.join(dir, "sshd_config"),
+    [
+      `ListenAddress 127.0.0.1:${port}`,
+      `HostKey ${dir}/host_key`,
+      `PidFile ${dir}/sshd.pid`,
+      `AuthorizedKeysFile ${dir}/authorized_keys`,
+      "UsePAM no",
+      "StrictModes no",
+      "PermitRootLogin yes",
+      "PubkeyAuthentication yes",
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "AllowTcpForwarding yes",
+      "UseDNS no",
+      "Subsystem sftp internal-sftp",
+      "",
+    ].join("\n"),
+  );
+  fs.writeFileSync(
+    path.join(ssh, "config"),
+    `Host devbox\n  HostName 127.0.0.1\n  Port ${port}\n  User ${user}\n  IdentityFile ${ssh}/id_ed25519\n  IdentitiesOnly yes\n`,
+  );
+  fs.mkdirSync("/run/sshd", { recursive: true });
+  sshd = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", path.join(dir, "sshd_config")], { stdio: ["ignore", "ignore", "pipe"] });
+  sshd.stderr!.on("data", (d) => (sshdLog += d));
+  // Ready when it accepts a connection and sends its banner.
+  await waitFor(`sshd listening on ${port} (log: ${sshdLog})`, () =>
+    new Promise<boolean>((resolve) => {
+      const s = net.connect(port, "127.0.0.1");
+      s.once("data", (d) => {
+        s.destroy();
+        resolve(d.toString().startsWith("SSH-"));
+      });
+      s.once("error", () => resolve(false));
+    }),
+  );
+  return port;
+}
+
+before(async () => {
+  sb = sandbox();
+  await startSSHD(sb.dir, sb.home);
+  // The "remote" service: on the sshd's machine, which is this one.
+  service = http.createServer((_req, res) => res.end("hello from the remote service\n"));
+  await new Promise<void>((r) => service.listen(0, "127.0.0.1", r));
+  servicePort = (service.address() as net.AddressInfo).port;
+  vscode.setWorkspaceFolders([sb.dir]);
+  ext = activate();
+  await ext.api.whenReady();
+});
+
+after(() => {
+  if (ext) {
+    deactivate(ext);
+  }
+  service?.close();
+  sshd?.kill();
+  cleanup(sb);
+});
+
+function get(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: "127.0.0.1", port, path: "/" }, (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => resolve(body));
+      })
+      .on("error", reject);
+  });
+}
+
+test("Forward a Port: host from ~/.ssh/config, host key accepted, port from remote/ports, Open in Browser", async () => {
+  vscode.answerMessages(/devbox/, "Accept");
+  vscode.answerMessages(/now reaches port/, "Open in Browser");
+  let suggested = "";
+  vscode.script.quickPicks.push(vscode.pickLabel("devbox"), vscode.pickLabel(String(servicePort)));
+  // The port is taken here (the "remote" is this machine): keep the suggested free one.
+  vscode.script.inputs.push((o) => (suggested = o.value ?? ""));
+  const created = (await run("ferry.forwardPort")) as { id: string; source: string; destination: string } | undefined;
+  const listing = vscode.recorder.messages.find((m) => /cannot list the ports/.test(m.message));
+  assert.equal(listing, undefined, `remote/ports failed: ${listing?.message}`);
+  assert.deepEqual(errorsShown(), [], "no error shown");
+  assert.deepEqual(vscode.recorder.unexpected, []);
+  assert.ok(created, "the command returns the forward");
+
+  const hostKey = vscode.recorder.messages.find((m) => m.options?.modal && /devbox/.test(m.message));
+  assert.ok(hostKey, `the daemon asked about devbox's host key; messages: ${JSON.stringify(vscode.recorder.messages)}`);
+  assert.match(hostKey.options?.detail ?? "", /ssh-ed25519 key fingerprint: SHA256:/);
+  assert.equal(hostKey.answer, "Accept");
+  assert.match(fs.readFileSync(path.join(sb.home, ".ssh", "known_hosts"), "utf8"), /ssh-ed25519/);
+
+  const portPick = vscode.recorder.pickers.find((p) => p.kind === "quickPick" && /port on devbox/.test(p.title ?? ""));
+  assert.ok(portPick?.labels.includes(String(servicePort)), "remote/ports listed the service's port");
+  const local = Number(suggested);
+  assert.ok(local > 0 && local !== servicePort);
+  assert.equal(created.source, `tcp:localhost:${local}`);
+  assert.equal(created.destination, `devbox:tcp:localhost:${servicePort}`);
+
+  await waitFor("forwarding", () => ext.api.state.forwards[created.id]?.status === "forwarding");
+  assert.equal(await get(local), "hello from the remote service\n");
+  await waitFor("the connection counted", () => ext.api.state.forwards[created.id]?.totalConnections >= 1);
+  assert.deepEqual(vscode.recorder.external, [`http://localhost:${local}`]);
+
+  const rows = await treeRows("ferry.forward");
+  assert.equal(rows.length, 1);
+  assert.equal(rows[0].item.label, `tcp:localhost:${local} → devbox:tcp:localhost:${servicePort}`);
+  assert.match(String(rows[0].item.description), /^forwarding · \d+ open, [1-9]\d* total/);
+  assert.equal(rows[0].item.contextValue, "forward-session running browsable");
+});
+
+test("forward inline actions: pause, resume, terminate", async () => {
+  const [row] = await treeRows("ferry.forward");
+  assert.ok(row, "a forward row");
+  const id = row.node.id as string;
+  assert.deepEqual(inlineActions("ferry.forward", row.item.contextValue!).sort(), ["ferry.openInBrowser", "ferry.pause", "ferry.terminate"]);
+  await run("ferry.pause", row.node);
+  await waitFor("paused", () => ext.api.state.forwards[id]?.status === "paused");
+  await run("ferry.resume", row.node);
+  await waitFor("forwarding again", () => ext.api.state.forwards[id]?.status === "forwarding");
+  await run("ferry.terminate", row.node);
+  await waitFor("gone", async () => !ext.api.state.forwards[id] && (await treeRows("ferry.forward")).length === 0);
+  assert.deepEqual(errorsShown(), []);
+});
