@@ -38,13 +38,15 @@ deps:
 
 test: deps build cross
 	$(GO) vet ./...
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
+	$(MAKE) extension-test
+	$(MAKE) editor-e2e
 
 clean:
 	rm -rf $(BIN)
 
 # ---- editor extension (VS Code) and generated API files ---------------------------------
-# Added by the extension work; `make test` does not run these yet. The extension tests
+# `make test` runs extension-test and editor-e2e after the Go tests. The extension tests
 # need Node 20+ and npm; editor-e2e also needs apt (chromium, libkrb5-dev, pkg-config) and
 # installs Node 24 and code-server into ~/.cache/ferry-e2e on first use.
 .PHONY: generate extension-deps extension-build extension-test vsix editor-e2e

@@ -10,6 +10,7 @@
 package agent
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -38,6 +39,8 @@ type Options struct {
 // Agent serves one connection.
 type Agent struct {
 	opts Options
+	ctx  context.Context // ends with the connection
+	sess *yamux.Session
 
 	mu        sync.Mutex
 	endpoints map[uint64]*handle
@@ -78,7 +81,9 @@ func Serve(in io.Reader, out io.Writer, opts Options) error {
 	if err != nil {
 		return err
 	}
-	a := &Agent{opts: opts, endpoints: map[uint64]*handle{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	a := &Agent{opts: opts, ctx: ctx, sess: sess, endpoints: map[uint64]*handle{}}
 	defer a.closeAll()
 	for {
 		stream, err := sess.Accept()

@@ -33,8 +33,10 @@ type ClientOptions struct {
 	Name string
 	// Quiet asks for no state notifications.
 	Quiet bool
-	// OnState receives state notifications (on the connection's reader goroutine).
+	// OnState receives sync state notifications (on the connection's reader goroutine).
 	OnState func(protocol.SyncSession)
+	// OnForward receives forward state notifications (likewise).
+	OnForward func(protocol.ForwardSession)
 	// Prompt answers the daemon's questions; nil declares the client unable to.
 	Prompt Prompter
 }
@@ -65,6 +67,14 @@ func Dial(ctx context.Context, opts ClientOptions) (*Client, error) {
 			if json.Unmarshal(*req.Params, &s) == nil {
 				opts.OnState(s)
 			}
+			return nil, nil
+		case req.Method == protocol.NotifyForwardState && req.Params != nil:
+			var s protocol.ForwardSession
+			if opts.OnForward != nil && json.Unmarshal(*req.Params, &s) == nil {
+				opts.OnForward(s)
+			}
+			return nil, nil
+		case req.Method == protocol.NotifySyncState || req.Method == protocol.NotifyLog:
 			return nil, nil
 		case req.Method == protocol.RequestHostKey && opts.Prompt != nil && req.Params != nil:
 			var p protocol.HostKeyPrompt

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/ferrysync/ferry/engine/forward"
 	"github.com/ferrysync/ferry/engine/session"
 	"github.com/ferrysync/ferry/engine/transport/ssh"
 )
@@ -26,14 +27,24 @@ type Daemon struct {
 	lock     *os.File
 	ln       net.Listener
 	m        *session.Manager
+	f        *forward.Manager
 	srv      *Server
 	stopOnce sync.Once
 	stopped  chan struct{}
 	wg       sync.WaitGroup
 }
 
+// Engine lists how the daemon reaches endpoints: the sync transports, the sides of
+// forwards, and the port lister of SSH hosts.
+type Engine struct {
+	Sync          session.Transports
+	ForwardLocal  forward.SideOpener
+	ForwardRemote forward.SideOpener
+	RemotePorts   PortLister
+}
+
 // Listen takes the data directory's lock, loads the sessions and listens on the socket.
-func Listen(dir string, transports session.Transports) (*Daemon, error) {
+func Listen(dir string, engine Engine) (*Daemon, error) {
 	if err := ensureDataDir(dir); err != nil {
 		return nil, err
 	}
@@ -59,14 +70,27 @@ func Listen(dir string, transports session.Transports) (*Daemon, error) {
 			s.broadcastLog(level, id, msg)
 		}
 	}
-	m, err := session.NewManager(dir, transports, logger)
+	m, err := session.NewManager(dir, engine.Sync, logger)
 	if err != nil {
 		ln.Close()
 		lock.Close()
 		return nil, fmt.Errorf("loading sessions: %w", err)
 	}
-	d := &Daemon{dir: dir, lock: lock, ln: ln, m: m, stopped: make(chan struct{})}
-	d.srv = New(m, d.Stop)
+	if engine.ForwardLocal == nil {
+		engine.ForwardLocal = forward.OpenLocal
+	}
+	f, err := forward.NewManager(dir, engine.ForwardLocal, engine.ForwardRemote, func(level, id, msg string) {
+		l, _ := session.ParseLevel(level)
+		logger(l, id, msg)
+	})
+	if err != nil {
+		m.Close()
+		ln.Close()
+		lock.Close()
+		return nil, fmt.Errorf("loading forwards: %w", err)
+	}
+	d := &Daemon{dir: dir, lock: lock, ln: ln, m: m, f: f, stopped: make(chan struct{})}
+	d.srv = New(m, f, engine.RemotePorts, d.Stop)
 	srv.Store(d.srv)
 	return d, nil
 }
@@ -105,6 +129,7 @@ func (d *Daemon) Stop() {
 		d.ln.Close()
 		d.srv.Close()
 		d.m.Close()
+		d.f.Close()
 		os.Remove(SocketPath(d.dir))
 		d.lock.Close()
 	})

@@ -14,32 +14,42 @@ import (
 
 	"github.com/sourcegraph/jsonrpc2"
 
+	"github.com/ferrysync/ferry/engine/forward"
 	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/session"
 	"github.com/ferrysync/ferry/engine/transport/ssh"
+	"github.com/ferrysync/ferry/engine/url"
 	"github.com/ferrysync/ferry/protocol"
 )
 
-// Server serves the API for one session manager to any number of connections.
+// Server serves the API for the session managers to any number of connections.
 type Server struct {
 	m        *session.Manager
+	f        *forward.Manager
+	ports    PortLister
 	shutdown func() // asks the daemon to stop; nil when not a daemon
 
 	mu      sync.Mutex
 	clients map[*client]struct{}
-	cancel  func()
+	cancels []func()
 }
 
-// New returns a server over m. shutdown is called by daemon/shutdown after it replies.
-func New(m *session.Manager, shutdown func()) *Server {
-	s := &Server{m: m, shutdown: shutdown, clients: map[*client]struct{}{}}
-	s.cancel = m.Subscribe(s.broadcast)
+// PortLister lists the TCP ports listening on an SSH host.
+type PortLister func(ctx context.Context, host url.URL) ([]protocol.ListeningPort, error)
+
+// New returns a server over the managers. shutdown is called by daemon/shutdown after
+// it replies.
+func New(m *session.Manager, f *forward.Manager, ports PortLister, shutdown func()) *Server {
+	s := &Server{m: m, f: f, ports: ports, shutdown: shutdown, clients: map[*client]struct{}{}}
+	s.cancels = append(s.cancels, m.Subscribe(s.broadcast), f.Subscribe(s.broadcastForward))
 	return s
 }
 
 // Close stops notifications and disconnects every client.
 func (s *Server) Close() {
-	s.cancel()
+	for _, cancel := range s.cancels {
+		cancel()
+	}
 	s.mu.Lock()
 	cs := make([]*client, 0, len(s.clients))
 	for c := range s.clients {
@@ -55,7 +65,7 @@ func (s *Server) Close() {
 
 // ServeConn serves one connection until it closes.
 func (s *Server) ServeConn(ctx context.Context, rwc io.ReadWriteCloser) {
-	c := &client{s: s, notify: make(chan struct{}, 1), pending: map[string]protocol.SyncSession{}}
+	c := &client{s: s, notify: make(chan struct{}, 1), pending: map[string]notification{}}
 	conn := jsonrpc2.NewConn(ctx, newStream(rwc), jsonrpc2.AsyncHandler(c),
 		jsonrpc2.SetLogger(discardLogger{}))
 	c.mu.Lock()
@@ -73,13 +83,21 @@ func (s *Server) ServeConn(ctx context.Context, rwc io.ReadWriteCloser) {
 	s.mu.Unlock()
 }
 
-// broadcast queues a session state for every initialized client.
+// broadcast queues a sync session's state for every initialized client.
 func (s *Server) broadcast(st session.State) {
-	w := toWireSession(st)
+	s.queue(st.Spec.ID, notification{protocol.NotifySyncState, toWireSession(st)})
+}
+
+// broadcastForward queues a forward's state for every initialized client.
+func (s *Server) broadcastForward(st forward.State) {
+	s.queue(st.Spec.ID, notification{protocol.NotifyForwardState, toWireForward(st)})
+}
+
+func (s *Server) queue(id string, n notification) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.clients {
-		c.enqueue(w)
+		c.enqueue(id, n)
 	}
 }
 
@@ -99,21 +117,27 @@ type client struct {
 	seq         uint64 // initialization order
 	logLevel    session.Level
 	logs        []protocol.LogMessage
-	pending     map[string]protocol.SyncSession
+	pending     map[string]notification // latest state per session identifier
 	order       []string
 	notify      chan struct{}
 }
 
-func (c *client) enqueue(st protocol.SyncSession) {
+// notification is a state notification waiting to be sent.
+type notification struct {
+	method string
+	params any
+}
+
+func (c *client) enqueue(id string, n notification) {
 	c.mu.Lock()
 	if !c.initialized || c.quiet {
 		c.mu.Unlock()
 		return
 	}
-	if _, ok := c.pending[st.ID]; !ok {
-		c.order = append(c.order, st.ID)
+	if _, ok := c.pending[id]; !ok {
+		c.order = append(c.order, id)
 	}
-	c.pending[st.ID] = st
+	c.pending[id] = n
 	c.mu.Unlock()
 	select {
 	case c.notify <- struct{}{}:
@@ -157,17 +181,17 @@ func (c *client) sendLoop(done chan struct{}) {
 		case <-c.notify:
 		}
 		c.mu.Lock()
-		batch := make([]protocol.SyncSession, 0, len(c.order))
+		batch := make([]notification, 0, len(c.order))
 		for _, id := range c.order {
 			batch = append(batch, c.pending[id])
 		}
-		c.order, c.pending = c.order[:0], map[string]protocol.SyncSession{}
+		c.order, c.pending = c.order[:0], map[string]notification{}
 		logs := c.logs
 		c.logs = nil
 		c.mu.Unlock()
 		conn := c.connection()
-		for _, st := range batch {
-			if err := conn.Notify(context.Background(), protocol.NotifySyncState, st); err != nil {
+		for _, n := range batch {
+			if err := conn.Notify(context.Background(), n.method, n.params); err != nil {
 				return
 			}
 		}
@@ -350,6 +374,9 @@ func (c *client) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 			return nil, toRPCError(err)
 		}
 		return protocol.SyncResolveResult{Resolved: nonNil(r.Resolved), Failed: toWireProblems(r.Failed)}, nil
+	case protocol.MethodForwardCreate, protocol.MethodForwardList, protocol.MethodForwardPause,
+		protocol.MethodForwardResume, protocol.MethodForwardTerminate, protocol.MethodRemotePorts:
+		return c.handleForward(ctx, req)
 	case protocol.MethodDaemonVersion:
 		return version(), nil
 	case protocol.MethodDaemonShutdown:

@@ -21,7 +21,7 @@ import (
 func startDaemon(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	d, err := Listen(dir, session.Transports{Local: session.OpenLocal})
+	d, err := Listen(dir, Engine{Sync: session.Transports{Local: session.OpenLocal}})
 	require.NoError(t, err)
 	done := make(chan struct{})
 	go func() { d.Serve(context.Background()); close(done) }()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
@@ -8,8 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ferrysync/ferry/engine/forward"
 	"github.com/ferrysync/ferry/engine/remote"
 	"github.com/ferrysync/ferry/engine/session"
+	"github.com/ferrysync/ferry/engine/url"
 	"github.com/ferrysync/ferry/protocol"
 	"github.com/ferrysync/ferry/server"
 )
@@ -33,7 +36,12 @@ func daemonCommand() *cobra.Command {
 			// connection and agent per host.
 			pool := remote.NewPool(remote.FindBundle())
 			defer pool.Close()
-			d, err := server.Listen(dir, session.Transports{Local: session.OpenLocal, Remote: pool.Opener()})
+			d, err := server.Listen(dir, server.Engine{
+				Sync:          session.Transports{Local: session.OpenLocal, Remote: pool.Opener()},
+				ForwardLocal:  forward.OpenLocal,
+				ForwardRemote: pool.ForwardOpener(),
+				RemotePorts:   remotePorts(pool),
+			})
 			if err != nil {
 				return err
 			}
@@ -105,4 +113,19 @@ func daemonCommand() *cobra.Command {
 		},
 	})
 	return cmd
+}
+
+// remotePorts lists a host's listening ports through its agent.
+func remotePorts(pool *remote.Pool) server.PortLister {
+	return func(ctx context.Context, host url.URL) ([]protocol.ListeningPort, error) {
+		ports, err := pool.Ports(ctx, host)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]protocol.ListeningPort, len(ports))
+		for i, p := range ports {
+			out[i] = protocol.ListeningPort{Network: p.Network, Address: p.Address, Port: p.Port, Process: p.Process, PID: p.PID}
+		}
+		return out, nil
+	}
 }

@@ -239,3 +239,5 @@ func (e *env) waitState(name, what string, ok func(protocol.SyncSession) bool) p
 		}
 	}
 }
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

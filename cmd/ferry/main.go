@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/sourcegraph/jsonrpc2"
 	"github.com/spf13/cobra"
 
 	"github.com/ferrysync/ferry/protocol"
@@ -21,6 +22,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := rootCommand().ExecuteContext(ctx); err != nil {
+		// Daemon errors carry a stable code for programs; people need the message.
+		var rpcErr *jsonrpc2.Error
+		if errors.As(err, &rpcErr) {
+			err = errors.New(rpcErr.Message)
+		}
 		fmt.Fprintln(os.Stderr, "ferry:", err)
 		os.Exit(1)
 	}
@@ -50,7 +56,7 @@ starts when needed; editors speak to it with "ferry --stdio".`,
 		},
 	}
 	root.Flags().BoolVar(&stdio, "stdio", false, "serve the JSON-RPC API on stdin/stdout (for editors), relaying to the daemon")
-	root.AddCommand(daemonCommand(), syncCommand(), versionCommand())
+	root.AddCommand(daemonCommand(), syncCommand(), forwardCommand(), remoteCommand(), versionCommand())
 	return root
 }
 

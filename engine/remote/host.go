@@ -37,20 +37,14 @@ type Host struct {
 	dead   chan struct{}
 	once   sync.Once
 	err    error
+
+	lmu       sync.Mutex
+	listeners map[uint64]*listener
 }
 
 // Open opens a stream to the agent.
 func (h *Host) Open() (net.Conn, error) {
 	s, err := h.mux.OpenStream()
-	if err != nil {
-		return nil, h.failure(err)
-	}
-	return s, nil
-}
-
-// Accept waits for a stream the agent opens (reverse forwarding).
-func (h *Host) Accept() (net.Conn, error) {
-	s, err := h.mux.AcceptStream()
 	if err != nil {
 		return nil, h.failure(err)
 	}
@@ -96,8 +90,10 @@ func (h *Host) markDead(err error) {
 	})
 }
 
-// monitor marks the host dead when the agent session or SSH connection ends.
+// monitor marks the host dead when the agent session or SSH connection ends, and
+// serves the streams the agent opens.
 func (h *Host) monitor() {
+	go h.acceptLoop()
 	go func() {
 		<-h.mux.CloseChan()
 		h.markDead(errors.New("the agent's stream closed"))

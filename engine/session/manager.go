@@ -253,60 +253,16 @@ func checkRoots(a, b url.URL) error {
 // selectSessions returns the sessions a selection names, in creation order. An empty
 // selection selects every session when allowEmpty is set.
 func (m *Manager) selectSessions(sel Selection, allowEmpty bool) ([]*controller, error) {
-	if allowEmpty && len(sel.Specs) == 0 && sel.LabelSelector == "" && !sel.All {
-		sel.All = true
-	}
-	if err := sel.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
-	}
-	reqs, _ := parseLabelSelector(sel.LabelSelector)
 	m.mu.Lock()
 	all := make([]*controller, 0, len(m.sessions))
 	for _, c := range m.sessions {
 		all = append(all, c)
 	}
 	m.mu.Unlock()
-	specs := make(map[*controller]Spec, len(all))
-	for _, c := range all {
-		specs[c] = c.snapshot().Spec
-	}
-	slices.SortFunc(all, func(a, b *controller) int {
-		if d := specs[a].CreatedAt.Compare(specs[b].CreatedAt); d != 0 {
-			return d
-		}
-		return strings.Compare(specs[a].ID, specs[b].ID)
-	})
-	switch {
-	case sel.All:
-		return all, nil
-	case sel.LabelSelector != "":
-		var out []*controller
-		for _, c := range all {
-			if matchLabels(reqs, specs[c].Labels) {
-				out = append(out, c)
-			}
-		}
-		if len(out) == 0 && !allowEmpty {
-			return nil, fmt.Errorf("%w: no session matches the label selector %q; \"ferry sync list\" shows the sessions and their labels", ErrNotFound, sel.LabelSelector)
-		}
-		return out, nil
-	}
-	var out []*controller
-	for _, want := range sel.Specs {
-		found := false
-		for _, c := range all {
-			if s := specs[c]; s.ID == want || (s.Name != "" && s.Name == want) {
-				if !slices.Contains(out, c) {
-					out = append(out, c)
-				}
-				found = true
-			}
-		}
-		if !found {
-			return nil, fmt.Errorf("%w: no session named or identified %q; \"ferry sync list\" shows the sessions", ErrNotFound, want)
-		}
-	}
-	return out, nil
+	return Select(all, func(c *controller) Identity {
+		s := c.snapshot().Spec
+		return Identity{ID: s.ID, Name: s.Name, Labels: s.Labels, CreatedAt: s.CreatedAt}
+	}, sel, allowEmpty, "sync")
 }
 
 // List returns the states of the selected sessions (every session for an empty

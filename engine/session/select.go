@@ -2,7 +2,9 @@ package session
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 )
 
 // Selection chooses sessions: by names or identifiers, by a label selector, or all.
@@ -95,4 +97,66 @@ func matchLabels(reqs []labelReq, labels map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// Identity is what a selection looks at in an item.
+type Identity struct {
+	ID, Name  string
+	Labels    map[string]string
+	CreatedAt time.Time
+}
+
+// Select returns the items sel chooses, in creation order. An empty selection chooses
+// every item when allowEmpty is set; otherwise a selection that matches nothing is an
+// error. kind ("sync", "forward") names the list command in messages.
+func Select[T comparable](items []T, identity func(T) Identity, sel Selection, allowEmpty bool, kind string) ([]T, error) {
+	if allowEmpty && len(sel.Specs) == 0 && sel.LabelSelector == "" && !sel.All {
+		sel.All = true
+	}
+	if err := sel.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	reqs, _ := parseLabelSelector(sel.LabelSelector)
+	ids := make(map[T]Identity, len(items))
+	for _, it := range items {
+		ids[it] = identity(it)
+	}
+	all := slices.Clone(items)
+	slices.SortFunc(all, func(a, b T) int {
+		if d := ids[a].CreatedAt.Compare(ids[b].CreatedAt); d != 0 {
+			return d
+		}
+		return strings.Compare(ids[a].ID, ids[b].ID)
+	})
+	switch {
+	case sel.All:
+		return all, nil
+	case sel.LabelSelector != "":
+		var out []T
+		for _, it := range all {
+			if matchLabels(reqs, ids[it].Labels) {
+				out = append(out, it)
+			}
+		}
+		if len(out) == 0 && !allowEmpty {
+			return nil, fmt.Errorf("%w: no session matches the label selector %q; \"ferry %s list\" shows the sessions and their labels", ErrNotFound, sel.LabelSelector, kind)
+		}
+		return out, nil
+	}
+	var out []T
+	for _, want := range sel.Specs {
+		found := false
+		for _, it := range all {
+			if id := ids[it]; id.ID == want || (id.Name != "" && id.Name == want) {
+				if !slices.Contains(out, it) {
+					out = append(out, it)
+				}
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("%w: no session named or identified %q; \"ferry %s list\" shows the sessions", ErrNotFound, want, kind)
+		}
+	}
+	return out, nil
 }

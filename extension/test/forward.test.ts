@@ -27,6 +27,8 @@ async function startSSHD(dir: string, home: string): Promise<number> {
   fs.mkdirSync(ssh, { recursive: true, mode: 0o700 });
   keygen(path.join(ssh, "id_ed25519"));
   fs.copyFileSync(path.join(ssh, "id_ed25519.pub"), path.join(dir, "authorized_keys"));
+  const remoteHome = path.join(dir, "remote-home");
+  fs.mkdirSync(remoteHome, { recursive: true });
   const user = process.env.USER || "root";
   fs.writeFileSync(
     path.join(dir, "sshd_config"),
@@ -43,7 +45,9 @@ async function startSSHD(dir: string, home: string): Promise<number> {
       "KbdInteractiveAuthentication no",
       "AllowTcpForwarding yes",
       "UseDNS no",
-      "Subsystem sftp internal-sftp",
+      // What runs over SSH gets a temp HOME, so the agent never lands in the real home.
+      `SetEnv HOME=${remoteHome}`,
+      `Subsystem sftp internal-sftp -d ${remoteHome}`,
       "",
     ].join("\n"),
   );
@@ -102,7 +106,7 @@ function get(port: number): Promise<string> {
 }
 
 test("Forward a Port: host from ~/.ssh/config, host key accepted, port from remote/ports, Open in Browser", async () => {
-  vscode.answerMessages(/devbox/, "Accept");
+  vscode.answerMessages(/authenticity of host/, "Accept");
   vscode.answerMessages(/now reaches port/, "Open in Browser");
   let suggested = "";
   vscode.script.quickPicks.push(vscode.pickLabel("devbox"), vscode.pickLabel(String(servicePort)));
@@ -115,7 +119,7 @@ test("Forward a Port: host from ~/.ssh/config, host key accepted, port from remo
   assert.deepEqual(vscode.recorder.unexpected, []);
   assert.ok(created, "the command returns the forward");
 
-  const hostKey = vscode.recorder.messages.find((m) => m.options?.modal && /devbox/.test(m.message));
+  const hostKey = vscode.recorder.messages.find((m) => m.options?.modal && /authenticity of host/.test(m.message));
   assert.ok(hostKey, `the daemon asked about devbox's host key; messages: ${JSON.stringify(vscode.recorder.messages)}`);
   assert.match(hostKey.options?.detail ?? "", /ssh-ed25519 key fingerprint: SHA256:/);
   assert.equal(hostKey.answer, "Accept");
@@ -131,7 +135,7 @@ test("Forward a Port: host from ~/.ssh/config, host key accepted, port from remo
   await waitFor("forwarding", () => ext.api.state.forwards[created.id]?.status === "forwarding");
   assert.equal(await get(local), "hello from the remote service\n");
   await waitFor("the connection counted", () => ext.api.state.forwards[created.id]?.totalConnections >= 1);
-  assert.deepEqual(vscode.recorder.external, [`http://localhost:${local}`]);
+  assert.deepEqual(vscode.recorder.external, [`http://localhost:${local}/`]);
 
   const rows = await treeRows("ferry.forward");
   assert.equal(rows.length, 1);

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -235,3 +236,36 @@ func decompress(p []byte) ([]byte, error) {
 	}
 	return out, nil
 }
+
+// ReadRaw reads bytes that follow the messages on a stream (forwarded connections
+// switch to raw bytes after their first reply), including any already buffered.
+func (c *Conn) ReadRaw(p []byte) (int, error) { return c.r.Read(p) }
+
+// WriteRaw writes raw bytes, after flushing buffered messages.
+func (c *Conn) WriteRaw(p []byte) (int, error) {
+	if c.w.Buffered() > 0 {
+		if err := c.w.Flush(); err != nil {
+			return 0, err
+		}
+	}
+	return c.rw.Write(p)
+}
+
+// Raw is a stream that carries raw bytes after its first messages (a forwarded
+// connection). Reads drain what the message reader buffered first.
+type Raw struct {
+	net.Conn
+	c *Conn
+}
+
+// Raw returns the stream as a raw connection; the stream must be a net.Conn.
+func (c *Conn) Raw() *Raw { return &Raw{Conn: c.rw.(net.Conn), c: c} }
+
+// Read implements net.Conn.
+func (r *Raw) Read(p []byte) (int, error) { return r.c.ReadRaw(p) }
+
+// Write implements net.Conn.
+func (r *Raw) Write(p []byte) (int, error) { return r.c.WriteRaw(p) }
+
+// CloseWrite half-closes the stream: a yamux Close sends FIN and keeps receiving.
+func (r *Raw) CloseWrite() error { return r.Conn.Close() }

@@ -1,0 +1,270 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferrysync/ferry/engine/forward"
+	"github.com/ferrysync/ferry/protocol"
+	"github.com/ferrysync/ferry/server"
+)
+
+func forwardCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "forward",
+		Short: "Forward network ports between this machine and SSH hosts",
+	}
+	cmd.AddCommand(forwardCreateCommand(), forwardListCommand(), forwardMonitorCommand(),
+		forwardSimpleCommand("pause", "Close forwards' listeners until resumed", protocol.MethodForwardPause, "Paused"),
+		forwardSimpleCommand("resume", "Resume paused forwards", protocol.MethodForwardResume, "Resumed"),
+		forwardSimpleCommand("terminate", "Stop forwards and delete them", protocol.MethodForwardTerminate, "Terminated"),
+	)
+	return cmd
+}
+
+func forwardCreateCommand() *cobra.Command {
+	var p protocol.ForwardCreateParams
+	var labels []string
+	cmd := &cobra.Command{
+		Use:   "create [flags] SOURCE DESTINATION",
+		Short: "Listen at SOURCE and relay every connection to DESTINATION",
+		Long: `Each side is tcp:HOST:PORT, tcp4:HOST:PORT, tcp6:[ADDR]:PORT or unix:PATH, optionally
+after an SSH host ([user@]host[:port]:). The source listens; the destination is dialed
+for every connection, over the host's shared SSH connection.`,
+		Example: `  ferry forward create --name web tcp:localhost:8080 devbox:tcp:localhost:3000
+  ferry forward create --name hook devbox:tcp:localhost:9000 tcp:localhost:9000
+  ferry forward create --name docker tcp:localhost:2375 devbox:unix:/var/run/docker.sock`,
+		Args: exactArgs(2, "give two endpoints: SOURCE and DESTINATION"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cwd, _ := os.Getwd()
+			src, err := forward.ParseAddress(args[0], cwd)
+			if err != nil {
+				return err
+			}
+			dst, err := forward.ParseAddress(args[1], cwd)
+			if err != nil {
+				return err
+			}
+			p.Source, p.Destination = src.String(), dst.String()
+			if p.Labels, err = parseLabels(labels); err != nil {
+				return err
+			}
+			c, err := dial(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			var res protocol.ForwardCreateResult
+			if err := c.Call(cmd.Context(), protocol.MethodForwardCreate, p, &res); err != nil {
+				return err
+			}
+			fmt.Printf("Created session %s\n", res.Session.ID)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&p.Name, "name", "n", "", "name of the forward (a letter, then letters, digits and '-')")
+	f.StringArrayVar(&labels, "label", nil, "label the forward with key=value (repeatable)")
+	f.StringVar(&p.SocketMode, "socket-mode", "", "permissions of a unix listener socket, in octal (default 0600)")
+	f.BoolVar(&p.SocketOverwrite, "socket-overwrite", false, "replace an existing file at a unix listener's path")
+	f.BoolVarP(&p.Paused, "paused", "p", false, "create the forward paused")
+	return cmd
+}
+
+func forwardListCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{Use: "list [NAME|ID...]", Short: "List forwards and their state"}
+	sel := selectionFlags(cmd)
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the forwards as a JSON array of the API's objects")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		c, err := dial(cmd.Context(), true)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		var res protocol.ForwardListResult
+		if err := c.Call(cmd.Context(), protocol.MethodForwardList, protocol.ForwardListParams{Selection: sel(args)}, &res); err != nil {
+			return err
+		}
+		if asJSON {
+			enc := json.NewEncoder(os.Stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(res.Sessions)
+		}
+		if len(res.Sessions) == 0 {
+			fmt.Println("No forwards. Create one with \"ferry forward create SOURCE DESTINATION\".")
+			return nil
+		}
+		for i, s := range res.Sessions {
+			if i > 0 {
+				fmt.Println()
+			}
+			printForward(os.Stdout, s)
+		}
+		return nil
+	}
+	return cmd
+}
+
+func printForward(w io.Writer, s protocol.ForwardSession) {
+	name := s.Name
+	if name == "" {
+		name = "(none)"
+	}
+	fmt.Fprintf(w, "Name: %s\nIdentifier: %s\nLabels: %s\n", name, s.ID, formatLabels(s.Labels))
+	fmt.Fprintf(w, "Source: %s (connected: %s)\n", s.Source, yesNo(s.SourceConnected))
+	fmt.Fprintf(w, "Destination: %s (connected: %s)\n", s.Destination, yesNo(s.DestinationConnected))
+	fmt.Fprintf(w, "Status: %s\n", s.Status)
+	fmt.Fprintf(w, "Connections: %d open, %d total, %d failed\n", s.OpenConnections, s.TotalConnections, s.FailedConnections)
+	fmt.Fprintf(w, "Traffic: %s out, %s in\n", formatBytes(s.BytesOut), formatBytes(s.BytesIn))
+	if s.LastError != "" {
+		fmt.Fprintf(w, "Last error: %s\n", s.LastError)
+	}
+}
+
+func forwardLine(s protocol.ForwardSession) string {
+	name := s.Name
+	if name == "" {
+		name = s.ID
+	}
+	if s.Terminated {
+		return name + ": terminated"
+	}
+	line := fmt.Sprintf("%s: %s, %d open, %d total, %s out, %s in", name, s.Status, s.OpenConnections,
+		s.TotalConnections, formatBytes(s.BytesOut), formatBytes(s.BytesIn))
+	if s.LastError != "" {
+		line += " [error: " + s.LastError + "]"
+	}
+	return line
+}
+
+func forwardMonitorCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "monitor [NAME|ID...]", Short: "Show a live status line per forward (Ctrl-C to stop)"}
+	sel := selectionFlags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		ctx, cancel := context.WithCancel(cmd.Context())
+		defer cancel()
+		var mu sync.Mutex
+		last := map[string]string{}
+		var wanted map[string]bool
+		show := func(s protocol.ForwardSession) {
+			if line := forwardLine(s); last[s.ID] != line {
+				last[s.ID] = line
+				fmt.Println(line)
+			}
+		}
+		c, err := dial(ctx, true, func(o *server.ClientOptions) {
+			o.Quiet = false
+			o.OnForward = func(s protocol.ForwardSession) {
+				mu.Lock()
+				defer mu.Unlock()
+				if wanted != nil && wanted[s.ID] {
+					show(s)
+					if s.Terminated {
+						delete(wanted, s.ID)
+						if len(wanted) == 0 {
+							cancel()
+						}
+					}
+				}
+			}
+		})
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		var res protocol.ForwardListResult
+		if err := c.Call(ctx, protocol.MethodForwardList, protocol.ForwardListParams{Selection: sel(args)}, &res); err != nil {
+			return err
+		}
+		if len(res.Sessions) == 0 {
+			return fmt.Errorf("no forward to monitor; create one with \"ferry forward create SOURCE DESTINATION\"")
+		}
+		mu.Lock()
+		wanted = map[string]bool{}
+		for _, s := range res.Sessions {
+			wanted[s.ID] = true
+			show(s)
+		}
+		mu.Unlock()
+		select {
+		case <-ctx.Done():
+		case <-c.Done():
+			return fmt.Errorf("the daemon closed the connection")
+		}
+		return nil
+	}
+	return cmd
+}
+
+func forwardSimpleCommand(use, short, method, done string) *cobra.Command {
+	cmd := &cobra.Command{Use: use + " [NAME|ID...]", Short: short}
+	sel := selectionFlags(cmd)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		c, err := dial(cmd.Context(), true)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		s := sel(args)
+		var before protocol.ForwardListResult
+		if err := c.Call(cmd.Context(), protocol.MethodForwardList, protocol.ForwardListParams{Selection: s}, &before); err != nil {
+			return err
+		}
+		if err := c.Call(cmd.Context(), method, s, nil); err != nil {
+			return err
+		}
+		for _, st := range before.Sessions {
+			label := st.ID
+			if st.Name != "" {
+				label = fmt.Sprintf("%s (%s)", st.Name, st.ID)
+			}
+			fmt.Printf("%s %s\n", done, label)
+		}
+		return nil
+	}
+	return cmd
+}
+
+func remoteCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "remote", Short: "Look at SSH hosts"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "ports HOST",
+		Short: "List the TCP ports listening on an SSH host, to pick one to forward",
+		Args:  exactArgs(1, "give one SSH host ([user@]host[:port])"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := dial(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			var res protocol.RemotePortsResult
+			if err := c.Call(cmd.Context(), protocol.MethodRemotePorts, protocol.RemotePortsParams{Host: args[0]}, &res); err != nil {
+				return err
+			}
+			if len(res.Ports) == 0 {
+				fmt.Printf("No TCP port is listening on %s.\n", args[0])
+				return nil
+			}
+			tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "PORT\tADDRESS\tNETWORK\tPROCESS")
+			for _, p := range res.Ports {
+				proc := p.Process
+				if p.PID != 0 {
+					proc = fmt.Sprintf("%s (%d)", p.Process, p.PID)
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", p.Port, p.Address, p.Network, strings.TrimSpace(proc))
+			}
+			return tw.Flush()
+		},
+	})
+	return cmd
+}

@@ -1,0 +1,72 @@
+package forward
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseAddress(t *testing.T) {
+	for _, tc := range []struct {
+		in, host, user string
+		port           int
+		network, addr  string
+	}{
+		{"tcp:localhost:8080", "", "", 0, "tcp", "localhost:8080"},
+		{"tcp4:127.0.0.1:80", "", "", 0, "tcp4", "127.0.0.1:80"},
+		{"tcp6:[::1]:443", "", "", 0, "tcp6", "[::1]:443"},
+		{"unix:/var/run/docker.sock", "", "", 0, "unix", "/var/run/docker.sock"},
+		{"unix:rel.sock", "", "", 0, "unix", "/cwd/rel.sock"},
+		{"devbox:tcp:localhost:3000", "devbox", "", 0, "tcp", "localhost:3000"},
+		{"alice@10.1.2.3:2222:tcp:localhost:9000", "10.1.2.3", "alice", 2222, "tcp", "localhost:9000"},
+		{"[::1]:tcp6:[::1]:80", "::1", "", 0, "tcp6", "[::1]:80"},
+		{"devbox:unix:/var/run/docker.sock", "devbox", "", 0, "unix", "/var/run/docker.sock"},
+		{"devbox:unix:~/app.sock", "devbox", "", 0, "unix", "~/app.sock"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			a, err := ParseAddress(tc.in, "/cwd")
+			require.NoError(t, err)
+			require.Equal(t, tc.host, a.Host.Host)
+			require.Equal(t, tc.user, a.Host.User)
+			require.Equal(t, tc.port, a.Host.Port)
+			require.Equal(t, tc.network, a.Network)
+			require.Equal(t, tc.addr, a.Addr)
+			again, err := ParseAddress(a.String(), "/cwd")
+			require.NoError(t, err)
+			require.Equal(t, a, again)
+		})
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"localhost:8080", "write tcp:HOST:PORT"},
+		{"tcp:localhost", "needs HOST:PORT"},
+		{"tcp:localhost:0", "between 1 and 65535"},
+		{"tcp:localhost:65536", "between 1 and 65535"},
+		{"tcp:localhost:http", "between 1 and 65535"},
+		{"tcp::80", "give a host"},
+		{"tcp6:127.0.0.1:80", "IPv4"},
+		{"unix:", "socket's path"},
+		{"devbox:unix:rel.sock", "absolute or starts with ~/"},
+		{"udp:localhost:53", "write tcp:HOST:PORT"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			_, err := ParseAddress(tc.in, "/cwd")
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+}
+
+func FuzzParseAddress(f *testing.F) {
+	for _, s := range []string{"tcp:localhost:8080", "devbox:unix:/x", "a@b:22:tcp6:[::1]:1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := ParseAddress(s, "/cwd")
+		if err != nil {
+			return
+		}
+		again, err := ParseAddress(a.String(), "/cwd")
+		if err != nil || again != a {
+			t.Fatalf("%q -> %q -> %v, %v", s, a.String(), again, err)
+		}
+	})
+}
