@@ -32,6 +32,11 @@ func daemonCommand() *cobra.Command {
 				return err
 			}
 			log.SetFlags(log.LstdFlags | log.Lmicroseconds)
+			stopProfiles, err := startProfiles()
+			if err != nil {
+				return err
+			}
+			defer stopProfiles()
 			// The engine's transports: local folders, and SSH hosts through one shared
 			// connection and agent per host.
 			pool := remote.NewPool(remote.FindBundle())

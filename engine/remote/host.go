@@ -173,7 +173,11 @@ func start(ctx context.Context, client *gossh.Client, key, agentPath string) (*H
 		sess.Close()
 		return nil, err
 	}
-	if err := sess.Start(shellQuote(agentPath) + " agent"); err != nil {
+	cmd := shellQuote(agentPath) + " agent"
+	if prof := os.Getenv("FERRY_AGENT_CPUPROFILE"); prof != "" {
+		cmd += " --cpuprofile " + shellQuote(prof) // benchmarks on one machine
+	}
+	if err := sess.Start(cmd); err != nil {
 		sess.Close()
 		return nil, fmt.Errorf("starting the agent: %w", err)
 	}
