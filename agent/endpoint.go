@@ -73,7 +73,7 @@ func (a *Agent) serveEndpoint(c *agentwire.Conn, payload []byte) error {
 		cancel()
 		ep.Close()
 	}()
-	if err := c.Reply(binary.AppendUvarint(nil, id)); err != nil {
+	if err := c.Reply(agentwire.AppendString(binary.AppendUvarint(nil, id), ep.Replica())); err != nil {
 		return err
 	}
 	closed := make(chan error, 1)
@@ -112,9 +112,12 @@ func (a *Agent) open(req agentwire.EndpointOpen) (*local.Endpoint, error) {
 	if strings.ContainsAny(name, `/\`) || strings.Contains(name, "..") {
 		return nil, fmt.Errorf("bad session name %q", name)
 	}
-	opts, err := session.LocalOptions(cfg,
-		filepath.Join(a.opts.DataDir, "caches", name+".cache"),
-		filepath.Join(a.opts.DataDir, "staging", name))
+	opts, err := session.LocalOptions(cfg, session.LocalPaths{
+		Cache:   filepath.Join(a.opts.DataDir, "caches", name+".cache"),
+		Staging: filepath.Join(a.opts.DataDir, "staging", name),
+		Trash:   filepath.Join(a.opts.DataDir, "trash", name),
+		Replica: filepath.Join(a.opts.DataDir, "replicas", name),
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -177,6 +180,23 @@ func (a *Agent) serveCall(c *agentwire.Conn, payload []byte) error {
 			return c.ReplyError(err)
 		}
 		out = data
+	case agentwire.MethodTrash:
+		if err := d.Done(); err != nil {
+			return c.ReplyError(err)
+		}
+		items, err := h.ep.Trash(h.ctx)
+		if err != nil {
+			return c.ReplyError(err)
+		}
+		out = agentwire.AppendTrash(nil, items)
+	case agentwire.MethodRestore:
+		batch, p, to := d.String(), d.Path(), d.Path()
+		if err := d.Done(); err != nil {
+			return c.ReplyError(err)
+		}
+		if err := h.ep.Restore(h.ctx, batch, p, to); err != nil {
+			return c.ReplyError(err)
+		}
 	default:
 		return c.ReplyError(fmt.Errorf("unknown method %d", method))
 	}

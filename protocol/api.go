@@ -44,6 +44,14 @@ const (
 	// when the resolving cycle has completed.
 	// Params: SyncResolveParams. Result: SyncResolveResult.
 	MethodSyncResolve = "sync/resolve"
+	// MethodSyncTrash lists what synchronization removed or overwrote and kept, on
+	// one or both sides of a session, newest first.
+	// Params: SyncTrashParams. Result: SyncTrashResult.
+	MethodSyncTrash = "sync/trash"
+	// MethodSyncRestore copies a trash item back under its side's root (never over an
+	// existing file); the next cycle propagates it.
+	// Params: SyncRestoreParams. Result: SyncRestoreResult.
+	MethodSyncRestore = "sync/restore"
 	// MethodDaemonVersion reports the daemon's version.
 	// Params: none. Result: VersionResult.
 	MethodDaemonVersion = "daemon/version"
@@ -160,6 +168,9 @@ type SyncFlushParams struct {
 	Selection
 	// SkipWait returns as soon as the cycles are requested.
 	SkipWait bool `json:"skipWait,omitempty"`
+	// AllowDeletions lets the cycle propagate a mass deletion that halted the session
+	// (status halted-mass-deletion).
+	AllowDeletions bool `json:"allowDeletions,omitempty"`
 }
 
 // SyncConflictsResult lists every conflict of each selected session.
@@ -193,6 +204,8 @@ const (
 	StatusHaltedRootDeleted    = "halted-root-deleted"
 	StatusHaltedRootEmptied    = "halted-root-emptied"
 	StatusHaltedRootTypeChange = "halted-root-type-changed"
+	StatusHaltedMassDeletion   = "halted-mass-deletion"
+	StatusHaltedReplicaChanged = "halted-replica-changed"
 )
 
 // SyncSession is the full state of a sync session.
@@ -350,6 +363,51 @@ type SyncResolveResult struct {
 	// Resolved lists the paths now resolved; Failed the others, with why.
 	Resolved []string  `json:"resolved"`
 	Failed   []Problem `json:"failed"`
+}
+
+// SyncTrashParams names a session, and optionally one side.
+type SyncTrashParams struct {
+	// Session is the session's name or identifier.
+	Session string `json:"session"`
+	// Side is "alpha" or "beta"; empty lists both.
+	Side string `json:"side,omitempty"`
+}
+
+// SyncTrashResult lists trash items.
+type SyncTrashResult struct {
+	Items []TrashItem `json:"items"`
+}
+
+// TrashItem is a file or link that a cycle removed or overwrote on one side, kept
+// until the trash's limits (1 GiB and 7 days per side by default) drop it.
+type TrashItem struct {
+	// Side is where it was: "alpha" or "beta".
+	Side string `json:"side"`
+	// Batch identifies the cycle that removed it; Time is when (RFC 3339).
+	Batch string `json:"batch"`
+	Time  string `json:"time"`
+	// Path is where it was under the root; Size its size in bytes.
+	Path string `json:"path"`
+	Size int64  `json:"size"`
+	// Link is set for a symbolic link.
+	Link bool `json:"link,omitempty"`
+}
+
+// SyncRestoreParams names a trash item and where to put it.
+type SyncRestoreParams struct {
+	Session string `json:"session"`
+	Side    string `json:"side"`
+	// Batch and Path name the item (from sync/trash); an empty Batch means the newest
+	// item at Path.
+	Batch string `json:"batch,omitempty"`
+	Path  string `json:"path"`
+	// To is where to restore it, relative to the root; empty means Path.
+	To string `json:"to,omitempty"`
+}
+
+// SyncRestoreResult says where the item was restored.
+type SyncRestoreResult struct {
+	Path string `json:"path"`
 }
 
 // VersionResult describes the daemon.

@@ -343,7 +343,7 @@ func (c *client) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 		if err != nil {
 			return nil, err
 		}
-		return nil, toRPCError(m.Flush(ctx, fromWireSelection(p.Selection), p.SkipWait))
+		return nil, toRPCError(m.Flush(ctx, fromWireSelection(p.Selection), p.SkipWait, p.AllowDeletions))
 	case protocol.MethodSyncConflicts:
 		p, err := decode[protocol.Selection](req)
 		if err != nil {
@@ -377,6 +377,37 @@ func (c *client) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 	case protocol.MethodForwardCreate, protocol.MethodForwardList, protocol.MethodForwardPause,
 		protocol.MethodForwardResume, protocol.MethodForwardTerminate, protocol.MethodRemotePorts:
 		return c.handleForward(ctx, req)
+	case protocol.MethodSyncTrash:
+		p, err := decode[protocol.SyncTrashParams](req)
+		if err != nil {
+			return nil, err
+		}
+		sides := []string{protocol.SideAlpha, protocol.SideBeta}
+		if p.Side != "" {
+			sides = []string{p.Side}
+		}
+		out := protocol.SyncTrashResult{Items: []protocol.TrashItem{}}
+		for _, side := range sides {
+			items, err := m.Trash(ctx, p.Session, side)
+			if err != nil {
+				return nil, toRPCError(err)
+			}
+			for _, it := range items {
+				out.Items = append(out.Items, protocol.TrashItem{Side: side, Batch: it.Batch,
+					Time: it.Time.UTC().Format(time.RFC3339Nano), Path: it.Path, Size: it.Size, Link: it.Link})
+			}
+		}
+		return out, nil
+	case protocol.MethodSyncRestore:
+		p, err := decode[protocol.SyncRestoreParams](req)
+		if err != nil {
+			return nil, err
+		}
+		path, err := m.Restore(ctx, p.Session, p.Side, p.Batch, p.Path, p.To)
+		if err != nil {
+			return nil, toRPCError(err)
+		}
+		return protocol.SyncRestoreResult{Path: path}, nil
 	case protocol.MethodDaemonVersion:
 		return version(), nil
 	case protocol.MethodDaemonShutdown:

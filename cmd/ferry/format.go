@@ -114,6 +114,8 @@ func describeStatus(s protocol.SyncSession) string {
 		protocol.StatusHaltedRootDeleted:    "halted: a root was deleted",
 		protocol.StatusHaltedRootEmptied:    "halted: a root was emptied",
 		protocol.StatusHaltedRootTypeChange: "halted: a root is no longer a directory",
+		protocol.StatusHaltedMassDeletion:   "halted: a mass deletion awaits confirmation",
+		protocol.StatusHaltedReplicaChanged: "halted: a side is not the same replica",
 	}[s.Status]
 	if desc == "" {
 		desc = s.Status

@@ -228,3 +228,45 @@ func knownHostsLine(t *testing.T, sshd *sshdtest.Server, key crypto.Signer) stri
 	require.NoError(t, err)
 	return knownhosts.Line([]string{knownhosts.Normalize(sshd.Addr())}, pub) + "\n"
 }
+
+func TestRemoteReplicaChangedHalts(t *testing.T) {
+	e, sshd := newRemoteEnv(t, sshdtest.Options{Alias: "devbox"})
+	alpha := t.TempDir()
+	writeFile(t, filepath.Join(alpha, "a.txt"), "a", 0o644)
+	e.ok("sync", "create", "--name", "box", alpha, "devbox:~/box")
+	e.ok("sync", "flush", "box")
+	// The "container" is recreated: its ferry state is gone, and so is the folder, which
+	// a new image brings back with other content.
+	e.ok("daemon", "stop")
+	require.NoError(t, os.RemoveAll(filepath.Join(sshd.RemoteHome(), ".ferry")))
+	require.NoError(t, os.RemoveAll(filepath.Join(sshd.RemoteHome(), "box")))
+	writeFile(t, filepath.Join(sshd.RemoteHome(), "box", "other.txt"), "from the image", 0o644)
+	r := e.run("sync", "flush", "box")
+	require.NotEqual(t, 0, r.code)
+	require.Contains(t, r.stderr, "not the replica")
+	require.Equal(t, protocol.StatusHaltedReplicaChanged, e.session("box").Status)
+	require.FileExists(t, filepath.Join(alpha, "a.txt"), "nothing propagated")
+	require.NoFileExists(t, filepath.Join(alpha, "other.txt"))
+	// A reset merges both sides afresh.
+	e.ok("sync", "reset", "box")
+	e.ok("sync", "flush", "box")
+	require.FileExists(t, filepath.Join(alpha, "other.txt"))
+	require.FileExists(t, filepath.Join(sshd.RemoteHome(), "box", "a.txt"))
+}
+
+func TestRemoteTrashAndRestore(t *testing.T) {
+	e, sshd := newRemoteEnv(t, sshdtest.Options{Alias: "devbox"})
+	alpha := t.TempDir()
+	writeFile(t, filepath.Join(alpha, "notes.txt"), "first draft", 0o644)
+	e.ok("sync", "create", "--name", "t", alpha, "devbox:~/t")
+	e.ok("sync", "flush", "t")
+	writeFile(t, filepath.Join(alpha, "notes.txt"), "second draft", 0o644)
+	e.ok("sync", "flush", "t")
+	out := e.ok("sync", "trash", "t", "--side", "beta")
+	require.Contains(t, out, "notes.txt")
+	e.ok("sync", "restore", "t", "--side", "beta", "--to", "notes.v1.txt", "notes.txt")
+	require.Equal(t, "first draft", readFile(t, filepath.Join(sshd.RemoteHome(), "t", "notes.v1.txt")))
+	e.ok("sync", "flush", "t")
+	require.Equal(t, "first draft", readFile(t, filepath.Join(alpha, "notes.v1.txt")))
+	e.fails("not in beta's trash", "sync", "restore", "t", "--side", "beta", "nope.txt")
+}

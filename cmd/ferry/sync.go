@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -21,7 +22,7 @@ func syncCommand() *cobra.Command {
 		Short: "Create and manage sync sessions",
 	}
 	cmd.AddCommand(syncCreateCommand(), syncListCommand(), syncMonitorCommand(), syncFlushCommand(),
-		syncConflictsCommand(),
+		syncConflictsCommand(), syncTrashCommand(), syncRestoreCommand(),
 		syncSimpleCommand("pause", "Pause sessions (they stay paused across daemon restarts)", protocol.MethodSyncPause, "Paused"),
 		syncSimpleCommand("resume", "Resume paused sessions", protocol.MethodSyncResume, "Resumed"),
 		syncSimpleCommand("reset", "Forget sessions' synchronization history; the next cycle merges both sides as the first did", protocol.MethodSyncReset, "Reset"),
@@ -159,20 +160,21 @@ func syncListCommand() *cobra.Command {
 }
 
 func syncFlushCommand() *cobra.Command {
-	var skipWait bool
+	var skipWait, allowDeletions bool
 	cmd := &cobra.Command{
 		Use:   "flush [NAME|ID...]",
 		Short: "Run a synchronization cycle now and wait until it has completed",
 	}
 	sel := selectionFlags(cmd)
 	cmd.Flags().BoolVar(&skipWait, "skip-wait", false, "return as soon as the cycle is requested")
+	cmd.Flags().BoolVar(&allowDeletions, "allow-deletions", false, "propagate a mass deletion that halted the session")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		c, err := dial(cmd.Context(), true)
 		if err != nil {
 			return err
 		}
 		defer c.Close()
-		return c.Call(cmd.Context(), protocol.MethodSyncFlush, protocol.SyncFlushParams{Selection: sel(args), SkipWait: skipWait}, nil)
+		return c.Call(cmd.Context(), protocol.MethodSyncFlush, protocol.SyncFlushParams{Selection: sel(args), SkipWait: skipWait, AllowDeletions: allowDeletions}, nil)
 	}
 	return cmd
 }
@@ -303,5 +305,67 @@ func syncMonitorCommand() *cobra.Command {
 		mon.finish()
 		return nil
 	}
+	return cmd
+}
+
+func syncTrashCommand() *cobra.Command {
+	var side string
+	cmd := &cobra.Command{
+		Use:   "trash NAME|ID",
+		Short: "List what synchronization removed or overwrote and kept (newest first)",
+		Args:  exactArgs(1, "give one session"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := dial(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			var res protocol.SyncTrashResult
+			if err := c.Call(cmd.Context(), protocol.MethodSyncTrash, protocol.SyncTrashParams{Session: args[0], Side: side}, &res); err != nil {
+				return err
+			}
+			if len(res.Items) == 0 {
+				fmt.Println("The trash is empty.")
+				return nil
+			}
+			tw := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "SIDE\tBATCH\tSIZE\tPATH")
+			for _, it := range res.Items {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", it.Side, it.Batch, formatBytes(uint64(it.Size)), it.Path)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&side, "side", "", "alpha or beta (default: both)")
+	return cmd
+}
+
+func syncRestoreCommand() *cobra.Command {
+	var p protocol.SyncRestoreParams
+	cmd := &cobra.Command{
+		Use:   "restore NAME|ID PATH",
+		Short: "Copy a file back from a side's trash (never over an existing file); it then syncs",
+		Args:  exactArgs(2, "give a session and the path to restore"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if p.Side != protocol.SideAlpha && p.Side != protocol.SideBeta {
+				return fmt.Errorf("give --side alpha or --side beta")
+			}
+			p.Session, p.Path = args[0], args[1]
+			c, err := dial(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			var res protocol.SyncRestoreResult
+			if err := c.Call(cmd.Context(), protocol.MethodSyncRestore, p, &res); err != nil {
+				return err
+			}
+			fmt.Printf("Restored %s on %s\n", res.Path, p.Side)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&p.Side, "side", "", "the side whose trash holds it: alpha or beta")
+	cmd.Flags().StringVar(&p.Batch, "batch", "", "the batch (from ferry sync trash); default: the newest holding PATH")
+	cmd.Flags().StringVar(&p.To, "to", "", "restore to this path under the root instead of PATH")
 	return cmd
 }

@@ -18,6 +18,7 @@ package endpoint
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/ferrysync/ferry/engine/delta"
 	"github.com/ferrysync/ferry/engine/reconcile"
@@ -67,8 +68,33 @@ type Endpoint interface {
 	// goroutine, concurrently with them.
 	ReadFile(ctx context.Context, path string, limit int64) ([]byte, error)
 
+	// Trash lists what transitions removed or overwrote on this side and kept, newest
+	// first. Like ReadFile, it may be called at any time.
+	Trash(ctx context.Context) ([]TrashItem, error)
+
+	// Restore copies a trash item back under the root at to (path when empty); it never
+	// overwrites anything. Like ReadFile, it may be called at any time.
+	Restore(ctx context.Context, batch, path, to string) error
+
+	// Replica identifies the replica this endpoint serves: a random identifier kept
+	// with the endpoint's state on its host, made the first time. It changes only when
+	// that state is lost (a recreated machine or container).
+	Replica() string
+
 	// Close releases the endpoint.
 	Close() error
+}
+
+// TrashItem is something a transition removed or overwrote and kept.
+type TrashItem struct {
+	// Batch names the transition (its time); Time is that time.
+	Batch string
+	Time  time.Time
+	// Path is where it was under the root; Size its size in bytes; Link is set for a
+	// symbolic link.
+	Path string
+	Size int64
+	Link bool
 }
 
 // ScanResult is the outcome of a scan.

@@ -8,8 +8,13 @@ package local
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,6 +23,7 @@ import (
 	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/stage"
 	"github.com/ferrysync/ferry/engine/transition"
+	"github.com/ferrysync/ferry/engine/trash"
 	"github.com/ferrysync/ferry/engine/tree"
 	"github.com/ferrysync/ferry/engine/watch"
 )
@@ -79,6 +85,11 @@ type Options struct {
 	Scan scan.Options
 	// StagingDir holds staged contents; it should be on the root's file system.
 	StagingDir string
+	// TrashDir keeps what transitions remove or overwrite, within Trash's limits.
+	TrashDir string
+	Trash    trash.Limits
+	// ReplicaFile holds the replica identifier (made when missing); "" for none.
+	ReplicaFile string
 	// Watch selects how changes are detected.
 	Watch WatchMode
 	// PollInterval is the polling period; 0 means DefaultPollInterval.
@@ -96,6 +107,7 @@ type Endpoint struct {
 	mu           sync.Mutex
 	sc           *scan.Scanner
 	area         *stage.Area
+	bin          *trash.Bin
 	tr           *transition.Transitioner
 	watchDesc    string
 	watchProblem string
@@ -103,6 +115,7 @@ type Endpoint struct {
 	reported     *tree.Entry // the tree Scan returned last
 	lastSave     time.Time
 	closed       bool
+	replica      string
 }
 
 // Open returns an endpoint for root and starts detecting changes.
@@ -110,11 +123,16 @@ func Open(root string, opts Options) (*Endpoint, error) {
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = DefaultPollInterval
 	}
+	replica, err := readReplica(opts.ReplicaFile)
+	if err != nil {
+		return nil, err
+	}
 	sc := scan.New(root, opts.Scan)
 	area := stage.NewArea(opts.StagingDir, sc.Abs)
+	bin := trash.Open(opts.TrashDir, opts.Trash)
 	e := &Endpoint{
-		opts: opts, sc: sc, area: area, tr: transition.New(sc, area),
-		changes: make(chan struct{}, 1), done: make(chan struct{}), lastSave: time.Now(),
+		opts: opts, sc: sc, area: area, bin: bin, tr: transition.New(sc, area, bin),
+		changes: make(chan struct{}, 1), done: make(chan struct{}), lastSave: time.Now(), replica: replica,
 	}
 	switch opts.Watch {
 	case WatchNone:
@@ -196,6 +214,33 @@ func (e *Endpoint) poll() {
 	}
 }
 
+// Replica implements endpoint.Endpoint.
+func (e *Endpoint) Replica() string { return e.replica }
+
+// readReplica reads the replica identifier in path, making one if there is none.
+func readReplica(path string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
+	if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	var rnd [16]byte
+	rand.Read(rnd[:])
+	id := hex.EncodeToString(rnd[:])
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(id+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return "", err
+	}
+	return id, nil
+}
+
 // Changes implements endpoint.Endpoint.
 func (e *Endpoint) Changes() <-chan struct{} { return e.changes }
 
@@ -228,7 +273,9 @@ func (e *Endpoint) scan(full bool) (*tree.Entry, error) {
 	switch {
 	case e.watcher != nil:
 		paths, wfull := e.watcher.Take()
-		if full || wfull || !e.sc.Scanned() {
+		// A root that was missing is not watched yet (the watcher polls for it): scan it
+		// fully until it is there.
+		if last := e.sc.Last(); full || wfull || !e.sc.Scanned() || last == nil || last.Kind != tree.Directory {
 			return e.sc.Full()
 		}
 		if len(paths) == 0 {

@@ -50,3 +50,36 @@ func (e *Endpoint) ReadFile(ctx context.Context, path string, limit int64) ([]by
 	}
 	return data, nil
 }
+
+// Trash implements endpoint.Endpoint.
+func (e *Endpoint) Trash(ctx context.Context) ([]endpoint.TrashItem, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	items, err := e.bin.List()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]endpoint.TrashItem, len(items))
+	for i, it := range items {
+		out[i] = endpoint.TrashItem{Batch: it.Batch, Time: it.Time, Path: it.Path, Size: it.Size, Link: it.Link}
+	}
+	return out, nil
+}
+
+// Restore implements endpoint.Endpoint.
+func (e *Endpoint) Restore(ctx context.Context, batch, path, to string) error {
+	if to == "" {
+		to = path
+	}
+	if err := tree.ValidPath(to); err != nil || to == "" {
+		return fmt.Errorf("invalid path %q", to)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for p, _ := tree.Split(to); p != ""; p, _ = tree.Split(p) {
+		if info, err := os.Lstat(e.sc.Abs(p)); err == nil && !info.IsDir() {
+			return fmt.Errorf("%s is not a directory", p)
+		}
+	}
+	return e.bin.Restore(batch, path, e.sc.Abs(to))
+}

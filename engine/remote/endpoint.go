@@ -37,6 +37,7 @@ func (p *Pool) Opener() session.Opener {
 type Endpoint struct {
 	host    *Host
 	handle  uint64
+	replica string
 	events  *agentwire.Conn
 	changes chan struct{}
 	release func()
@@ -76,12 +77,12 @@ func openEndpoint(ctx context.Context, h *Host, req session.EndpointRequest) (*E
 		return nil, h.explain(err)
 	}
 	d := agentwire.NewDecoder(payload)
-	handle := d.Uvarint()
+	handle, replica := d.Uvarint(), d.String()
 	if err := d.Done(); err != nil {
 		s.Close()
 		return nil, err
 	}
-	e := &Endpoint{host: h, handle: handle, events: c, changes: make(chan struct{}, 1), closed: make(chan struct{})}
+	e := &Endpoint{host: h, handle: handle, replica: replica, events: c, changes: make(chan struct{}, 1), closed: make(chan struct{})}
 	go e.relayChanges()
 	return e, nil
 }
@@ -128,6 +129,9 @@ func (e *Endpoint) fail(err error) {
 
 // Changes implements endpoint.Endpoint.
 func (e *Endpoint) Changes() <-chan struct{} { return e.changes }
+
+// Replica implements endpoint.Endpoint.
+func (e *Endpoint) Replica() string { return e.replica }
 
 // closeOnDone closes s if ctx ends before stop is called; stop reports whether it was
 // called in time.
@@ -229,6 +233,27 @@ func (e *Endpoint) ReadFile(ctx context.Context, path string, limit int64) ([]by
 		return nil, err
 	}
 	return append([]byte(nil), out...), nil
+}
+
+// Trash implements endpoint.Endpoint.
+func (e *Endpoint) Trash(ctx context.Context) ([]endpoint.TrashItem, error) {
+	out, err := e.call(ctx, agentwire.MethodTrash, nil)
+	if err != nil {
+		return nil, err
+	}
+	d := agentwire.NewDecoder(out)
+	items := d.Trash()
+	return items, d.Done()
+}
+
+// Restore implements endpoint.Endpoint.
+func (e *Endpoint) Restore(ctx context.Context, batch, path, to string) error {
+	if to == "" {
+		to = path
+	}
+	args := agentwire.AppendString(agentwire.AppendString(agentwire.AppendString(nil, batch), path), to)
+	_, err := e.call(ctx, agentwire.MethodRestore, args)
+	return err
 }
 
 // Receiver implements endpoint.Endpoint: what it is given streams to the agent.

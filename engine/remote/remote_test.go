@@ -57,7 +57,7 @@ func (f *fixture) flush(name string) {
 	f.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	require.NoError(f.t, f.m.Flush(ctx, session.Selection{Specs: []string{name}}, false))
+	require.NoError(f.t, f.m.Flush(ctx, session.Selection{Specs: []string{name}}, false, false))
 }
 
 func write(t *testing.T, path, content string) {

@@ -29,11 +29,19 @@ type SyncConfig struct {
 	MaxEntries uint64 `json:"maxEntries,omitempty"`
 	// MaxFileSize bounds the size of a file that is transferred; 0 means no limit.
 	MaxFileSize int64 `json:"maxFileSize,omitempty"`
+	// TrashMaxBytes and TrashMaxAge bound each side's trash of removed and overwritten
+	// content; 0 means the defaults (1 GiB, 7 days).
+	TrashMaxBytes int64         `json:"trashMaxBytes,omitempty"`
+	TrashMaxAge   time.Duration `json:"trashMaxAge,omitempty"`
+	// MaxDeletionShare halts a cycle that would delete more than this share of a
+	// side's files (and at least massDeletionMin of them) until the deletion is
+	// confirmed; 0 means the default 0.5, 1 or more never halts.
+	MaxDeletionShare float64 `json:"maxDeletionShare,omitempty"`
 }
 
 // DefaultSyncConfig returns the configuration with every default filled in.
 func DefaultSyncConfig() SyncConfig {
-	return SyncConfig{Mode: reconcile.TwoWaySafe, PollInterval: local.DefaultPollInterval}
+	return SyncConfig{Mode: reconcile.TwoWaySafe, PollInterval: local.DefaultPollInterval, MaxDeletionShare: 0.5}
 }
 
 // withDefaults fills zero fields with their defaults.
@@ -44,6 +52,9 @@ func (c SyncConfig) withDefaults() SyncConfig {
 	}
 	if c.PollInterval == 0 {
 		c.PollInterval = d.PollInterval
+	}
+	if c.MaxDeletionShare == 0 {
+		c.MaxDeletionShare = d.MaxDeletionShare
 	}
 	return c
 }
@@ -57,8 +68,8 @@ func (c SyncConfig) Validate() error {
 	if c.PollInterval < 100*time.Millisecond {
 		return errors.New("the polling interval must be at least 100ms")
 	}
-	if c.MaxFileSize < 0 {
-		return errors.New("the maximum file size cannot be negative")
+	if c.MaxFileSize < 0 || c.TrashMaxBytes < 0 || c.TrashMaxAge < 0 || c.MaxDeletionShare < 0 {
+		return errors.New("sizes, ages and shares in the configuration cannot be negative")
 	}
 	_, err := c.matcher()
 	return err

@@ -51,8 +51,9 @@ type controller struct {
 	quietSeq int           // identifies the latest quiet status (guarded by mu)
 
 	// Owned by the loop goroutine.
-	ancestor *tree.Entry
-	derived  [2]derived
+	ancestor   *tree.Entry
+	derived    [2]derived
+	replicaErr error // set when a side is not the replica it was
 }
 
 func newController(m *Manager, dir string, spec Spec) *controller {
@@ -148,6 +149,8 @@ func (c *controller) stop() {
 type request struct {
 	done    chan error
 	resolve *resolution
+	// allowDeletions lets that cycle delete more than the mass-deletion threshold.
+	allowDeletions bool
 }
 
 // resolution asks a cycle to settle conflicts by keeping one side's version.
@@ -161,13 +164,13 @@ type resolution struct {
 
 // flush asks for a cycle (resolving conflicts if res is set) and returns a channel
 // that receives its outcome.
-func (c *controller) flush(res *resolution) (<-chan error, error) {
+func (c *controller) flush(res *resolution, allowDeletions bool) (<-chan error, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.state.Spec.Paused {
 		return nil, ErrPaused
 	}
-	r := &request{done: make(chan error, 1), resolve: res}
+	r := &request{done: make(chan error, 1), resolve: res, allowDeletions: allowDeletions}
 	c.waiters = append(c.waiters, r)
 	select {
 	case c.trigger <- struct{}{}:
@@ -262,6 +265,7 @@ func (c *controller) connect(ctx context.Context) (alpha, beta endpoint.Endpoint
 		return nil, nil, fmt.Errorf("connecting to beta: %w", err)
 	}
 	c.update(func(s *State) { s.Beta.Connected = true })
+	c.replicaErr = checkReplicas(c.dir, spec, alpha.Replica(), beta.Replica())
 	c.logf(LevelInfo, "connected")
 	return alpha, beta, nil
 }
@@ -274,12 +278,14 @@ func (c *controller) serve(ctx context.Context, alpha, beta endpoint.Endpoint) e
 	for {
 		waiters := c.takeWaiters()
 		var resolutions []*resolution
+		allow := false
 		for _, w := range waiters {
 			if w.resolve != nil {
 				resolutions = append(resolutions, w.resolve)
 			}
+			allow = allow || w.allowDeletions
 		}
-		out, err := c.cycle(ctx, alpha, beta, full, resolutions)
+		out, err := c.cycle(ctx, alpha, beta, full, cycleOptions{resolutions: resolutions, allowDeletions: allow})
 		for _, w := range waiters {
 			w.done <- err
 		}

@@ -27,8 +27,17 @@ type sideScan struct {
 	problems []endpoint.Problem
 }
 
+// cycleOptions carry what flush requests asked of a cycle.
+type cycleOptions struct {
+	resolutions    []*resolution
+	allowDeletions bool
+}
+
 // cycle runs one synchronization cycle: scan, reconcile, stage, transition, save.
-func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, full bool, resolutions []*resolution) (cycleOutcome, error) {
+func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, full bool, opts cycleOptions) (cycleOutcome, error) {
+	if c.replicaErr != nil {
+		return cycleOutcome{}, c.replicaErr
+	}
 	spec := c.snapshot().Spec
 	c.setQuietStatus(StatusScanning)
 	as, bs, err := c.scan(ctx, alpha, beta, full)
@@ -42,7 +51,15 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	c.setQuietStatus(StatusReconciling)
 	res := reconcile.Reconcile(c.ancestor, as.res.Root, bs.res.Root, spec.Config.Mode)
 	c.ancestor = res.Ancestor
-	resolving := applyResolutions(&res, resolutions)
+	resolving := applyResolutions(&res, opts.resolutions)
+	if !opts.allowDeletions {
+		if err := checkMassDeletion(spec, "alpha", res.AlphaChanges, as.counts); err != nil {
+			return cycleOutcome{}, err
+		}
+		if err := checkMassDeletion(spec, "beta", res.BetaChanges, bs.counts); err != nil {
+			return cycleOutcome{}, err
+		}
+	}
 	c.mu.Lock()
 	c.all = res.Conflicts
 	c.mu.Unlock()
@@ -267,6 +284,35 @@ func checkHalts(anc, alpha, beta *tree.Entry, spec Spec) error {
 		}
 	}
 	return nil
+}
+
+// massDeletionMin is the fewest files a cycle must delete on a side before the
+// mass-deletion halt considers it.
+const massDeletionMin = 50
+
+// checkMassDeletion halts a cycle that would delete more than the configured share of a
+// side's files.
+func checkMassDeletion(spec Spec, side string, changes []reconcile.Change, counts tree.Counts) error {
+	share := spec.Config.withDefaults().MaxDeletionShare
+	if share >= 1 {
+		return nil
+	}
+	var deleted uint64
+	for _, ch := range changes {
+		if o, n := tree.Count(ch.Old).Files, tree.Count(ch.New).Files; o > n {
+			deleted += o - n
+		}
+	}
+	if deleted < massDeletionMin || float64(deleted) <= share*float64(counts.Files) {
+		return nil
+	}
+	name := spec.Name
+	if name == "" {
+		name = spec.ID
+	}
+	return &haltError{StatusHaltedMassDeletion, fmt.Sprintf(
+		"this cycle would delete %d of the %d files on %s (more than %.0f%%); if that is intended, run \"ferry sync flush --allow-deletions %s\"; otherwise restore the files on the other side or reset the session",
+		deleted, counts.Files, side, share*100, name)}
 }
 
 // pruneLarge removes files above max from the changes' new contents: a change to a

@@ -11,6 +11,7 @@ import (
 	"github.com/ferrysync/ferry/engine/endpoint"
 	"github.com/ferrysync/ferry/engine/local"
 	"github.com/ferrysync/ferry/engine/scan"
+	"github.com/ferrysync/ferry/engine/trash"
 	"github.com/ferrysync/ferry/engine/url"
 )
 
@@ -21,23 +22,37 @@ func OpenLocal(_ context.Context, req EndpointRequest) (endpoint.Endpoint, error
 	if err := PrepareRoot(root, req.Create); err != nil {
 		return nil, err
 	}
-	opts, err := LocalOptions(req.Config, filepath.Join(req.StateDir, req.Side+".cache"), filepath.Join(req.StateDir, "staging-"+req.Side))
+	opts, err := LocalOptions(req.Config, LocalPaths{
+		Cache:   filepath.Join(req.StateDir, req.Side+".cache"),
+		Staging: filepath.Join(req.StateDir, "staging-"+req.Side),
+		Trash:   filepath.Join(req.StateDir, "trash-"+req.Side),
+		Replica: filepath.Join(req.StateDir, "replica-"+req.Side),
+	})
 	if err != nil {
 		return nil, err
 	}
 	return local.Open(root, opts)
 }
 
+// LocalPaths are where a local endpoint keeps its state.
+type LocalPaths struct {
+	// Cache is the digest cache file; Staging and Trash are directories; Replica holds
+	// the replica identifier.
+	Cache, Staging, Trash, Replica string
+}
+
 // LocalOptions builds a local endpoint's options from a session configuration.
-func LocalOptions(cfg SyncConfig, cachePath, stagingDir string) (local.Options, error) {
+func LocalOptions(cfg SyncConfig, paths LocalPaths) (local.Options, error) {
 	cfg = cfg.withDefaults()
 	m, err := cfg.matcher()
 	if err != nil {
 		return local.Options{}, err
 	}
 	return local.Options{
-		Scan:       scan.Options{Ignore: m, Symlinks: cfg.Symlinks, MaxEntries: cfg.MaxEntries, CachePath: cachePath},
-		StagingDir: stagingDir, Watch: cfg.Watch, PollInterval: cfg.PollInterval,
+		Scan:       scan.Options{Ignore: m, Symlinks: cfg.Symlinks, MaxEntries: cfg.MaxEntries, CachePath: paths.Cache},
+		StagingDir: paths.Staging, Watch: cfg.Watch, PollInterval: cfg.PollInterval,
+		TrashDir: paths.Trash, Trash: trash.Limits{MaxBytes: cfg.TrashMaxBytes, MaxAge: cfg.TrashMaxAge},
+		ReplicaFile: paths.Replica,
 	}, nil
 }
 

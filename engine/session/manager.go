@@ -328,8 +328,9 @@ func (m *Manager) Resume(sel Selection) error {
 }
 
 // Flush runs a cycle on each selected session and, unless skipWait, waits until each
-// has completed one that started after the request.
-func (m *Manager) Flush(ctx context.Context, sel Selection, skipWait bool) error {
+// has completed one that started after the request. allowDeletions lets that cycle
+// propagate a mass deletion that halted the session.
+func (m *Manager) Flush(ctx context.Context, sel Selection, skipWait, allowDeletions bool) error {
 	cs, err := m.selectSessions(sel, false)
 	if err != nil {
 		return err
@@ -337,7 +338,7 @@ func (m *Manager) Flush(ctx context.Context, sel Selection, skipWait bool) error
 	var waits []<-chan error
 	var names []string
 	for _, c := range cs {
-		ch, err := c.flush(nil)
+		ch, err := c.flush(nil, allowDeletions)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.label(), err)
 		}
@@ -366,6 +367,9 @@ func (m *Manager) Reset(sel Selection) error {
 	return m.each(sel, func(c *controller) error {
 		c.stop()
 		err := os.Remove(filepath.Join(c.dir, ancestorFile))
+		if err == nil || errors.Is(err, fs.ErrNotExist) {
+			err = os.Remove(filepath.Join(c.dir, replicasFile))
+		}
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			c.start()
 			return err
@@ -473,7 +477,7 @@ func (m *Manager) Resolve(ctx context.Context, name string, paths []string, keep
 			r.paths[p] = true
 		}
 	}
-	ch, err := c.flush(r)
+	ch, err := c.flush(r, false)
 	if err != nil {
 		return ResolveResult{}, fmt.Errorf("%s: %w", c.label(), err)
 	}
@@ -489,8 +493,8 @@ func (m *Manager) Resolve(ctx context.Context, name string, paths []string, keep
 	return ResolveResult{Resolved: r.resolved, Failed: r.failed}, nil
 }
 
-// ReadFile reads a file on one side ("alpha" or "beta") of a connected session.
-func (m *Manager) ReadFile(ctx context.Context, name, side, path string, limit int64) ([]byte, error) {
+// connected returns a connected side ("alpha" or "beta") of the named session.
+func (m *Manager) connected(name, side string) (endpoint.Endpoint, error) {
 	cs, err := m.selectSessions(Selection{Specs: []string{name}}, false)
 	if err != nil {
 		return nil, err
@@ -508,5 +512,51 @@ func (m *Manager) ReadFile(ctx context.Context, name, side, path string, limit i
 	if e == nil {
 		return nil, fmt.Errorf("%s is not connected (%s); resume it or wait for it to reconnect", c.label(), c.snapshot().Status)
 	}
+	return e, nil
+}
+
+// ReadFile reads a file on one side ("alpha" or "beta") of a connected session.
+func (m *Manager) ReadFile(ctx context.Context, name, side, path string, limit int64) ([]byte, error) {
+	e, err := m.connected(name, side)
+	if err != nil {
+		return nil, err
+	}
 	return e.ReadFile(ctx, path, limit)
+}
+
+// Trash lists the trash of one side of a connected session.
+func (m *Manager) Trash(ctx context.Context, name, side string) ([]endpoint.TrashItem, error) {
+	e, err := m.connected(name, side)
+	if err != nil {
+		return nil, err
+	}
+	return e.Trash(ctx)
+}
+
+// Restore copies a trash item back under one side's root; an empty batch means the
+// newest item at path. It returns the restored path.
+func (m *Manager) Restore(ctx context.Context, name, side, batch, path, to string) (string, error) {
+	e, err := m.connected(name, side)
+	if err != nil {
+		return "", err
+	}
+	if batch == "" {
+		items, err := e.Trash(ctx)
+		if err != nil {
+			return "", err
+		}
+		for _, it := range items {
+			if it.Path == path {
+				batch = it.Batch
+				break
+			}
+		}
+		if batch == "" {
+			return "", fmt.Errorf("%w: %s is not in %s's trash; \"ferry sync trash %s\" lists what is", ErrNotFound, path, side, name)
+		}
+	}
+	if to == "" {
+		to = path
+	}
+	return to, e.Restore(ctx, batch, path, to)
 }

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -39,7 +40,7 @@ func flush(t *testing.T, m *Manager, name string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	require.NoError(t, m.Flush(ctx, Selection{Specs: []string{name}}, false))
+	require.NoError(t, m.Flush(ctx, Selection{Specs: []string{name}}, false, false))
 }
 
 func state(t *testing.T, m *Manager, name string) State {
@@ -175,14 +176,14 @@ func TestHaltsOnRootLoss(t *testing.T) {
 	require.NoError(t, os.Remove(filepath.Join(beta, "one")))
 	require.NoError(t, os.Remove(filepath.Join(beta, "two")))
 	ctx := context.Background()
-	err = m.Flush(ctx, Selection{Specs: []string{"h"}}, false)
+	err = m.Flush(ctx, Selection{Specs: []string{"h"}}, false, false)
 	require.ErrorContains(t, err, "emptied")
 	waitFor(t, m, "h", "the emptied halt", func(s State) bool { return s.Status == StatusHaltedRootEmptied })
 	require.FileExists(t, filepath.Join(alpha, "one"))
 
 	// Deleted root: same.
 	require.NoError(t, os.Remove(beta))
-	err = m.Flush(ctx, Selection{Specs: []string{"h"}}, false)
+	err = m.Flush(ctx, Selection{Specs: []string{"h"}}, false, false)
 	require.ErrorContains(t, err, "deleted")
 	waitFor(t, m, "h", "the deleted halt", func(s State) bool { return s.Status == StatusHaltedRootDeleted })
 	require.FileExists(t, filepath.Join(alpha, "two"))
@@ -227,4 +228,40 @@ func TestResolveConflicts(t *testing.T) {
 	require.Equal(t, []string{"y"}, res.Resolved)
 	require.Equal(t, "alpha y", read(t, filepath.Join(beta, "y")))
 	require.Equal(t, 0, state(t, m, "r").ConflictCount)
+}
+
+func TestMassDeletionHaltsAndTrashRestores(t *testing.T) {
+	m, _ := newManager(t)
+	alpha, beta := t.TempDir(), t.TempDir()
+	for i := 0; i < 100; i++ {
+		write(t, filepath.Join(alpha, "d", fmt.Sprintf("f%03d", i)), fmt.Sprintf("content %d", i))
+	}
+	_, err := m.Create(context.Background(), CreateRequest{Name: "md", Alpha: alpha, Beta: beta})
+	require.NoError(t, err)
+	flush(t, m, "md")
+	for i := 0; i < 80; i++ {
+		require.NoError(t, os.Remove(filepath.Join(alpha, "d", fmt.Sprintf("f%03d", i))))
+	}
+	ctx := context.Background()
+	err = m.Flush(ctx, Selection{Specs: []string{"md"}}, false, false)
+	require.ErrorContains(t, err, "would delete 80 of the 100 files on beta")
+	waitFor(t, m, "md", "the mass-deletion halt", func(s State) bool { return s.Status == StatusHaltedMassDeletion })
+	require.FileExists(t, filepath.Join(beta, "d", "f000"), "nothing was deleted on beta")
+
+	require.NoError(t, m.Flush(ctx, Selection{Specs: []string{"md"}}, false, true))
+	require.NoFileExists(t, filepath.Join(beta, "d", "f000"))
+	require.FileExists(t, filepath.Join(beta, "d", "f099"))
+
+	// What went is in beta's trash, and comes back (then syncs to alpha).
+	items, err := m.Trash(ctx, "md", "beta")
+	require.NoError(t, err)
+	require.Len(t, items, 80)
+	to, err := m.Restore(ctx, "md", "beta", "", "d/f007", "")
+	require.NoError(t, err)
+	require.Equal(t, "d/f007", to)
+	require.Equal(t, "content 7", read(t, filepath.Join(beta, "d", "f007")))
+	_, err = m.Restore(ctx, "md", "beta", "", "d/f007", "")
+	require.ErrorContains(t, err, "exists", "a restore never overwrites")
+	flush(t, m, "md")
+	require.Equal(t, "content 7", read(t, filepath.Join(alpha, "d", "f007")))
 }

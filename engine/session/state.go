@@ -30,11 +30,18 @@ const (
 	StatusHaltedRootDeleted    Status = "halted-root-deleted"
 	StatusHaltedRootEmptied    Status = "halted-root-emptied"
 	StatusHaltedRootTypeChange Status = "halted-root-type-changed"
+	StatusHaltedMassDeletion   Status = "halted-mass-deletion"
+	StatusHaltedReplicaChanged Status = "halted-replica-changed"
 )
 
 // Halted reports whether s is a safety halt.
 func (s Status) Halted() bool {
-	return s == StatusHaltedRootDeleted || s == StatusHaltedRootEmptied || s == StatusHaltedRootTypeChange
+	switch s {
+	case StatusHaltedRootDeleted, StatusHaltedRootEmptied, StatusHaltedRootTypeChange,
+		StatusHaltedMassDeletion, StatusHaltedReplicaChanged:
+		return true
+	}
+	return false
 }
 
 // maxListed bounds the conflicts and problems carried in a published state; the

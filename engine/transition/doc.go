@@ -11,5 +11,7 @@
 //   - Paths are resolved without following symbolic links in parent directories: a
 //     parent that is not a real directory stops the change.
 //   - Untracked content is never removed.
+//   - What is removed or overwritten is first kept in the side's trash (package trash);
+//     if it cannot be kept, it is not removed.
 //   - A Transitioner is used by one goroutine at a time.
 package transition

@@ -13,6 +13,7 @@ import (
 	"github.com/ferrysync/ferry/engine/reconcile"
 	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/stage"
+	"github.com/ferrysync/ferry/engine/trash"
 	"github.com/ferrysync/ferry/engine/tree"
 )
 
@@ -28,6 +29,7 @@ const (
 type Transitioner struct {
 	sc   *scan.Scanner
 	area *stage.Area
+	bin  *trash.Bin
 
 	// Per Apply call.
 	uses     map[tree.Digest]int
@@ -36,14 +38,21 @@ type Transitioner struct {
 	flushed  bool
 }
 
-// New returns a Transitioner for the scanner's root.
-func New(sc *scan.Scanner, area *stage.Area) *Transitioner {
-	return &Transitioner{sc: sc, area: area}
+// New returns a Transitioner for the scanner's root, keeping what it removes or
+// overwrites in bin.
+func New(sc *scan.Scanner, area *stage.Area, bin *trash.Bin) *Transitioner {
+	return &Transitioner{sc: sc, area: area, bin: bin}
 }
 
 // Apply applies changes in order and returns, for each, what is now at its path.
 func (t *Transitioner) Apply(ctx context.Context, changes []reconcile.Change) ([]*tree.Entry, []endpoint.Problem) {
 	t.uses, t.dirs, t.problems, t.flushed = map[tree.Digest]int{}, map[string]bool{}, nil, false
+	t.bin.Begin()
+	defer func() {
+		if t.bin.Kept() {
+			t.bin.Prune()
+		}
+	}()
 	for _, c := range changes {
 		tree.Walk(c.New, "", func(_ string, e *tree.Entry) bool {
 			if e.Kind == tree.File {
@@ -158,8 +167,11 @@ func (t *Transitioner) remove(p string, old *tree.Entry) *tree.Entry {
 		return old
 	}
 	if old.Kind != tree.Directory {
-		if err := os.Remove(t.sc.Abs(p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			t.problem(p, "removing: %v", unwrap(err))
+		if err := t.bin.Move(p, t.sc.Abs(p)); err != nil {
+			if _, serr := os.Lstat(t.sc.Abs(p)); errors.Is(serr, fs.ErrNotExist) {
+				return nil
+			}
+			t.problem(p, "not removed: %v", err)
 			return old
 		}
 		return nil
@@ -247,6 +259,10 @@ func (t *Transitioner) replaceFile(p string, old, new *tree.Entry) *tree.Entry {
 		}
 		t.record(p, new.Digest)
 		return new
+	}
+	if err := t.bin.Link(p, abs); err != nil {
+		t.problem(p, "not replaced: %v", err)
+		return old
 	}
 	if err := t.place(p, new, mode, false); err != nil {
 		t.problem(p, "%v", err)

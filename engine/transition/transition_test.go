@@ -14,6 +14,7 @@ import (
 	"github.com/ferrysync/ferry/engine/reconcile"
 	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/stage"
+	"github.com/ferrysync/ferry/engine/trash"
 	"github.com/ferrysync/ferry/engine/tree"
 )
 
@@ -23,6 +24,7 @@ type fixture struct {
 	root string
 	sc   *scan.Scanner
 	area *stage.Area
+	bin  *trash.Bin
 	tr   *Transitioner
 }
 
@@ -33,7 +35,8 @@ func newFixture(t *testing.T, files map[string]string) *fixture {
 	}
 	sc := scan.New(root, scan.Options{})
 	area := stage.NewArea(filepath.Join(t.TempDir(), "staging"), sc.Abs)
-	f := &fixture{t: t, root: root, sc: sc, area: area, tr: New(sc, area)}
+	bin := trash.Open(filepath.Join(t.TempDir(), "trash"), trash.Limits{})
+	f := &fixture{t: t, root: root, sc: sc, area: area, bin: bin, tr: New(sc, area, bin)}
 	f.scan()
 	return f
 }
@@ -218,4 +221,49 @@ func TestReceiverRejectsWrongContent(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, problems, 1)
 	require.False(t, f.area.Has(want), "content that does not match its digest is never staged")
+}
+
+func TestRemovedAndOverwrittenGoToTrash(t *testing.T) {
+	f := newFixture(t, map[string]string{"keep/a.txt": "version 1", "gone.txt": "deleted content"})
+	root := f.scan()
+	incoming := f.stageContent("version 2")
+	_, problems := f.tr.Apply(context.Background(), []reconcile.Change{
+		{Path: "keep/a.txt", Old: tree.Lookup(root, "keep/a.txt"), New: incoming},
+		{Path: "gone.txt", Old: tree.Lookup(root, "gone.txt")},
+	})
+	require.Empty(t, problems)
+	require.Equal(t, "version 2", f.read("keep/a.txt"))
+	require.NoFileExists(t, filepath.Join(f.root, "gone.txt"))
+
+	items, err := f.bin.List()
+	require.NoError(t, err)
+	require.Len(t, items, 2)
+	byPath := map[string]trash.Item{}
+	for _, it := range items {
+		byPath[it.Path] = it
+	}
+	require.Contains(t, byPath, "keep/a.txt")
+	require.Contains(t, byPath, "gone.txt")
+
+	// Restoring never overwrites; restoring to a free path brings the content back.
+	it := byPath["keep/a.txt"]
+	require.Error(t, f.bin.Restore(it.Batch, it.Path, filepath.Join(f.root, "keep/a.txt")))
+	require.NoError(t, f.bin.Restore(it.Batch, it.Path, filepath.Join(f.root, "keep/a.restored.txt")))
+	require.Equal(t, "version 1", f.read("keep/a.restored.txt"))
+	g := byPath["gone.txt"]
+	require.NoError(t, f.bin.Restore(g.Batch, g.Path, filepath.Join(f.root, "gone.txt")))
+	require.Equal(t, "deleted content", f.read("gone.txt"))
+}
+
+func TestTrashUnavailableMeansNotRemoved(t *testing.T) {
+	f := newFixture(t, map[string]string{"a.txt": "precious"})
+	root := f.scan()
+	// The trash cannot be written: a file sits where its directory would go.
+	blocked := filepath.Join(t.TempDir(), "blocked")
+	require.NoError(t, os.WriteFile(blocked, nil, 0o600))
+	f.tr.bin = trash.Open(filepath.Join(blocked, "trash"), trash.Limits{})
+	_, problems := f.tr.Apply(context.Background(), []reconcile.Change{{Path: "a.txt", Old: tree.Lookup(root, "a.txt")}})
+	require.Len(t, problems, 1)
+	require.Contains(t, problems[0].Error, "trash")
+	require.Equal(t, "precious", f.read("a.txt"))
 }

@@ -81,6 +81,18 @@ export const Method = {
    */
   SyncResolve: "sync/resolve",
   /**
+   * MethodSyncTrash lists what synchronization removed or overwrote and kept, on
+   * one or both sides of a session, newest first.
+   * Params: SyncTrashParams. Result: SyncTrashResult.
+   */
+  SyncTrash: "sync/trash",
+  /**
+   * MethodSyncRestore copies a trash item back under its side's root (never over an
+   * existing file); the next cycle propagates it.
+   * Params: SyncRestoreParams. Result: SyncRestoreResult.
+   */
+  SyncRestore: "sync/restore",
+  /**
    * MethodDaemonVersion reports the daemon's version.
    * Params: none. Result: VersionResult.
    */
@@ -170,6 +182,8 @@ export const Status = {
   HaltedRootDeleted: "halted-root-deleted",
   HaltedRootEmptied: "halted-root-emptied",
   HaltedRootTypeChange: "halted-root-type-changed",
+  HaltedMassDeletion: "halted-mass-deletion",
+  HaltedReplicaChanged: "halted-replica-changed",
 } as const;
 /** One of the values of {@link Status}. */
 export type Status = (typeof Status)[keyof typeof Status];
@@ -394,6 +408,11 @@ export interface SyncListResult {
 export interface SyncFlushParams extends Selection {
   /** SkipWait returns as soon as the cycles are requested. */
   skipWait?: boolean;
+  /**
+   * AllowDeletions lets the cycle propagate a mass deletion that halted the session
+   * (status halted-mass-deletion).
+   */
+  allowDeletions?: boolean;
 }
 
 /** SyncConflictsResult lists every conflict of each selected session. */
@@ -566,6 +585,61 @@ export interface SyncResolveResult {
   resolved: string[];
   /** Resolved lists the paths now resolved; Failed the others, with why. */
   failed: Problem[];
+}
+
+/** SyncTrashParams names a session, and optionally one side. */
+export interface SyncTrashParams {
+  /** Session is the session's name or identifier. */
+  session: string;
+  /** Side is "alpha" or "beta"; empty lists both. */
+  side?: string;
+}
+
+/** SyncTrashResult lists trash items. */
+export interface SyncTrashResult {
+  items: TrashItem[];
+}
+
+/**
+ * TrashItem is a file or link that a cycle removed or overwrote on one side, kept
+ * until the trash's limits (1 GiB and 7 days per side by default) drop it.
+ */
+export interface TrashItem {
+  /** Side is where it was: "alpha" or "beta". */
+  side: string;
+  /** Batch identifies the cycle that removed it; Time is when (RFC 3339). */
+  batch: string;
+  /** Batch identifies the cycle that removed it; Time is when (RFC 3339). */
+  time: string;
+  /** Path is where it was under the root; Size its size in bytes. */
+  path: string;
+  /** Path is where it was under the root; Size its size in bytes. */
+  size: number;
+  /** Link is set for a symbolic link. */
+  link?: boolean;
+}
+
+/** SyncRestoreParams names a trash item and where to put it. */
+export interface SyncRestoreParams {
+  session: string;
+  side: string;
+  /**
+   * Batch and Path name the item (from sync/trash); an empty Batch means the newest
+   * item at Path.
+   */
+  batch?: string;
+  /**
+   * Batch and Path name the item (from sync/trash); an empty Batch means the newest
+   * item at Path.
+   */
+  path: string;
+  /** To is where to restore it, relative to the root; empty means Path. */
+  to?: string;
+}
+
+/** SyncRestoreResult says where the item was restored. */
+export interface SyncRestoreResult {
+  path: string;
 }
 
 /** VersionResult describes the daemon. */
@@ -809,6 +883,18 @@ export interface ClientRequests {
    */
   "sync/resolve": { params: SyncResolveParams; result: SyncResolveResult };
   /**
+   * MethodSyncTrash lists what synchronization removed or overwrote and kept, on
+   * one or both sides of a session, newest first.
+   * Params: SyncTrashParams. Result: SyncTrashResult.
+   */
+  "sync/trash": { params: SyncTrashParams; result: SyncTrashResult };
+  /**
+   * MethodSyncRestore copies a trash item back under its side's root (never over an
+   * existing file); the next cycle propagates it.
+   * Params: SyncRestoreParams. Result: SyncRestoreResult.
+   */
+  "sync/restore": { params: SyncRestoreParams; result: SyncRestoreResult };
+  /**
    * MethodDaemonVersion reports the daemon's version.
    * Params: none. Result: VersionResult.
    */
@@ -900,6 +986,8 @@ export const methodTable = {
   "sync/conflicts": { direction: "request", params: "Selection", result: "SyncConflictsResult" },
   "sync/readFile": { direction: "request", params: "SyncReadFileParams", result: "SyncReadFileResult" },
   "sync/resolve": { direction: "request", params: "SyncResolveParams", result: "SyncResolveResult" },
+  "sync/trash": { direction: "request", params: "SyncTrashParams", result: "SyncTrashResult" },
+  "sync/restore": { direction: "request", params: "SyncRestoreParams", result: "SyncRestoreResult" },
   "daemon/version": { direction: "request", params: null, result: "VersionResult" },
   "daemon/shutdown": { direction: "request", params: null, result: null },
   "forward/create": { direction: "request", params: "ForwardCreateParams", result: "ForwardCreateResult" },

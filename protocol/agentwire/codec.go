@@ -2,6 +2,7 @@ package agentwire
 
 import (
 	"encoding/binary"
+	"time"
 
 	"github.com/ferrysync/ferry/engine/delta"
 	"github.com/ferrysync/ferry/engine/endpoint"
@@ -258,4 +259,46 @@ func (d *Decoder) Problems() []endpoint.Problem {
 		out = append(out, endpoint.Problem{Path: d.String(), Error: d.String()})
 	}
 	return out
+}
+
+// AppendTrash encodes trash items.
+func AppendTrash(b []byte, items []endpoint.TrashItem) []byte {
+	b = binary.AppendUvarint(b, uint64(len(items)))
+	for _, it := range items {
+		b = AppendString(b, it.Batch)
+		b = AppendString(b, it.Path)
+		b = binary.AppendUvarint(b, uint64(it.Size))
+		link := byte(0)
+		if it.Link {
+			link = 1
+		}
+		b = append(b, link)
+		b = binary.AppendVarint(b, it.Time.UnixNano())
+	}
+	return b
+}
+
+// Trash decodes what AppendTrash encoded.
+func (d *Decoder) Trash() []endpoint.TrashItem {
+	n := d.Count(5)
+	out := make([]endpoint.TrashItem, 0, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		it := endpoint.TrashItem{Batch: d.String(), Path: d.Path(), Size: int64(d.Uvarint()), Link: d.Byte() == 1}
+		it.Time = time.Unix(0, d.varint()).UTC()
+		out = append(out, it)
+	}
+	return out
+}
+
+func (d *Decoder) varint() int64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail("varint")
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
 }

@@ -12,6 +12,11 @@ const (
 	MethodTransition
 	// MethodReadFile: args path, limit; result bytes.
 	MethodReadFile
+	// MethodTrash: no args; result count, then per item batch, path, size, link byte,
+	// time (Unix nanoseconds).
+	MethodTrash
+	// MethodRestore: args batch, path, to; result empty.
+	MethodRestore
 )
 
 // EndpointOpen opens an endpoint on the agent's host.

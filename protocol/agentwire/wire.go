@@ -15,7 +15,7 @@ import (
 const Magic = "FERRY-AGENT\x00"
 
 // Version is the agent protocol version.
-const Version = 1
+const Version = 2
 
 // MaxMessage bounds one message's payload.
 const MaxMessage = 256 << 20
@@ -76,7 +76,7 @@ func (b byteReader) ReadByte() (byte, error) {
 // Kinds of streams: the first message on a stream the daemon opens.
 const (
 	// KindEndpoint opens an endpoint (payload: EndpointOpen as JSON). The agent
-	// replies TypeOK with the handle, then sends TypeChanged on this stream whenever
+	// replies TypeOK with the handle and the replica identifier, then sends TypeChanged on this stream whenever
 	// the endpoint sees changes; closing the stream closes the endpoint.
 	KindEndpoint byte = iota + 1
 	// KindCall runs one endpoint method (payload: handle, method, arguments) and
