@@ -322,6 +322,13 @@ func (e *Endpoint) Transition(ctx context.Context, changes []reconcile.Change) (
 		return nil, nil, endpoint.ErrClosed
 	}
 	results, problems := e.tr.Apply(ctx, changes)
+	// The scanner's tree takes in what the transition did at once: a scan before the
+	// watcher reports these writes must not miss them (a file missing from a scan looks
+	// like a deletion).
+	for i, c := range changes {
+		e.sc.Apply(c.Path, results[i])
+	}
+	e.polled = nil // a poll's result from before this transition is stale
 	if len(problems) == 0 {
 		e.area.Clear()
 	}

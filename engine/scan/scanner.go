@@ -71,6 +71,23 @@ func (s *Scanner) Record(p string, key StatKey, digest tree.Digest) {
 	s.cacheDirty = true
 }
 
+// Apply records in the last tree that the entry at p is now e (nil: nothing), as a
+// transition reports it, so the next accelerated scan starts from what is on disk.
+func (s *Scanner) Apply(p string, e *tree.Entry) {
+	if !s.scanned {
+		return
+	}
+	if p == "" {
+		s.last = e
+		return
+	}
+	parent, _ := tree.Split(p)
+	if pe := tree.Lookup(s.last, parent); pe == nil || pe.Kind != tree.Directory {
+		return
+	}
+	s.last = tree.With(s.last, p, e)
+}
+
 // SaveCache persists the cache if it changed since it was loaded or saved.
 func (s *Scanner) SaveCache() error {
 	if s.opts.CachePath == "" || !s.cacheDirty {

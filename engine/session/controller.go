@@ -51,9 +51,10 @@ type controller struct {
 	quietSeq int           // identifies the latest quiet status (guarded by mu)
 
 	// Owned by the loop goroutine.
-	ancestor   *tree.Entry
-	derived    [2]derived
-	replicaErr error // set when a side is not the replica it was
+	ancestor      *tree.Entry
+	derived       [2]derived
+	replicaErr    error // set when a side is not the replica it was
+	recentDeletes [2][]deletion
 }
 
 func newController(m *Manager, dir string, spec Spec) *controller {

@@ -52,12 +52,15 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	res := reconcile.Reconcile(c.ancestor, as.res.Root, bs.res.Root, spec.Config.Mode)
 	c.ancestor = res.Ancestor
 	resolving := applyResolutions(&res, opts.resolutions)
-	if !opts.allowDeletions {
-		if err := checkMassDeletion(spec, "alpha", res.AlphaChanges, as.counts); err != nil {
-			return cycleOutcome{}, err
-		}
-		if err := checkMassDeletion(spec, "beta", res.BetaChanges, bs.counts); err != nil {
-			return cycleOutcome{}, err
+	deleted := [2]uint64{deletedFiles(res.AlphaChanges), deletedFiles(res.BetaChanges)}
+	if opts.allowDeletions {
+		c.recentDeletes = [2][]deletion{}
+	} else {
+		for i, side := range []string{"alpha", "beta"} {
+			counts := []tree.Counts{as.counts, bs.counts}[i]
+			if err := c.checkMassDeletion(spec, i, side, deleted[i], counts); err != nil {
+				return cycleOutcome{}, err
+			}
 		}
 	}
 	c.mu.Lock()
@@ -95,6 +98,12 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 		}
 		as.counts = adjustCounts(as.counts, alphaChanges, ar)
 		bs.counts = adjustCounts(bs.counts, betaChanges, br)
+		now := time.Now()
+		for i := range deleted {
+			if deleted[i] > 0 {
+				c.recentDeletes[i] = append(c.recentDeletes[i], deletion{now, deleted[i]})
+			}
+		}
 		reportResolutions(resolving, append(ap, bp...))
 		out.rescan = len(ap)+len(bp) > 0
 		aProblems, bProblems = append(aProblems, ap...), append(bProblems, bp...)
@@ -290,20 +299,45 @@ func checkHalts(anc, alpha, beta *tree.Entry, spec Spec) error {
 // mass-deletion halt considers it.
 const massDeletionMin = 50
 
-// checkMassDeletion halts a cycle that would delete more than the configured share of a
-// side's files.
-func checkMassDeletion(spec Spec, side string, changes []reconcile.Change, counts tree.Counts) error {
-	share := spec.Config.withDefaults().MaxDeletionShare
-	if share >= 1 {
-		return nil
-	}
-	var deleted uint64
+// massDeletionWindow is how far back deletions count toward the mass-deletion halt:
+// a large deletion seen by the watcher arrives over several cycles.
+const massDeletionWindow = 30 * time.Second
+
+// deletion records files a cycle deleted on a side.
+type deletion struct {
+	at time.Time
+	n  uint64
+}
+
+// deletedFiles counts the files changes remove.
+func deletedFiles(changes []reconcile.Change) uint64 {
+	var n uint64
 	for _, ch := range changes {
-		if o, n := tree.Count(ch.Old).Files, tree.Count(ch.New).Files; o > n {
-			deleted += o - n
+		if o, nw := tree.Count(ch.Old).Files, tree.Count(ch.New).Files; o > nw {
+			n += o - nw
 		}
 	}
-	if deleted < massDeletionMin || float64(deleted) <= share*float64(counts.Files) {
+	return n
+}
+
+// checkMassDeletion halts a cycle whose deletions on a side, with those of the cycles
+// of the last massDeletionWindow, exceed the configured share of the side's files.
+func (c *controller) checkMassDeletion(spec Spec, i int, side string, deleted uint64, counts tree.Counts) error {
+	share := spec.Config.withDefaults().MaxDeletionShare
+	if share >= 1 || deleted == 0 {
+		return nil
+	}
+	var recent uint64
+	kept := c.recentDeletes[i][:0]
+	for _, d := range c.recentDeletes[i] {
+		if time.Since(d.at) < massDeletionWindow {
+			kept = append(kept, d)
+			recent += d.n
+		}
+	}
+	c.recentDeletes[i] = kept
+	total := deleted + recent
+	if total < massDeletionMin || float64(total) <= share*float64(counts.Files+recent) {
 		return nil
 	}
 	name := spec.Name
@@ -311,8 +345,8 @@ func checkMassDeletion(spec Spec, side string, changes []reconcile.Change, count
 		name = spec.ID
 	}
 	return &haltError{StatusHaltedMassDeletion, fmt.Sprintf(
-		"this cycle would delete %d of the %d files on %s (more than %.0f%%); if that is intended, run \"ferry sync flush --allow-deletions %s\"; otherwise restore the files on the other side or reset the session",
-		deleted, counts.Files, side, share*100, name)}
+		"this cycle would delete %d of the %d files on %s (%d within %s, more than %.0f%%); if that is intended, run \"ferry sync flush --allow-deletions %s\"; otherwise restore the files on the other side or reset the session",
+		deleted, counts.Files, side, total, massDeletionWindow, share*100, name)}
 }
 
 // pruneLarge removes files above max from the changes' new contents: a change to a

@@ -103,7 +103,7 @@ func (a *Area) copyIn(src string, d tree.Digest) error {
 		return err
 	}
 	defer in.Close()
-	w, err := a.create()
+	w, err := a.create(nil)
 	if err != nil {
 		return err
 	}
@@ -152,17 +152,22 @@ type staging struct {
 	a    *Area
 	file *os.File
 	hash *xxh3.Hasher
-	size int64
 }
 
-func (a *Area) create() (*staging, error) {
+// create opens a new incoming file. hash, when not nil, is reset and reused.
+func (a *Area) create(hash *xxh3.Hasher) (*staging, error) {
 	var rnd [8]byte
 	rand.Read(rnd[:])
 	f, err := os.OpenFile(filepath.Join(a.dir, ".incoming-"+hex.EncodeToString(rnd[:])), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("staging: %w", err)
 	}
-	return &staging{a: a, file: f, hash: xxh3.New()}, nil
+	if hash == nil {
+		hash = xxh3.New()
+	} else {
+		hash.Reset()
+	}
+	return &staging{a: a, file: f, hash: hash}, nil
 }
 
 func (s *staging) abort() {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/zeebo/xxh3"
+
 	"github.com/ferrysync/ferry/engine/delta"
 	"github.com/ferrysync/ferry/engine/endpoint"
 )
@@ -26,7 +28,8 @@ type receiver struct {
 
 	cur     int
 	out     *staging
-	buf     *bufio.Writer
+	buf     *bufio.Writer // reused from file to file
+	hash    *xxh3.Hasher  // reused from file to file
 	base    *os.File
 	patcher *delta.Patcher
 	err     error // the current file's failure, reported at End
@@ -39,13 +42,18 @@ func (r *receiver) Begin(i int) error {
 	if i < 0 || i >= len(r.needed) {
 		return fmt.Errorf("receiver: no needed file %d", i)
 	}
-	out, err := r.a.create()
+	out, err := r.a.create(r.hash)
 	if err != nil {
 		return err
 	}
+	r.hash = out.hash
 	n := r.needed[i]
 	r.cur, r.out, r.err = i, out, nil
-	r.buf = bufio.NewWriterSize(out.file, 256<<10)
+	if r.buf == nil {
+		r.buf = bufio.NewWriterSize(out.file, 256<<10)
+	} else {
+		r.buf.Reset(out.file)
+	}
 	w := io.MultiWriter(r.buf, out.hash)
 	if n.Signature != nil {
 		if base, err := os.Open(r.a.abs(n.Path)); err == nil {

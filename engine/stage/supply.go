@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/ferrysync/ferry/engine/delta"
@@ -14,6 +15,7 @@ import (
 // as deltas where a signature is given.
 func Supply(ctx context.Context, abs func(string) string, needed []endpoint.Needed, r endpoint.Receiver) error {
 	rd := bufio.NewReaderSize(nil, 256<<10)
+	chunk := make([]byte, delta.MaxDataLen)
 	for i, n := range needed {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -29,12 +31,17 @@ func Supply(ctx context.Context, abs func(string) string, needed []endpoint.Need
 			f.Close()
 			return err
 		}
-		rd.Reset(f)
 		var sendErr error
-		err = delta.Diff(n.Signature, rd, func(op delta.Op) error {
-			sendErr = r.Op(op)
-			return sendErr
-		})
+		if n.Signature == nil {
+			// No base: send the whole file, through one reused buffer.
+			sendErr = sendAll(f, chunk, r)
+		} else {
+			rd.Reset(f)
+			err = delta.Diff(n.Signature, rd, func(op delta.Op) error {
+				sendErr = r.Op(op)
+				return sendErr
+			})
+		}
 		f.Close()
 		if sendErr != nil {
 			return sendErr
@@ -45,4 +52,20 @@ func Supply(ctx context.Context, abs func(string) string, needed []endpoint.Need
 		}
 	}
 	return nil
+}
+
+// sendAll sends everything f holds as data ops. A read error ends the file early; the
+// receiver then rejects it by its digest.
+func sendAll(f io.Reader, chunk []byte, r endpoint.Receiver) error {
+	for {
+		n, err := io.ReadFull(f, chunk)
+		if n > 0 {
+			if err := r.Op(delta.Op{Kind: delta.OpData, Data: chunk[:n:n]}); err != nil {
+				return err
+			}
+		}
+		if err != nil {
+			return nil
+		}
+	}
 }
