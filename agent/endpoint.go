@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/ferrysync/ferry/engine/local"
 	"github.com/ferrysync/ferry/engine/session"
@@ -19,6 +20,9 @@ type handle struct {
 	ep     *local.Endpoint
 	ctx    context.Context
 	cancel context.CancelFunc
+
+	mu   sync.Mutex
+	sent *tree.Entry // the tree the daemon has, for sending scans as patches
 }
 
 func (a *Agent) lookup(d *agentwire.Decoder) (*handle, error) {
@@ -138,7 +142,7 @@ func (a *Agent) serveCall(c *agentwire.Conn, payload []byte) error {
 	var out []byte
 	switch method {
 	case agentwire.MethodScan:
-		full := d.Byte() == 1
+		full, have := d.Byte() == 1, d.Digest()
 		if err := d.Done(); err != nil {
 			return c.ReplyError(err)
 		}
@@ -146,7 +150,20 @@ func (a *Agent) serveCall(c *agentwire.Conn, payload []byte) error {
 		if err != nil {
 			return c.ReplyError(err)
 		}
-		out = tree.Encode(nil, res.Root)
+		h.mu.Lock()
+		// Send what changed since the tree the daemon says it has, or everything when
+		// it has something else.
+		var patches []tree.Patch
+		if h.sent != nil && have == h.sent.Hash() {
+			patches = tree.Diff(h.sent, res.Root)
+		} else {
+			patches = []tree.Patch{{Path: "", Entry: res.Root}}
+		}
+		h.sent = res.Root
+		h.mu.Unlock()
+		out = agentwire.AppendPatches(nil, patches)
+		root := res.Root.Hash()
+		out = append(out, root[:]...)
 		out = agentwire.AppendString(out, res.Watch)
 		out = agentwire.AppendString(out, res.WatchProblem)
 	case agentwire.MethodStage:

@@ -129,6 +129,10 @@ func (r *reconciler) walk(path string, anc, a, b *tree.Entry) *tree.Entry {
 // walkDirs recurses into two directories and builds their ancestor, sharing the alpha
 // directory's entry when every child agrees with it.
 func (r *reconciler) walkDirs(path string, anc, a, b *tree.Entry) *tree.Entry {
+	if a.Hash() == b.Hash() {
+		// Equal subtrees agree everywhere: nothing below needs a look.
+		return a
+	}
 	var ancContents map[string]*tree.Entry
 	if anc != nil && anc.Kind == tree.Directory {
 		ancContents = anc.Contents

@@ -38,6 +38,7 @@ type Endpoint struct {
 	host    *Host
 	handle  uint64
 	replica string
+	last    *tree.Entry // the agent's last scan, patched by each Scan
 	events  *agentwire.Conn
 	changes chan struct{}
 	release func()
@@ -174,22 +175,49 @@ func (e *Endpoint) callError(ctx context.Context, err error) error {
 	return e.host.explain(err)
 }
 
-// Scan implements endpoint.Endpoint.
+// Scan implements endpoint.Endpoint. The agent sends what changed since the tree this
+// proxy holds, which costs little when little changed; a patched tree whose hash
+// differs from the agent's is dropped and the whole tree asked for.
 func (e *Endpoint) Scan(ctx context.Context, full bool) (*endpoint.ScanResult, error) {
-	var arg byte
-	if full {
-		arg = 1
+	for attempt := 0; ; attempt++ {
+		arg := []byte{0}
+		if full {
+			arg[0] = 1
+		}
+		have := e.last.Hash()
+		out, err := e.call(ctx, agentwire.MethodScan, append(arg, have[:]...))
+		if err != nil {
+			return nil, err
+		}
+		d := agentwire.NewDecoder(out)
+		patches, want := d.Patches(), d.Digest()
+		res := &endpoint.ScanResult{Watch: d.String(), WatchProblem: d.String()}
+		if err := d.Done(); err != nil {
+			return nil, err
+		}
+		for _, p := range patches {
+			if p.Path != "" && tree.Lookup(e.last, parentOf(p.Path)) == nil {
+				err = fmt.Errorf("the agent patched %q, which has no parent here", p.Path)
+			}
+		}
+		if err == nil {
+			res.Root = tree.ApplyPatches(e.last, patches)
+			if res.Root.Hash() == want {
+				e.last = res.Root
+				return res, nil
+			}
+			err = errors.New("the patched scan does not match the agent's")
+		}
+		e.last = nil
+		if attempt > 0 {
+			return nil, fmt.Errorf("scan out of step with the agent: %w", err)
+		}
 	}
-	out, err := e.call(ctx, agentwire.MethodScan, []byte{arg})
-	if err != nil {
-		return nil, err
-	}
-	d := agentwire.NewDecoder(out)
-	res := &endpoint.ScanResult{Root: d.Tree(), Watch: d.String(), WatchProblem: d.String()}
-	if err := d.Done(); err != nil {
-		return nil, err
-	}
-	return res, nil
+}
+
+func parentOf(p string) string {
+	parent, _ := tree.Split(p)
+	return parent
 }
 
 // Stage implements endpoint.Endpoint.

@@ -245,7 +245,7 @@ func (c *controller) derive(side int, root *tree.Entry) (tree.Counts, []endpoint
 		if e.Kind == tree.Untracked {
 			problems = append(problems, endpoint.Problem{Path: p, Error: e.Problem})
 		}
-		return true
+		return tree.Count(e).Untracked > 0 // skip subtrees without any
 	})
 	slices.SortFunc(problems, func(a, b endpoint.Problem) int { return strings.Compare(a.Path, b.Path) })
 	*d = derived{valid: true, root: root, counts: tree.Count(root), problems: problems}

@@ -149,9 +149,8 @@ func TestReplaceAndCreate(t *testing.T) {
 	f := newFixture(t, map[string]string{"a.txt": "old"})
 	old := tree.Lookup(f.scan(), "a.txt")
 	incoming := f.stageContent("new")
-	exec := *incoming
-	exec.Executable = true
-	dir := tree.NewDir(map[string]*tree.Entry{"one": incoming, "two": &exec, "l": tree.NewSymlink("one")})
+	exec := tree.NewFile(incoming.Size, incoming.Digest, true)
+	dir := tree.NewDir(map[string]*tree.Entry{"one": incoming, "two": exec, "l": tree.NewSymlink("one")})
 	results, problems := f.tr.Apply(context.Background(), []reconcile.Change{
 		{Path: "a.txt", Old: old, New: incoming},
 		{Path: "d", New: dir},

@@ -114,23 +114,20 @@ type Counts struct {
 }
 
 // Count returns the number of entries of each kind in the tree (the root included).
+// A directory's counts are cached with its hash.
 func Count(e *Entry) Counts {
-	var c Counts
-	Walk(e, "", func(_ string, e *Entry) bool {
-		switch e.Kind {
-		case Directory:
-			c.Directories++
-		case File:
-			c.Files++
-			c.TotalFileSize += uint64(e.Size)
-		case Symlink:
-			c.Symlinks++
-		case Untracked:
-			c.Untracked++
-		}
-		return true
-	})
-	return c
+	if e == nil {
+		return Counts{}
+	}
+	switch e.Kind {
+	case Directory:
+		return e.summarize().counts
+	case File:
+		return Counts{Files: 1, TotalFileSize: uint64(e.Size)}
+	case Symlink:
+		return Counts{Symlinks: 1}
+	}
+	return Counts{Untracked: 1}
 }
 
 // Plus returns the sum of two counts.

@@ -6,6 +6,8 @@
 // Invariants:
 //   - Entries are values once built: code that holds an *Entry never mutates it in place;
 //     changing a tree means building new entries along the changed path (With does this).
+//     (A directory's hash is cached in it on first use; that cache is safe for
+//     concurrent use, and is why entries are never copied by value.)
 //   - Every name in a tree is a valid path component (ValidName): never empty, ".", "..",
 //     and never containing '/' or NUL. Decoding refuses trees that break this, so content
 //     from the wire cannot name a path outside the root.
@@ -14,8 +16,13 @@ package tree
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"slices"
+	"sync/atomic"
+
+	"github.com/zeebo/xxh3"
 )
 
 // Kind is the type of an entry.
@@ -65,6 +72,76 @@ type Entry struct {
 	Problem string
 	// Contents maps child names to entries (Directory only; nil means empty).
 	Contents map[string]*Entry
+
+	// summary caches a directory's subtree hash and counts, computed on first use.
+	summary atomic.Pointer[summary]
+}
+
+// summary is what is cached about a directory's subtree.
+type summary struct {
+	hash   Digest
+	counts Counts
+}
+
+// Hash identifies an entry with everything below it: equal trees have equal hashes,
+// and different trees differ with the probability of an XXH3-128 collision. A
+// directory's hash is computed once and cached, so comparing trees that share most of
+// their structure costs little.
+func (e *Entry) Hash() Digest {
+	if e == nil {
+		return Digest{}
+	}
+	if e.Kind == Directory {
+		return e.summarize().hash
+	}
+	h := xxh3.New()
+	var buf [32]byte
+	buf[0] = byte(e.Kind)
+	switch e.Kind {
+	case File:
+		if e.Executable {
+			buf[1] = 1
+		}
+		binary.LittleEndian.PutUint64(buf[2:], uint64(e.Size))
+		copy(buf[10:], e.Digest[:])
+		h.Write(buf[:26])
+	case Symlink:
+		h.Write(buf[:1])
+		h.WriteString(e.Target)
+	default:
+		h.Write(buf[:1])
+		h.WriteString(e.Problem)
+	}
+	return Digest(h.Sum128().Bytes())
+}
+
+// summarize returns a directory's cached summary, computing it if needed.
+func (e *Entry) summarize() *summary {
+	if s := e.summary.Load(); s != nil {
+		return s
+	}
+	s := &summary{counts: Counts{Directories: 1}}
+	h := xxh3.New()
+	var buf [8]byte
+	buf[0] = byte(Directory)
+	h.Write(buf[:1])
+	names := make([]string, 0, len(e.Contents))
+	for name := range e.Contents {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		child := e.Contents[name]
+		c := child.Hash()
+		binary.LittleEndian.PutUint64(buf[:], uint64(len(name)))
+		h.Write(buf[:])
+		h.WriteString(name)
+		h.Write(c[:])
+		s.counts = s.counts.Plus(Count(child))
+	}
+	s.hash = Digest(h.Sum128().Bytes())
+	e.summary.Store(s)
+	return s
 }
 
 // NewDir returns a directory entry holding the given children.
@@ -107,7 +184,7 @@ func ShallowEqual(a, b *Entry) bool {
 	return true
 }
 
-// Equal reports whether a and b are deeply equal trees.
+// Equal reports whether a and b are deeply equal trees (by their hashes).
 func Equal(a, b *Entry) bool {
 	if a == b {
 		return true
@@ -118,16 +195,7 @@ func Equal(a, b *Entry) bool {
 	if a.Kind != Directory {
 		return true
 	}
-	if len(a.Contents) != len(b.Contents) {
-		return false
-	}
-	for name, ac := range a.Contents {
-		bc, ok := b.Contents[name]
-		if !ok || !Equal(ac, bc) {
-			return false
-		}
-	}
-	return true
+	return len(a.Contents) == len(b.Contents) && a.Hash() == b.Hash()
 }
 
 // ValidName reports whether name can be a path component in a tree.

@@ -108,3 +108,65 @@ func TestValidPath(t *testing.T) {
 		require.Error(t, ValidPath(p), p)
 	}
 }
+
+// deepEqual compares trees structurally, without hashes.
+func deepEqual(a, b *Entry) bool {
+	if !ShallowEqual(a, b) {
+		return false
+	}
+	if a == nil || a.Kind != Directory {
+		return true
+	}
+	if len(a.Contents) != len(b.Contents) {
+		return false
+	}
+	for name, ac := range a.Contents {
+		if bc, ok := b.Contents[name]; !ok || !deepEqual(ac, bc) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestHashAndCountAgreeWithStructure(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		a, b := genTree(t, 3), genTree(t, 3)
+		require.Equal(t, deepEqual(a, b), Equal(a, b))
+		// A copy decoded from the wire hashes the same.
+		c, _, err := Decode(Encode(nil, a))
+		require.NoError(t, err)
+		require.True(t, Equal(a, c))
+		require.Equal(t, a.Hash(), c.Hash())
+		var want Counts
+		Walk(a, "", func(_ string, e *Entry) bool {
+			switch e.Kind {
+			case Directory:
+				want.Directories++
+			case File:
+				want.Files++
+				want.TotalFileSize += uint64(e.Size)
+			case Symlink:
+				want.Symlinks++
+			}
+			return true
+		})
+		require.Equal(t, want, Count(a))
+	})
+}
+
+func TestDiffApply(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		a, b := genTree(t, 3), genTree(t, 3)
+		if rapid.Bool().Draw(t, "nil old") {
+			a = nil
+		}
+		patches := Diff(a, b)
+		require.True(t, Equal(b, ApplyPatches(a, patches)))
+		require.Empty(t, Diff(b, b))
+		for i, p := range patches {
+			for j, q := range patches {
+				require.False(t, i != j && HasPrefix(q.Path, p.Path), "patches %q and %q nest", p.Path, q.Path)
+			}
+		}
+	})
+}

@@ -302,3 +302,24 @@ func (d *Decoder) varint() int64 {
 	d.b = d.b[n:]
 	return v
 }
+
+// AppendPatches encodes tree patches.
+func AppendPatches(b []byte, patches []tree.Patch) []byte {
+	b = binary.AppendUvarint(b, uint64(len(patches)))
+	for _, p := range patches {
+		b = AppendString(b, p.Path)
+		b = tree.Encode(b, p.Entry)
+	}
+	return b
+}
+
+// Patches decodes what AppendPatches encoded. Patches must not nest (a hostile list
+// could otherwise grow a tree without bound through repeated paths).
+func (d *Decoder) Patches() []tree.Patch {
+	n := d.Count(2)
+	out := make([]tree.Patch, 0, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		out = append(out, tree.Patch{Path: d.Path(), Entry: d.Tree()})
+	}
+	return out
+}

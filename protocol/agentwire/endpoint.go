@@ -4,7 +4,10 @@ import "encoding/json"
 
 // Endpoint methods, for KindCall streams.
 const (
-	// MethodScan: args full byte; result tree, watch string, watch problem string.
+	// MethodScan: args full byte, the hash of the tree the daemon holds (zero for
+	// none); result patches turning that tree into the scanned one (one patch of the
+	// root when the daemon holds another tree), the scanned root's hash, watch string,
+	// watch problem string.
 	MethodScan byte = iota + 1
 	// MethodStage: args signatures byte, stage files; result needed list.
 	MethodStage
