@@ -127,31 +127,20 @@ func (s *Scanner) Rescan(paths map[string]bool) (*tree.Entry, error) {
 	if _, ok := paths[""]; ok {
 		return s.Full()
 	}
-	order := make([]string, 0, len(paths))
-	for p := range paths {
-		order = append(order, p)
+	// Choose what to re-read: each reported path, or the nearest ancestor whose parent
+	// is a directory in the last tree; nothing below a path re-read recursively.
+	type pick struct {
+		path      string
+		recursive bool
 	}
-	slices.SortFunc(order, func(a, b string) int {
-		if d := tree.Depth(a) - tree.Depth(b); d != 0 {
-			return d
-		}
-		return strings.Compare(a, b)
-	})
-	w := &walker{s: s, cache: s.cache}
-	root := s.last
-	var deep []string // paths already re-read with their whole subtree
-	for _, p := range order {
-		if slices.ContainsFunc(deep, func(d string) bool { return tree.HasPrefix(p, d) }) {
-			continue
-		}
+	chosen := map[string]bool{}
+	for p, recursive := range paths {
 		if tree.ValidPath(p) != nil {
 			continue
 		}
-		recursive := paths[p]
-		// Climb to the nearest path whose parent is a directory in the current tree.
 		for p != "" {
 			parent, _ := tree.Split(p)
-			if pe := tree.Lookup(root, parent); pe != nil && pe.Kind == tree.Directory {
+			if pe := tree.Lookup(s.last, parent); pe != nil && pe.Kind == tree.Directory {
 				break
 			}
 			p, recursive = parent, true
@@ -159,22 +148,41 @@ func (s *Scanner) Rescan(paths map[string]bool) (*tree.Entry, error) {
 		if p == "" {
 			return s.Full()
 		}
-		prev := tree.Lookup(root, p)
-		e, err := w.path(p, prev, recursive)
+		chosen[p] = chosen[p] || recursive
+	}
+	order := make([]pick, 0, len(chosen))
+	for p, r := range chosen {
+		order = append(order, pick{p, r})
+	}
+	slices.SortFunc(order, func(a, b pick) int { return strings.Compare(a.path, b.path) })
+	w := &walker{s: s, cache: s.cache}
+	var patches []tree.Patch
+	deep := map[string]bool{} // paths re-read with their whole subtree
+	for _, pk := range order {
+		covered := false
+		for q, _ := tree.Split(pk.path); q != "" && !covered; q, _ = tree.Split(q) {
+			covered = deep[q]
+		}
+		if covered {
+			continue
+		}
+		prev := tree.Lookup(s.last, pk.path)
+		e, err := w.path(pk.path, prev, pk.recursive)
 		if err != nil {
 			return nil, err
 		}
-		root = tree.With(root, p, e)
-		if e != nil && e.Kind == tree.Directory && (recursive || prev == nil || prev.Kind != tree.Directory) {
-			deep = append(deep, p)
+		patches = append(patches, tree.Patch{Path: pk.path, Entry: e})
+		if e != nil && e.Kind == tree.Directory && (pk.recursive || prev == nil || prev.Kind != tree.Directory) {
+			deep[pk.path] = true
 		}
 	}
 	if err := w.finish(); err != nil {
 		return nil, err
 	}
 	for _, p := range w.vanished {
-		root = tree.With(root, p, nil)
+		patches = append(patches, tree.Patch{Path: p})
 	}
+	root := tree.ApplyPatches(s.last, patches)
 	if s.opts.MaxEntries > 0 {
 		if c := tree.Count(root); c.Directories+c.Files+c.Symlinks+c.Untracked > s.opts.MaxEntries {
 			return nil, fmt.Errorf("%w: the root holds more than %d entries; raise the limit or ignore more", ErrTooManyEntries, s.opts.MaxEntries)

@@ -1,6 +1,9 @@
 package tree
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Patch replaces the entry at Path with Entry (nil removes it).
 type Patch struct {
@@ -45,10 +48,65 @@ func diff(path string, old, new *Entry, out *[]Patch) {
 	}
 }
 
-// ApplyPatches returns root with the patches applied (root is not modified).
+// ApplyPatches returns root with the patches applied (root is not modified); each
+// directory on the way is copied once, however many patches fall in it. A patch below
+// one that leaves no directory at its path is ignored; a missing parent of a patch is
+// created empty (as With does).
 func ApplyPatches(root *Entry, patches []Patch) *Entry {
-	for _, p := range patches {
-		root = With(root, p.Path, p.Entry)
+	if len(patches) == 0 {
+		return root
 	}
-	return root
+	t := &patchNode{}
+	for _, p := range patches {
+		n := t
+		for rest := p.Path; rest != ""; {
+			var name string
+			name, rest, _ = strings.Cut(rest, "/")
+			if n.children == nil {
+				n.children = map[string]*patchNode{}
+			}
+			c := n.children[name]
+			if c == nil {
+				c = &patchNode{}
+				n.children[name] = c
+			}
+			n = c
+		}
+		n.set, n.entry, n.children = true, p.Entry, nil
+	}
+	return t.apply(root)
+}
+
+// patchNode is a trie of patch paths.
+type patchNode struct {
+	set      bool
+	entry    *Entry
+	children map[string]*patchNode
+}
+
+func (n *patchNode) apply(e *Entry) *Entry {
+	if n.set {
+		e = n.entry
+		if e == nil || e.Kind != Directory {
+			return e // patches below what this one removed or replaced are moot
+		}
+	}
+	if len(n.children) == 0 {
+		return e
+	}
+	contents := make(map[string]*Entry, len(n.children))
+	if e != nil && e.Kind == Directory {
+		contents = make(map[string]*Entry, len(e.Contents)+len(n.children))
+		for k, v := range e.Contents {
+			contents[k] = v
+		}
+	}
+	for name, c := range n.children {
+		if child := c.apply(contents[name]); child != nil {
+			contents[name] = child
+		} else {
+			delete(contents, name)
+		}
+	}
+	return NewDir(contents)
 }
