@@ -40,6 +40,7 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	}
 	spec := c.snapshot().Spec
 	c.setQuietStatus(StatusScanning)
+	timing := phaseTimer{last: time.Now()}
 	as, bs, err := c.scan(ctx, alpha, beta, full)
 	if err != nil {
 		return cycleOutcome{}, err
@@ -48,6 +49,7 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 		return cycleOutcome{}, err
 	}
 
+	timing.mark("scan")
 	c.setQuietStatus(StatusReconciling)
 	res := reconcile.Reconcile(c.ancestor, as.res.Root, bs.res.Root, spec.Config.Mode)
 	c.ancestor = res.Ancestor
@@ -71,6 +73,7 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	betaChanges, betaLarge := pruneLarge(res.BetaChanges, spec.Config.MaxFileSize)
 	aProblems, bProblems := alphaLarge, betaLarge
 
+	timing.mark("reconcile")
 	signatures := !isLocal(spec.Alpha) || !isLocal(spec.Beta)
 	if len(betaChanges) > 0 {
 		c.setStatus(StatusStagingBeta)
@@ -89,6 +92,7 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 		aProblems = append(aProblems, p...)
 	}
 
+	timing.mark("stage")
 	out := cycleOutcome{}
 	if len(alphaChanges)+len(betaChanges) > 0 {
 		c.update(func(s *State) { s.Status, s.Staging = StatusTransitioning, nil })
@@ -107,6 +111,7 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 		reportResolutions(resolving, append(ap, bp...))
 		out.rescan = len(ap)+len(bp) > 0
 		aProblems, bProblems = append(aProblems, ap...), append(bProblems, bp...)
+		timing.mark("transition")
 		c.setStatus(StatusSaving)
 		if err := saveAncestor(c.dir, c.ancestor); err != nil {
 			return cycleOutcome{}, fmt.Errorf("saving the ancestor: %w", err)
@@ -119,8 +124,9 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	}
 
 	if n := len(alphaChanges) + len(betaChanges); n > 0 || len(res.Conflicts) > 0 {
-		c.logf(LevelInfo, "cycle: %d changes to alpha, %d to beta, %d conflicts, %d problems",
-			len(alphaChanges), len(betaChanges), len(res.Conflicts), len(aProblems)+len(bProblems))
+		timing.mark("save")
+		c.logf(LevelInfo, "cycle: %d changes to alpha, %d to beta, %d conflicts, %d problems (%s)",
+			len(alphaChanges), len(betaChanges), len(res.Conflicts), len(aProblems)+len(bProblems), timing)
 	}
 	for _, p := range aProblems {
 		c.logf(LevelDebug, "alpha %s: %s", p.Path, p.Error)
@@ -534,3 +540,17 @@ func (r *progressReceiver) publish(force bool) {
 	p := r.p
 	r.c.update(func(s *State) { s.Staging = &p })
 }
+
+// phaseTimer measures the phases of a cycle, for the log.
+type phaseTimer struct {
+	last   time.Time
+	phases []string
+}
+
+func (p *phaseTimer) mark(name string) {
+	now := time.Now()
+	p.phases = append(p.phases, fmt.Sprintf("%s %s", name, now.Sub(p.last).Round(time.Millisecond)))
+	p.last = now
+}
+
+func (p phaseTimer) String() string { return strings.Join(p.phases, ", ") }

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/zeebo/xxh3"
 
@@ -23,36 +24,67 @@ import (
 // file costs less than a round of signatures.
 const minDeltaSize = 64 << 10
 
-// Area is the staging directory of one endpoint.
+// Area is the staging directory of one endpoint. Which file holds which content is
+// kept in memory: the directory is emptied when the area is first used, so nothing a
+// previous process left half-written is ever taken for verified content.
 type Area struct {
 	dir    string
 	abs    func(path string) string // resolves a tree path under the root
 	needed []endpoint.Needed
+
+	mu     sync.Mutex
+	ready  bool                   // the directory was emptied and created
+	staged map[tree.Digest]string // verified content: digest -> file in dir
 }
 
 // NewArea returns an area in dir (created when first needed) for the root whose paths
 // abs resolves.
 func NewArea(dir string, abs func(string) string) *Area {
-	return &Area{dir: dir, abs: abs}
+	return &Area{dir: dir, abs: abs, staged: map[tree.Digest]string{}}
 }
 
 // Dir is the staging directory.
 func (a *Area) Dir() string { return a.dir }
 
-// Path returns where content with digest d is staged.
-func (a *Area) Path(d tree.Digest) string { return filepath.Join(a.dir, d.String()) }
+// Path returns the file holding content with digest d, or "" if none is staged.
+func (a *Area) Path(d tree.Digest) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.staged[d]
+}
 
 // Has reports whether content with digest d is staged.
-func (a *Area) Has(d tree.Digest) bool {
-	_, err := os.Lstat(a.Path(d))
-	return err == nil
+func (a *Area) Has(d tree.Digest) bool { return a.Path(d) != "" }
+
+// Taken records that the staged file for d was moved away (into the root).
+func (a *Area) Taken(d tree.Digest) {
+	a.mu.Lock()
+	delete(a.staged, d)
+	a.mu.Unlock()
+}
+
+// prepare empties and creates the directory on first use.
+func (a *Area) prepare() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ready {
+		return nil
+	}
+	if err := os.RemoveAll(a.dir); err != nil {
+		return fmt.Errorf("emptying the staging directory: %w", err)
+	}
+	if err := os.MkdirAll(a.dir, 0o700); err != nil {
+		return fmt.Errorf("creating the staging directory: %w", err)
+	}
+	a.ready = true
+	return nil
 }
 
 // Stage stages what it can from the root (last is the root's last scanned tree) and
 // returns what must come from the other side, one entry per distinct digest.
 func (a *Area) Stage(ctx context.Context, files []endpoint.StageFile, last *tree.Entry, signatures bool) ([]endpoint.Needed, error) {
-	if err := os.MkdirAll(a.dir, 0o700); err != nil {
-		return nil, fmt.Errorf("creating staging directory: %w", err)
+	if err := a.prepare(); err != nil {
+		return nil, err
 	}
 	var index map[tree.Digest]string
 	seen := make(map[tree.Digest]bool, len(files))
@@ -140,6 +172,10 @@ func (a *Area) sign(p string) *delta.Signature {
 // Clear removes everything staged.
 func (a *Area) Clear() error {
 	a.needed = nil
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.staged = map[tree.Digest]string{}
+	a.ready = false
 	err := os.RemoveAll(a.dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -158,8 +194,14 @@ type staging struct {
 func (a *Area) create(hash *xxh3.Hasher) (*staging, error) {
 	var rnd [8]byte
 	rand.Read(rnd[:])
-	f, err := os.OpenFile(filepath.Join(a.dir, ".incoming-"+hex.EncodeToString(rnd[:])), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(filepath.Join(a.dir, ".incoming-"+hex.EncodeToString(rnd[:])), os.O_WRONLY|os.O_CREATE|os.O_EXCL, StagedMode)
 	if err != nil {
+		return nil, fmt.Errorf("staging: %w", err)
+	}
+	// Exactly StagedMode, whatever the umask, so a transition rarely needs a chmod.
+	if err := f.Chmod(StagedMode); err != nil {
+		f.Close()
+		os.Remove(f.Name())
 		return nil, fmt.Errorf("staging: %w", err)
 	}
 	if hash == nil {
@@ -186,9 +228,14 @@ func (s *staging) commit(d tree.Digest) error {
 		os.Remove(name)
 		return fmt.Errorf("content changed while it was transferred (digest %s, expected %s)", got, d)
 	}
-	if err := os.Rename(name, s.a.Path(d)); err != nil {
-		os.Remove(name)
-		return err
+	s.a.mu.Lock()
+	defer s.a.mu.Unlock()
+	if prev, ok := s.a.staged[d]; ok {
+		os.Remove(prev)
 	}
+	s.a.staged[d] = name
 	return nil
 }
+
+// StagedMode is the permission of staged files: what most files land with.
+const StagedMode = 0o644

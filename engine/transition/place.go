@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/ferrysync/ferry/engine/scan"
+	"github.com/ferrysync/ferry/engine/stage"
 	"github.com/ferrysync/ferry/engine/tree"
 )
 
@@ -18,7 +19,7 @@ import (
 // fails if anything exists at p; otherwise it atomically replaces what is there.
 func (t *Transitioner) place(p string, file *tree.Entry, mode fs.FileMode, noReplace bool) error {
 	staged := t.area.Path(file.Digest)
-	if _, err := os.Lstat(staged); err != nil {
+	if staged == "" {
 		return fmt.Errorf("content not staged (it could not be transferred); it will be retried")
 	}
 	if !t.flushed {
@@ -35,8 +36,18 @@ func (t *Transitioner) place(p string, file *tree.Entry, mode fs.FileMode, noRep
 		}
 		src = tmp
 	}
-	if err := os.Chmod(src, mode); err != nil {
-		return fmt.Errorf("setting permissions: %w", unwrap(err))
+	if mode != stage.StagedMode || src != staged {
+		if err := os.Chmod(src, mode); err != nil {
+			return fmt.Errorf("setting permissions: %w", unwrap(err))
+		}
+		if src == staged {
+			// A staged file keeps StagedMode for its next use if this one fails.
+			defer func() {
+				if t.area.Has(file.Digest) {
+					os.Chmod(staged, stage.StagedMode)
+				}
+			}()
+		}
 	}
 	err := rename(src, abs, noReplace)
 	if isCrossDevice(err) {
@@ -51,6 +62,9 @@ func (t *Transitioner) place(p string, file *tree.Entry, mode fs.FileMode, noRep
 		} else if src == staged {
 			os.Remove(staged)
 		}
+	}
+	if err == nil && src == staged {
+		t.area.Taken(file.Digest)
 	}
 	if err != nil {
 		if src != staged {

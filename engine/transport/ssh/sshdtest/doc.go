@@ -1,5 +1,7 @@
 // Package sshdtest starts a real OpenSSH sshd for tests and benchmarks, with
 // throwaway keys and a throwaway client home that names it in .ssh/config.
+// Start takes a TB: a *testing.T or *testing.B, or a benchmark program's own
+// implementation (bench/cmd/ferrybench).
 //
 // Invariants:
 //

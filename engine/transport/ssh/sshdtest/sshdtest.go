@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
@@ -63,9 +62,24 @@ type Options struct {
 // test runs over SSH writes to the real home of the user sshd logs in.
 func (s *Server) RemoteHome() string { return s.remoteHome }
 
+// TB is the part of testing.TB that Start and a Server use, so that a program
+// other than a test (the benchmark harness) can run a server too. *testing.T and
+// *testing.B satisfy it. Fatalf and Skipf must not return: testing's end the
+// goroutine; a program's may panic. Cleanup functions must run, last added first,
+// when the caller is done with the server: they stop sshd and its connections.
+type TB interface {
+	Helper()
+	Cleanup(f func())
+	TempDir() string
+	Setenv(key, value string)
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	Skipf(format string, args ...any)
+}
+
 // Server is a running sshd and the client home that reaches it.
 type Server struct {
-	t    testing.TB
+	t    TB
 	opts Options
 
 	dir          string // sshd's files
@@ -89,7 +103,7 @@ type Server struct {
 
 // Start starts sshd on a free 127.0.0.1 port and prepares the client home.
 // It fails the test if sshd is missing or does not come up.
-func Start(t testing.TB, opts Options) *Server {
+func Start(t TB, opts Options) *Server {
 	t.Helper()
 	if _, err := os.Stat(SSHDPath); err != nil {
 		t.Fatalf("sshdtest: %s not found: install openssh-server (apt-get install openssh-server)", SSHDPath)

@@ -12,6 +12,12 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 )
 
+// Tests and benchmarks pass themselves to Start.
+var (
+	_ TB = (*testing.T)(nil)
+	_ TB = (*testing.B)(nil)
+)
+
 func TestSHA512Crypt(t *testing.T) {
 	tests := []struct{ name, password, salt, want string }{
 		{"spec vector", "Hello world!", "saltstring", "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1"},

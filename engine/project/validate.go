@@ -1,0 +1,274 @@
+package project
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/ferrysync/ferry/engine/forward"
+	"github.com/ferrysync/ferry/engine/ignore"
+	"github.com/ferrysync/ferry/engine/local"
+	"github.com/ferrysync/ferry/engine/reconcile"
+	"github.com/ferrysync/ferry/engine/scan"
+	"github.com/ferrysync/ferry/engine/session"
+	"github.com/ferrysync/ferry/engine/url"
+)
+
+// Parse parses and validates a project file. file names it in messages; dir is the
+// project's folder, absolute with symbolic links resolved (Dir returns it): the IDs
+// derive from it and relative local paths resolve against it. On any problem it
+// returns an *Error listing them all.
+func Parse(data []byte, file, dir string) (*Project, error) {
+	if !filepath.IsAbs(dir) {
+		return nil, fmt.Errorf("project folder %q is not an absolute path", dir)
+	}
+	ps := &problems{file: file}
+	doc, ok := decodeNodes(data, ps)
+	if !ok {
+		return nil, ps.err()
+	}
+	entries := walk(doc, ps)
+	if len(entries) == 0 && len(ps.list) == 0 {
+		ps.add(0, "declares no sessions; add a sync: or a forward: section (see \"Project files\" in ferry's README)")
+	}
+	p := &Project{Dir: dir, File: file, ID: ID(dir), Digest: Digest(data), Sync: []Sync{}, Forward: []Forward{}}
+	names := map[string]*entry{}
+	for _, e := range entries {
+		checkName(p, e, names, ps)
+		if e.bad {
+			continue
+		}
+		switch e.section {
+		case sectionSync:
+			var m syncModel
+			if decodeEntry(e, &m, ps) {
+				p.Sync = append(p.Sync, buildSync(p, e, m, ps))
+			}
+		case sectionForward:
+			var m forwardModel
+			if decodeEntry(e, &m, ps) {
+				p.Forward = append(p.Forward, buildForward(p, e, m, ps))
+			}
+		}
+	}
+	if err := ps.err(); err != nil {
+		return nil, err
+	}
+	// The whole file once more, as yaml.v3 decodes it with unknown fields refused: it
+	// must agree with the walk, which has vetted every key already.
+	if _, ok := decodeModel(data, ps); !ok {
+		return nil, ps.err()
+	}
+	return p, nil
+}
+
+// decodeEntry decodes the settings of an entry that the walk found right: known keys,
+// first occurrences, values of the right kind.
+func decodeEntry(e *entry, v any, ps *problems) bool {
+	if e.node == nil {
+		return true
+	}
+	good := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: e.node.Line, Column: e.node.Column}
+	taken := map[string]bool{}
+	for i := 0; i+1 < len(e.node.Content); i += 2 {
+		k := e.node.Content[i]
+		if k.Kind != yaml.ScalarNode || !e.has(k.Value) || taken[k.Value] {
+			continue
+		}
+		taken[k.Value] = true
+		good.Content = append(good.Content, k, e.node.Content[i+1])
+	}
+	if err := good.Decode(v); err != nil {
+		ps.list = append(ps.list, yamlProblem(err.Error()))
+		return false
+	}
+	return true
+}
+
+var entryNameRE = regexp.MustCompile(`^[A-Za-z]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
+
+// checkName checks an entry's name, its uniqueness across sections, and the session
+// name derived from it.
+func checkName(p *Project, e *entry, names map[string]*entry, ps *problems) {
+	if !entryNameRE.MatchString(e.name) || len(e.name) > MaxEntryName {
+		ps.add(e.line, "%s %q: a session name starts with a letter, holds only letters, digits and '-', does not end with '-', and has at most %d characters",
+			e.section, e.name, MaxEntryName)
+		return
+	}
+	if other, ok := names[e.name]; ok {
+		ps.add(e.line, "%s %q: the name is also used by %s %q on line %d; give each session its own name",
+			e.section, e.name, other.section, other.name, other.line)
+		return
+	}
+	names[e.name] = e
+	if err := session.ValidateName(SessionName(p.Dir, e.name)); err != nil {
+		ps.add(e.line, "%s%v", e.where(), err)
+	}
+}
+
+func buildSync(p *Project, e *entry, m syncModel, ps *problems) Sync {
+	s := Sync{Entry: e.name, Line: e.line, Name: SessionName(p.Dir, e.name),
+		Mode: m.Mode, Ignore: m.Ignore, IgnoreVCS: m.IgnoreVCS, SymlinkMode: m.SymlinkMode, WatchMode: m.WatchMode,
+		WatchPollingInterval: m.WatchPollingInterval, MaxEntryCount: m.MaxEntryCount, MaxStagingFileSize: m.MaxStagingFileSize}
+	before := len(ps.list)
+	errWrong := fmt.Errorf("reported by the walk")
+	alphaRaw := "."
+	if e.present("alpha") {
+		alphaRaw = m.Alpha
+	}
+	var alpha, beta url.URL
+	var aerr, berr error
+	if e.present("alpha") && !e.has("alpha") {
+		aerr = errWrong
+	} else if alpha, aerr = url.ParseWithCwd(alphaRaw, p.Dir); aerr != nil {
+		ps.add(e.lineOf("alpha"), "%salpha: %v", e.where(), aerr)
+	}
+	switch {
+	case !e.present("beta"):
+		berr = errWrong
+		if e.meant["beta"] {
+			break
+		}
+		ps.add(e.line, "%sbeta is missing: write the other side, like beta: devbox:~/project (alpha is this folder unless set)", e.where())
+	case !e.has("beta"):
+		berr = errWrong
+	default:
+		if beta, berr = url.ParseWithCwd(m.Beta, p.Dir); berr != nil {
+			ps.add(e.lineOf("beta"), "%sbeta: %v", e.where(), berr)
+		}
+	}
+	if aerr == nil && berr == nil {
+		s.Alpha, s.Beta = alpha.String(), beta.String()
+		if msg := nested(alpha, beta); msg != "" {
+			ps.add(e.lineOf("beta"), "%s%s", e.where(), msg)
+		}
+	}
+	cfg := session.SyncConfig{Ignores: m.Ignore, IgnoreVCS: m.IgnoreVCS, MaxEntries: m.MaxEntryCount, MaxFileSize: m.MaxStagingFileSize}
+	var err error
+	if cfg.Mode, err = reconcile.ParseMode(m.Mode); err != nil {
+		ps.add(e.lineOf("mode"), "%smode %q is not a mode; use two-way-safe (the default), two-way-resolved, one-way-safe or one-way-replica", e.where(), m.Mode)
+	}
+	if cfg.Symlinks, err = scan.ParseSymlinkMode(m.SymlinkMode); err != nil {
+		ps.add(e.lineOf("symlinkMode"), "%ssymlinkMode %q is not a symlink mode; use portable (the default), ignore or posix-raw", e.where(), m.SymlinkMode)
+	}
+	if cfg.Watch, err = local.ParseWatchMode(m.WatchMode); err != nil {
+		ps.add(e.lineOf("watchMode"), "%swatchMode %q is not a watch mode; use portable (the default), force-poll or no-watch", e.where(), m.WatchMode)
+	}
+	if e.has("watchPollingInterval") {
+		v := m.WatchPollingInterval
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0.1 || v > 86400 {
+			ps.add(e.lineOf("watchPollingInterval"), "%swatchPollingInterval is %s seconds; give 0.1 to 86400", e.where(), strconv.FormatFloat(v, 'g', -1, 64))
+		} else {
+			cfg.PollInterval = time.Duration(v * float64(time.Second))
+		}
+	}
+	for i, pat := range m.Ignore {
+		if _, err := ignore.Compile([]string{pat}); err != nil && i < len(e.items) {
+			ps.add(e.items[i], "%signore: %v", e.where(), err)
+		}
+	}
+	s.Labels = buildLabels(p, e, m.Labels, ps)
+	// The daemon's own check of the configuration, in case it knows more than the
+	// checks above.
+	if len(ps.list) == before {
+		if err := cfg.Validate(); err != nil {
+			ps.add(e.line, "%s%v", e.where(), err)
+		}
+	}
+	return s
+}
+
+// nested says why two local roots cannot be synchronized together, or "".
+func nested(a, b url.URL) string {
+	if !a.IsLocal() || !b.IsLocal() {
+		return ""
+	}
+	pa, pb := filepath.Clean(a.Path), filepath.Clean(b.Path)
+	within := func(p, root string) bool {
+		rel, err := filepath.Rel(root, p)
+		return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	}
+	switch {
+	case pa == pb:
+		return fmt.Sprintf("alpha and beta are the same folder (%s); give two different folders", pa)
+	case within(pb, pa):
+		return fmt.Sprintf("beta (%s) lies inside alpha (%s); choose folders that do not contain each other, like beta: ../%s-copy", pb, pa, filepath.Base(pa))
+	case within(pa, pb):
+		return fmt.Sprintf("alpha (%s) lies inside beta (%s); choose folders that do not contain each other", pa, pb)
+	}
+	return ""
+}
+
+var socketModeRE = regexp.MustCompile(`^(0o?)?[0-7]{1,4}$`)
+
+func buildForward(p *Project, e *entry, m forwardModel, ps *problems) Forward {
+	f := Forward{Entry: e.name, Line: e.line, Name: SessionName(p.Dir, e.name), SocketOverwrite: m.SocketOverwrite}
+	address := func(key, raw, example string) (forward.Address, bool) {
+		if !e.present(key) {
+			if !e.meant[key] {
+				ps.add(e.line, "%s%s is missing: %s", e.where(), key, example)
+			}
+			return forward.Address{}, false
+		}
+		if !e.has(key) {
+			return forward.Address{}, false
+		}
+		a, err := forward.ParseAddress(raw, p.Dir)
+		if err != nil {
+			ps.add(e.lineOf(key), "%s%s: %v", e.where(), key, err)
+			return forward.Address{}, false
+		}
+		return a, true
+	}
+	src, srcOK := address("source", m.Source, "write where to listen, like source: tcp:localhost:8080")
+	dst, dstOK := address("destination", m.Destination, "write where connections go, like destination: devbox:tcp:localhost:3000")
+	if srcOK {
+		f.Source = src.String()
+	}
+	if dstOK {
+		f.Destination = dst.String()
+	}
+	if e.has("socketMode") {
+		mode, err := strconv.ParseUint(strings.TrimPrefix(m.SocketMode, "0o"), 8, 32)
+		if !socketModeRE.MatchString(m.SocketMode) || err != nil || mode > 0o777 {
+			ps.add(e.lineOf("socketMode"), "%ssocketMode %q is not a permission mode; write octal bits such as \"0600\"", e.where(), m.SocketMode)
+		}
+		f.SocketMode = m.SocketMode
+	}
+	for _, key := range []string{"socketMode", "socketOverwrite"} {
+		if e.has(key) && srcOK && src.Network != "unix" {
+			ps.add(e.lineOf(key), "%s%s applies only to a unix: source, and the source is %s", e.where(), key, f.Source)
+		}
+	}
+	f.Labels = buildLabels(p, e, m.Labels, ps)
+	return f
+}
+
+// buildLabels checks the file's labels of an entry and adds the project's.
+func buildLabels(p *Project, e *entry, in map[string]string, ps *problems) map[string]string {
+	out := make(map[string]string, len(in)+2)
+	for k, v := range in {
+		line := e.labels[k]
+		if line == 0 {
+			line = e.lineOf("labels")
+		}
+		if k == LabelProject || strings.HasPrefix(k, LabelProject+"-") {
+			ps.add(line, "%slabels: %s is set by ferry on every session of the project; choose another key", e.where(), k)
+			continue
+		}
+		if err := session.ValidateLabels(map[string]string{k: v}); err != nil {
+			ps.add(line, "%slabels: %v", e.where(), err)
+			continue
+		}
+		out[k] = v
+	}
+	out[LabelProject] = p.ID
+	out[LabelDigest] = p.Digest
+	return out
+}
