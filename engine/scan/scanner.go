@@ -105,8 +105,8 @@ func (s *Scanner) SaveCache() error {
 func (s *Scanner) Full() (*tree.Entry, error) {
 	w := &walker{s: s, cache: make(Cache, len(s.cache))}
 	root, err := w.root()
-	if err == nil {
-		err = w.finish()
+	if ferr := w.finish(); err == nil {
+		err = ferr
 	}
 	if err != nil {
 		return nil, err
@@ -169,6 +169,7 @@ func (s *Scanner) Rescan(paths map[string]bool) (*tree.Entry, error) {
 		prev := tree.Lookup(s.last, pk.path)
 		e, err := w.path(pk.path, prev, pk.recursive)
 		if err != nil {
+			w.finish()
 			return nil, err
 		}
 		patches = append(patches, tree.Patch{Path: pk.path, Entry: e})
@@ -193,11 +194,14 @@ func (s *Scanner) Rescan(paths map[string]bool) (*tree.Entry, error) {
 	return root, nil
 }
 
-// walker carries the state of one scan.
+// walker carries the state of one scan. Files to hash are hashed by workers while the
+// walk goes on.
 type walker struct {
 	s        *Scanner
 	cache    Cache
 	pending  []*pending
+	queue    chan *pending
+	workers  sync.WaitGroup
 	vanished []string // top-level rescanned files that disappeared while hashed
 	count    uint64
 	hashed   int
@@ -270,7 +274,7 @@ func (w *walker) entry(abs, rel, name string, info fs.FileInfo, prev *tree.Entry
 			w.cache[rel] = c
 			return e, nil
 		}
-		w.pending = append(w.pending, &pending{path: rel, entry: e, key: key, parent: parent, name: name})
+		w.enqueue(&pending{path: rel, entry: e, key: key, parent: parent, name: name})
 		return e, nil
 	case mode&fs.ModeSymlink != 0:
 		return w.symlink(abs, rel)
@@ -384,29 +388,33 @@ func describeType(m fs.FileMode) string {
 	return m.Type().String()
 }
 
-// finish computes the digests of pending files, in parallel.
+// enqueue hands a file to the hashing workers, starting them on first use.
+func (w *walker) enqueue(p *pending) {
+	if w.queue == nil {
+		w.queue = make(chan *pending, 1024)
+		for range max(runtime.GOMAXPROCS(0), 2) {
+			w.workers.Add(1)
+			go func() {
+				defer w.workers.Done()
+				buf := make([]byte, 128<<10)
+				for p := range w.queue {
+					p.entry.Digest, p.stable, p.result = hashFile(w.s.Abs(p.path), p.key, buf)
+				}
+			}()
+		}
+	}
+	w.pending = append(w.pending, p)
+	w.queue <- p
+}
+
+// finish waits for the digests of pending files and settles what hashing found.
 func (w *walker) finish() error {
-	if len(w.pending) == 0 {
+	if w.queue == nil {
 		return nil
 	}
-	workers := min(runtime.GOMAXPROCS(0), 4, len(w.pending))
-	var wg sync.WaitGroup
-	next := make(chan *pending)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, 128<<10)
-			for p := range next {
-				p.entry.Digest, p.stable, p.result = hashFile(w.s.Abs(p.path), p.key, buf)
-			}
-		}()
-	}
-	for _, p := range w.pending {
-		next <- p
-	}
-	close(next)
-	wg.Wait()
+	close(w.queue)
+	w.workers.Wait()
+	w.queue = nil
 	w.hashed += len(w.pending)
 	for _, p := range w.pending {
 		switch {
