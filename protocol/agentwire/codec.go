@@ -112,6 +112,9 @@ func (d *Decoder) Path() string {
 	if d.err == nil && tree.ValidPath(p) != nil {
 		d.fail("path")
 	}
+	if d.err != nil {
+		return ""
+	}
 	return p
 }
 
