@@ -166,6 +166,7 @@ func (a *Agent) serveCall(c *agentwire.Conn, payload []byte) error {
 		out = append(out, root[:]...)
 		out = agentwire.AppendString(out, res.Watch)
 		out = agentwire.AppendString(out, res.WatchProblem)
+		out = append(out, boolByte(res.NoExecutability))
 	case agentwire.MethodStage:
 		signatures := d.Byte() == 1
 		files := d.StageFiles()
@@ -257,4 +258,11 @@ func (a *Agent) serveSupply(c *agentwire.Conn, payload []byte) error {
 		return c.ReplyError(err)
 	}
 	return c.Send(agentwire.TypeDone, nil)
+}
+
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -104,6 +104,10 @@ type ScanResult struct {
 	Watch string
 	// WatchProblem describes a degradation of watching the user should know about.
 	WatchProblem string
+	// NoExecutability is set where the file system has no executable bit (Windows):
+	// every file scans as not executable, and the session takes the bit from the
+	// ancestor or the other side instead.
+	NoExecutability bool
 }
 
 // StageFile is a file whose contents a transition will need.

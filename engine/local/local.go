@@ -260,7 +260,7 @@ func (e *Endpoint) Scan(ctx context.Context, full bool) (*endpoint.ScanResult, e
 		e.sc.SaveCache()
 		e.lastSave = time.Now()
 	}
-	res := &endpoint.ScanResult{Root: root, Watch: e.watchDesc, WatchProblem: e.watchProblem}
+	res := &endpoint.ScanResult{Root: root, Watch: e.watchDesc, WatchProblem: e.watchProblem, NoExecutability: noExecutability}
 	if e.watcher != nil {
 		if p := e.watcher.Problem(); p != "" {
 			res.WatchProblem = p

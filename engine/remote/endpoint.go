@@ -191,7 +191,7 @@ func (e *Endpoint) Scan(ctx context.Context, full bool) (*endpoint.ScanResult, e
 		}
 		d := agentwire.NewDecoder(out)
 		patches, want := d.Patches(), d.Digest()
-		res := &endpoint.ScanResult{Watch: d.String(), WatchProblem: d.String()}
+		res := &endpoint.ScanResult{Watch: d.String(), WatchProblem: d.String(), NoExecutability: d.Byte() == 1}
 		if err := d.Done(); err != nil {
 			return nil, err
 		}

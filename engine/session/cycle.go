@@ -45,6 +45,12 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	if err != nil {
 		return cycleOutcome{}, err
 	}
+	if as.res.NoExecutability {
+		as.res.Root = propagateExecutability(as.res.Root, c.ancestor, bs.res.Root, "")
+	}
+	if bs.res.NoExecutability {
+		bs.res.Root = propagateExecutability(bs.res.Root, c.ancestor, as.res.Root, "")
+	}
 	if err := checkHalts(c.ancestor, as.res.Root, bs.res.Root, spec); err != nil {
 		return cycleOutcome{}, err
 	}
@@ -274,6 +280,43 @@ func sideState(prev EndpointState, s sideScan, cycle []endpoint.Problem) Endpoin
 	prev.ProblemCount = len(all)
 	prev.Problems = all[:min(len(all), maxListed)]
 	return prev
+}
+
+// propagateExecutability gives the files of a side without executable bits the bit
+// the ancestor has for them, else the other side's, so such a side never flips the
+// bit on the other one.
+func propagateExecutability(e, anc, other *tree.Entry, path string) *tree.Entry {
+	switch {
+	case e == nil:
+		return nil
+	case e.Kind == tree.File:
+		src := tree.Lookup(anc, path)
+		if src == nil || src.Kind != tree.File {
+			src = tree.Lookup(other, path)
+		}
+		if src != nil && src.Kind == tree.File && src.Executable != e.Executable {
+			return tree.NewFile(e.Size, e.Digest, src.Executable)
+		}
+		return e
+	case e.Kind != tree.Directory:
+		return e
+	}
+	var contents map[string]*tree.Entry
+	for name, child := range e.Contents {
+		if nc := propagateExecutability(child, anc, other, tree.Join(path, name)); nc != child {
+			if contents == nil {
+				contents = make(map[string]*tree.Entry, len(e.Contents))
+				for k, v := range e.Contents {
+					contents[k] = v
+				}
+			}
+			contents[name] = nc
+		}
+	}
+	if contents == nil {
+		return e
+	}
+	return tree.NewDir(contents)
 }
 
 // checkHalts refuses to propagate the loss of a whole root.

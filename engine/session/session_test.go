@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ferrysync/ferry/engine/local"
+	"github.com/ferrysync/ferry/engine/reconcile"
+	"github.com/ferrysync/ferry/engine/tree"
 )
 
 // newManager returns a manager over a temp data dir, closed at the end of the test.
@@ -269,4 +271,20 @@ func TestMassDeletionHaltsAndTrashRestores(t *testing.T) {
 	require.ErrorContains(t, err, "exists", "a restore never overwrites")
 	flush(t, m, "md")
 	require.Equal(t, "content 7", read(t, filepath.Join(alpha, "d", "f007")))
+}
+
+func TestExecutabilityFromTheOtherSide(t *testing.T) {
+	d := tree.Digest{1}
+	anc := tree.NewDir(map[string]*tree.Entry{"run": tree.NewFile(1, d, true)})
+	other := tree.NewDir(map[string]*tree.Entry{"run": tree.NewFile(1, d, true), "new": tree.NewFile(1, d, true)})
+	// A Windows side sees no bits: it takes them from the ancestor, then the other side.
+	side := tree.NewDir(map[string]*tree.Entry{"run": tree.NewFile(1, d, false), "new": tree.NewFile(1, d, false), "mine": tree.NewFile(1, d, false)})
+	got := propagateExecutability(side, anc, other, "")
+	require.True(t, tree.Lookup(got, "run").Executable)
+	require.True(t, tree.Lookup(got, "new").Executable)
+	require.False(t, tree.Lookup(got, "mine").Executable)
+	res := reconcile.Reconcile(anc, other, got, reconcile.TwoWaySafe)
+	for _, c := range res.AlphaChanges {
+		require.NotEqual(t, "run", c.Path, "the executable bit must not flip on the other side")
+	}
 }

@@ -7,7 +7,7 @@ const (
 	// MethodScan: args full byte, the hash of the tree the daemon holds (zero for
 	// none); result patches turning that tree into the scanned one (one patch of the
 	// root when the daemon holds another tree), the scanned root's hash, watch string,
-	// watch problem string.
+	// watch problem string, and a byte set when the side has no executable bits.
 	MethodScan byte = iota + 1
 	// MethodStage: args signatures byte, stage files; result needed list.
 	MethodStage
