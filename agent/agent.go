@@ -50,10 +50,11 @@ type Agent struct {
 type stdio struct {
 	io.Reader
 	io.Writer
+	out io.Writer // the real stdout, closed by Close
 }
 
 func (s stdio) Close() error {
-	if c, ok := s.Writer.(io.Closer); ok {
+	if c, ok := s.out.(io.Closer); ok {
 		return c.Close()
 	}
 	return nil
@@ -77,7 +78,7 @@ func Serve(in io.Reader, out io.Writer, opts Options) error {
 	if err := agentwire.WriteHello(out, opts.Build); err != nil {
 		return err
 	}
-	sess, err := yamux.Server(stdio{in, out}, agentwire.YamuxConfig())
+	sess, err := yamux.Server(stdio{in, &agentwire.Coalescer{W: out}, out}, agentwire.YamuxConfig())
 	if err != nil {
 		return err
 	}

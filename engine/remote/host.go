@@ -316,12 +316,16 @@ type pipe struct {
 	io.Reader
 	mu sync.Mutex
 	w  io.WriteCloser
+	c  agentwire.Coalescer
 }
 
 func (p *pipe) Write(b []byte) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.w.Write(b)
+	if p.c.W == nil {
+		p.c.W = p.w
+	}
+	return p.c.Write(b)
 }
 
 func (p *pipe) Close() error {
