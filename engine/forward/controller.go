@@ -234,12 +234,31 @@ func (c *controller) handle(ctx context.Context, conn Conn, dst *destination) {
 		out, err = side.Dial(ctx, c.dst)
 	}
 	if err != nil {
+		c.refused(err)
 		conn.Close()
-		c.failed.Add(1)
-		c.update(func(s *State) { s.LastError = err.Error() })
 		return
 	}
+	if p, ok := out.(pendingDial); ok {
+		// The dial completes on the remote side while the relay runs; count a refusal.
+		go func() {
+			if err := p.Wait(ctx); err != nil && ctx.Err() == nil {
+				c.refused(err)
+			}
+		}()
+	}
 	Relay(conn, out, &c.bytesOut, &c.bytesIn)
+}
+
+// pendingDial is a connection whose dial completes after Dial returns (remote
+// destinations); Wait returns the dial's outcome.
+type pendingDial interface {
+	Wait(ctx context.Context) error
+}
+
+// refused counts a connection the destination did not take.
+func (c *controller) refused(err error) {
+	c.failed.Add(1)
+	c.update(func(s *State) { s.LastError = err.Error() })
 }
 
 // destination keeps the destination's side open, reopening it in the background when

@@ -40,27 +40,60 @@ func (s *side) Close() error {
 	return nil
 }
 
-// Dial asks the agent to dial and returns the stream carrying the connection.
+// Dial asks the agent to dial and returns the stream carrying the connection at once,
+// without waiting for the dial: what the client sends first travels with the request,
+// saving a round trip per connection. The agent's verdict is the stream's first
+// message; Wait returns it.
 func (s *side) Dial(ctx context.Context, a forward.Address) (forward.Conn, error) {
 	req, _ := json.Marshal(agentwire.ForwardDial{Network: a.Network, Address: a.Addr})
 	st, err := s.h.Open()
 	if err != nil {
 		return nil, err
 	}
-	stop := closeOnDone(ctx, st)
 	c := agentwire.NewConn(st)
-	err = c.Send(agentwire.KindDial, req)
-	if err == nil {
-		_, err = c.Expect(agentwire.TypeOK)
-	}
-	if !stop() && err == nil {
-		err = ctx.Err()
-	}
-	if err != nil {
+	if err := c.Send(agentwire.KindDial, req); err != nil {
 		st.Close()
 		return nil, s.h.explain(err)
 	}
-	return c.Raw(), nil
+	return &dialConn{Raw: c.Raw(), c: c, h: s.h, verdict: make(chan struct{})}, nil
+}
+
+// dialConn is a forwarded connection whose dial may still be under way on the agent.
+type dialConn struct {
+	*agentwire.Raw
+	c       *agentwire.Conn
+	h       *Host
+	once    sync.Once
+	verdict chan struct{}
+	err     error
+}
+
+// Read reads the agent's verdict first, then the connection's bytes.
+func (d *dialConn) Read(p []byte) (int, error) {
+	d.once.Do(func() {
+		typ, payload, err := d.c.Read(nil)
+		if err == nil {
+			_, err = agentwire.Result(typ, payload, agentwire.TypeOK)
+		}
+		if err != nil {
+			d.err = d.h.explain(err)
+		}
+		close(d.verdict)
+	})
+	if d.err != nil {
+		return 0, d.err
+	}
+	return d.Raw.Read(p)
+}
+
+// Wait returns the outcome of the dial on the agent.
+func (d *dialConn) Wait(ctx context.Context) error {
+	select {
+	case <-d.verdict:
+		return d.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Listen asks the agent to listen; the agent opens a stream per accepted connection.
