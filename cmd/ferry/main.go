@@ -56,7 +56,7 @@ starts when needed; editors speak to it with "ferry --stdio".`,
 		},
 	}
 	root.Flags().BoolVar(&stdio, "stdio", false, "serve the JSON-RPC API on stdin/stdout (for editors), relaying to the daemon")
-	root.AddCommand(daemonCommand(), syncCommand(), forwardCommand(), remoteCommand(), versionCommand())
+	root.AddCommand(daemonCommand(), syncCommand(), forwardCommand(), remoteCommand(), projectCommand(), versionCommand())
 	return root
 }
 

@@ -1,10 +1,13 @@
 // The extension in a real VS Code (code-server) driven through headless Chromium, as a
 // person would: the command palette, quick picks, the status bar, the Ferry view and a
-// conflict's diff. Run by scripts/extension-e2e.sh, which provides (environment):
+// conflict's diff; a sync session to a throwaway OpenSSH sshd on 127.0.0.1 (its host key
+// accepted in the editor's dialog); and a ferry.yml's sessions offered, started and
+// stopped. Run by scripts/extension-e2e.sh, which provides (environment):
 //   FERRY_E2E_NODE24, FERRY_E2E_CODE_SERVER, FERRY_E2E_VSIX, FERRY_E2E_FERRY, FERRY_E2E_OUT.
 // Screenshots go to FERRY_E2E_OUT. Every wait is on page state, never a fixed delay.
 import assert from "node:assert/strict";
 import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
+import * as http from "http";
 import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as net from "net";
@@ -12,6 +15,8 @@ import * as os from "os";
 import * as path from "path";
 import { after, before, test } from "node:test";
 import { chromium, Browser, Page } from "playwright-core";
+import { SSHD, startSSHD } from "../test/sshd";
+import { projectId, projectSessionName } from "../src/core/project";
 
 const need = (name: string) => {
   const v = process.env[name];
@@ -46,6 +51,8 @@ let server: ChildProcess | undefined;
 let serverLog = "";
 let browser: Browser | undefined;
 let page: Page;
+let sshd: SSHD | undefined;
+let service: http.Server | undefined;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -90,6 +97,7 @@ async function pick(text: string, titleHas?: string): Promise<void> {
 
 before(async () => {
   fs.mkdirSync(home, { recursive: true });
+  fs.mkdirSync(path.join(tmp, "sshd"), { recursive: true });
   fs.mkdirSync(out, { recursive: true });
   fs.mkdirSync(path.join(alpha, "src"), { recursive: true });
   for (let i = 0; i < 20; i++) {
@@ -99,6 +107,9 @@ before(async () => {
   for (let i = 0; i < 8; i++) {
     fs.writeFileSync(path.join(alpha, `data-${i}.bin`), randomBytes(48 << 20));
   }
+  // The SSH host: ~/.ssh/config (in the temp HOME) names it devbox; known_hosts does not
+  // know its key yet.
+  sshd = await startSSHD(path.join(tmp, "sshd"), home);
   fs.mkdirSync(path.join(userData, "User"), { recursive: true });
   fs.writeFileSync(
     path.join(userData, "User", "settings.json"),
@@ -174,6 +185,8 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  sshd?.stop();
+  service?.close();
   if (server?.pid) {
     try {
       process.kill(-server.pid, "SIGTERM");
@@ -185,16 +198,23 @@ after(async () => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-test("create a local sync session from the palette; syncing then watching; a conflict shown and resolved", async () => {
+/** Runs a flow; on failure, keeps what the page showed and what code-server and sshd said. */
+async function recorded(name: string, flow: () => Promise<void>): Promise<void> {
   try {
     await flow();
   } catch (e) {
-    // What the page showed and what code-server said, for the person reading the failure.
-    await page?.screenshot({ path: path.join(out, "failure.png") }).catch(() => undefined);
+    await page?.screenshot({ path: path.join(out, `failure-${name}.png`) }).catch(() => undefined);
     fs.writeFileSync(path.join(out, "code-server.log"), serverLog);
+    fs.writeFileSync(path.join(out, "sshd.log"), sshd?.log() ?? "");
     throw e;
   }
-});
+}
+
+test("create a local sync session from the palette; syncing then watching; a conflict shown and resolved", () => recorded("local", flow));
+
+test("create a sync session with an SSH host: the host key accepted in the editor, syncing then watching", () => recorded("ssh", sshFlow));
+
+test("a ferry.yml appears: its sessions are offered, started and stopped", () => recorded("project", projectFlow));
 
 async function flow(): Promise<void> {
   await status("Ferry idle").waitFor();
@@ -248,4 +268,114 @@ async function flow(): Promise<void> {
   await status("Ferry watching").waitFor();
   await shot("07-resolved.png");
   assert.equal(fs.readFileSync(path.join(beta, "notes.txt"), "utf8"), "written on alpha\n");
+}
+
+async function sshFlow(): Promise<void> {
+  const remote = path.join(sshd!.remoteHome, "project");
+  await status("Ferry watching").waitFor();
+  await palette("Ferry: Create Sync Session");
+  // devbox comes from ~/.ssh/config.
+  await pick("devbox", "sync project with");
+  const input = page.locator(".quick-input-widget .quick-input-box input");
+  await page.locator(".quick-input-widget .quick-input-message", { hasText: "Folder on devbox" }).waitFor();
+  assert.equal(await input.inputValue(), "~/project");
+  await page.keyboard.press("Enter");
+  await page.locator(".quick-input-widget .monaco-list-row", { hasText: "two-way-safe" }).first().waitFor();
+  await pick("two-way-safe");
+
+  // The daemon does not know the host's key: the editor asks, with the fingerprint.
+  const dialog = page.locator(".monaco-dialog-box", { hasText: "authenticity of host" });
+  await dialog.waitFor();
+  const [, sha] = sshd!.fingerprint.split(" ");
+  await dialog.locator(".dialog-message-detail", { hasText: sha }).waitFor();
+  await shot("08-ssh-host-key.png");
+  const syncing = status(/Ferry (\d+%|syncing)/).waitFor();
+  await dialog.locator(".monaco-button", { hasText: "Accept" }).first().click();
+  await dialog.waitFor({ state: "detached" });
+  await syncing;
+  await shot("09-ssh-syncing.png");
+  await status("Ferry watching").waitFor();
+  await shot("10-ssh-watching.png");
+  assert.match(fs.readFileSync(path.join(home, ".ssh", "known_hosts"), "utf8"), /ssh-ed25519/);
+  assert.equal(fs.readFileSync(path.join(remote, "src", "module7.ts"), "utf8"), "export const n7 = 7;\n");
+  assert.equal(fs.statSync(path.join(remote, "data-7.bin")).size, 48 << 20);
+
+  // The Ferry view: the new session (the name "project" is taken) and its remote side.
+  await page.locator(".statusbar-item", { hasText: "Ferry watching" }).first().click();
+  const tree = page.locator(".pane-body .monaco-list-row");
+  await tree.filter({ hasText: "project-2" }).first().waitFor();
+  await tree.filter({ hasText: "beta: devbox:~/project" }).first().waitFor();
+  await tree.filter({ hasText: "beta: devbox:~/project" }).first().hover();
+  await shot("11-ssh-view.png");
+
+  // An edit on the remote comes back.
+  fs.writeFileSync(path.join(remote, "from-devbox.txt"), "written on devbox\n");
+  await palette("Ferry: Flush");
+  await pick("project-2");
+  await status("Ferry watching").waitFor();
+  assert.equal(fs.readFileSync(path.join(alpha, "from-devbox.txt"), "utf8"), "written on devbox\n");
+}
+
+async function projectFlow(): Promise<void> {
+  service = http.createServer((_req, res) => res.end("served\n"));
+  await new Promise<void>((r) => service!.listen(0, "127.0.0.1", r));
+  const servicePort = (service.address() as net.AddressInfo).port;
+  const localPort = await freePort();
+  const canonical = fs.realpathSync.native(alpha);
+  // The file appears while the editor is open: the extension's watcher sees it.
+  fs.writeFileSync(
+    path.join(alpha, "ferry.yml"),
+    [
+      "sync:",
+      "  sources:",
+      "    alpha: src",
+      "    beta: devbox:~/sources",
+      "forward:",
+      "  web:",
+      `    source: tcp:127.0.0.1:${localPort}`,
+      `    destination: devbox:tcp:127.0.0.1:${servicePort}`,
+      "",
+    ].join("\n"),
+  );
+  const toast = page.locator(".notification-toast", { hasText: "project has a ferry.yml; start the sessions it declares?" });
+  const start = toast.locator(".monaco-button", { hasText: "Start Project Sessions" });
+  await start.waitFor();
+  await shot("12-project-offer.png");
+  await start.click();
+  await page.locator(".notification-toast", { hasText: "started 1 sync session and 1 forward of project/ferry.yml" }).waitFor();
+  const tree = page.locator(".pane-body .monaco-list-row");
+  const syncName = projectSessionName(canonical, "sources");
+  await tree.filter({ hasText: syncName }).first().waitFor();
+  await tree.filter({ hasText: "beta: devbox:~/sources" }).first().waitFor();
+  const forwardRow = tree.filter({ hasText: `tcp:127.0.0.1:${localPort} → devbox:tcp:127.0.0.1:${servicePort}` }).first();
+  await forwardRow.waitFor();
+  await status("Ferry watching").waitFor();
+  await shot("13-project-started.png");
+  assert.equal(fs.readFileSync(path.join(sshd!.remoteHome, "sources", "module3.ts"), "utf8"), "export const n3 = 3;\n");
+  assert.equal(await httpGet(localPort), "served\n");
+  // The CLI sees the editor's project as its own.
+  const listed = JSON.parse(execFileSync(ferry, ["project", "list", "--json", alpha], { env, encoding: "utf8" }));
+  assert.equal(listed.id, projectId(canonical));
+  assert.deepEqual(listed.sync.map((x: { name: string }) => x.name), [syncName]);
+
+  await palette("Ferry: Stop Project Sessions");
+  await page.locator(".notification-toast", { hasText: "stopped 1 sync session and 1 forward of project/ferry.yml" }).waitFor();
+  await tree.filter({ hasText: syncName }).first().waitFor({ state: "detached" });
+  await forwardRow.waitFor({ state: "detached" });
+  await page.locator(".pane-body", { hasText: "No forwarded ports" }).first().waitFor();
+  await shot("14-project-stopped.png");
+  const after = JSON.parse(execFileSync(ferry, ["project", "list", "--json", alpha], { env, encoding: "utf8" }));
+  assert.deepEqual([after.sync.length, after.forward.length], [0, 0]);
+}
+
+function httpGet(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: "127.0.0.1", port, path: "/", agent: false }, (res) => {
+        let body = "";
+        res.on("data", (d) => (body += d));
+        res.on("end", () => resolve(body));
+      })
+      .on("error", reject);
+  });
 }

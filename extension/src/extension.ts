@@ -18,6 +18,8 @@ import { forwardPort } from "./vscode/commands/forwardPort";
 import { lifecycle } from "./vscode/commands/lifecycle";
 import { keep, showConflict } from "./vscode/commands/conflicts";
 import { openInBrowser, restartBackend, showLogs } from "./vscode/commands/misc";
+import { startProjectSessions, stopProjectSessions } from "./vscode/commands/project";
+import { createProjectOffer } from "./vscode/projectOffer";
 
 /** What activate returns (extension.exports): read-only views for tests and other extensions. */
 export interface FerryAPI {
@@ -64,13 +66,15 @@ export function activate(extension: vscode.ExtensionContext): FerryAPI {
       },
     },
   });
-  ctx = { extension, store, backend, log, env };
+  ctx = { extension, store, backend, log, env, ferryPath };
 
-  extension.subscriptions.push(log, createStatusBar(ctx), createTrees(ctx), createConflictProvider(ctx));
+  extension.subscriptions.push(log, createStatusBar(ctx), createTrees(ctx), createConflictProvider(ctx), createProjectOffer(ctx));
 
   const commands: [string, CommandFactory][] = [
     ["ferry.createSyncSession", createSyncSession],
     ["ferry.forwardPort", forwardPort],
+    ["ferry.startProject", startProjectSessions],
+    ["ferry.stopProject", stopProjectSessions],
     ["ferry.pause", lifecycle("pause")],
     ["ferry.resume", lifecycle("resume")],
     ["ferry.flush", lifecycle("flush")],

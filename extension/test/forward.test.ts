@@ -4,77 +4,22 @@
 // Open in Browser, and the forward's inline actions.
 import { activate, Activated, cleanup, deactivate, errorsShown, inlineActions, run, sandbox, Sandbox, treeRows, vscode, waitFor } from "./helpers";
 import assert from "node:assert/strict";
-import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
 import * as path from "path";
 import { after, before, test } from "node:test";
-import { freePort } from "../src/core/ports";
+import { SSHD, startSSHD } from "./sshd";
 
 let sb: Sandbox;
 let ext: Activated;
-let sshd: ChildProcess;
-let sshdLog = "";
+let sshd: SSHD;
 let service: http.Server;
 let servicePort: number;
 
-async function startSSHD(dir: string, home: string): Promise<number> {
-  const port = await freePort();
-  const keygen = (file: string) => execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", file]);
-  keygen(path.join(dir, "host_key"));
-  const ssh = path.join(home, ".ssh");
-  fs.mkdirSync(ssh, { recursive: true, mode: 0o700 });
-  keygen(path.join(ssh, "id_ed25519"));
-  fs.copyFileSync(path.join(ssh, "id_ed25519.pub"), path.join(dir, "authorized_keys"));
-  const remoteHome = path.join(dir, "remote-home");
-  fs.mkdirSync(remoteHome, { recursive: true });
-  const user = process.env.USER || "root";
-  fs.writeFileSync(
-    path.join(dir, "sshd_config"),
-    [
-      `ListenAddress 127.0.0.1:${port}`,
-      `HostKey ${dir}/host_key`,
-      `PidFile ${dir}/sshd.pid`,
-      `AuthorizedKeysFile ${dir}/authorized_keys`,
-      "UsePAM no",
-      "StrictModes no",
-      "PermitRootLogin yes",
-      "PubkeyAuthentication yes",
-      "PasswordAuthentication no",
-      "KbdInteractiveAuthentication no",
-      "AllowTcpForwarding yes",
-      "UseDNS no",
-      // What runs over SSH gets a temp HOME, so the agent never lands in the real home.
-      `SetEnv HOME=${remoteHome}`,
-      `Subsystem sftp internal-sftp -d ${remoteHome}`,
-      "",
-    ].join("\n"),
-  );
-  fs.writeFileSync(
-    path.join(ssh, "config"),
-    `Host devbox\n  HostName 127.0.0.1\n  Port ${port}\n  User ${user}\n  IdentityFile ${ssh}/id_ed25519\n  IdentitiesOnly yes\n`,
-  );
-  fs.mkdirSync("/run/sshd", { recursive: true });
-  sshd = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", path.join(dir, "sshd_config")], { stdio: ["ignore", "ignore", "pipe"] });
-  sshd.stderr!.on("data", (d) => (sshdLog += d));
-  // Ready when it accepts a connection and sends its banner.
-  await waitFor(`sshd listening on ${port} (log: ${sshdLog})`, () =>
-    new Promise<boolean>((resolve) => {
-      const s = net.connect(port, "127.0.0.1");
-      s.once("data", (d) => {
-        s.destroy();
-        resolve(d.toString().startsWith("SSH-"));
-      });
-      s.once("error", () => resolve(false));
-    }),
-  );
-  return port;
-}
-
 before(async () => {
   sb = sandbox();
-  await startSSHD(sb.dir, sb.home);
+  sshd = await startSSHD(sb.dir, sb.home);
   // The "remote" service: on the sshd's machine, which is this one.
   service = http.createServer((_req, res) => res.end("hello from the remote service\n"));
   await new Promise<void>((r) => service.listen(0, "127.0.0.1", r));
@@ -89,7 +34,7 @@ after(() => {
     deactivate(ext);
   }
   service?.close();
-  sshd?.kill();
+  sshd?.stop();
   cleanup(sb);
 });
 
@@ -122,6 +67,7 @@ test("Forward a Port: host from ~/.ssh/config, host key accepted, port from remo
   const hostKey = vscode.recorder.messages.find((m) => m.options?.modal && /authenticity of host/.test(m.message));
   assert.ok(hostKey, `the daemon asked about devbox's host key; messages: ${JSON.stringify(vscode.recorder.messages)}`);
   assert.match(hostKey.options?.detail ?? "", /ssh-ed25519 key fingerprint: SHA256:/);
+  assert.ok(hostKey.options?.detail?.includes(sshd.fingerprint.split(" ")[1]), `the sshd's own key: ${sshd.fingerprint}`);
   assert.equal(hostKey.answer, "Accept");
   assert.match(fs.readFileSync(path.join(sb.home, ".ssh", "known_hosts"), "utf8"), /ssh-ed25519/);
 

@@ -178,10 +178,15 @@ export function errorsShown(): string[] {
 
 // ---------------------------------------------------------------- menus
 
-/** Evaluates the when clauses used in package.json ("a == b", "a =~ /re/", "&&"). */
+/** Evaluates the when clauses used in package.json ("a == b", "a =~ /re/", "key", "!key", "&&"). */
 export function evalWhen(when: string, ctx: Record<string, string>): boolean {
   return when.split("&&").every((part) => {
     const p = part.trim();
+    const bare = /^(!?)([\w.]+)$/.exec(p);
+    if (bare) {
+      const v = ctx[bare[2]];
+      return (v !== undefined && v !== "" && v !== "false") !== (bare[1] === "!");
+    }
     let m = /^(\S+)\s*=~\s*\/(.*)\/$/.exec(p);
     if (m) {
       return new RegExp(m[2]).test(ctx[m[1]] ?? "");

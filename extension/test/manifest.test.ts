@@ -42,7 +42,7 @@ test("commands: all in category Ferry, titled, unique", () => {
     assert.equal(cmd.category, "Ferry", cmd.command);
     assert.ok(cmd.title, cmd.command);
   }
-  for (const title of ["Create Sync Session", "Forward a Port", "Pause", "Resume", "Flush", "Reset", "Terminate", "Show Conflict", "Keep Alpha", "Keep Beta", "Show Logs", "Restart Backend"]) {
+  for (const title of ["Create Sync Session", "Forward a Port", "Start Project Sessions", "Stop Project Sessions", "Pause", "Resume", "Flush", "Reset", "Terminate", "Show Conflict", "Keep Alpha", "Keep Beta", "Show Logs", "Restart Backend"]) {
     assert.ok(c.commands.some((x: { title: string }) => x.title === title), title);
   }
 });

@@ -13,6 +13,8 @@ export interface FerryContext {
   readonly log: vscode.LogOutputChannel;
   /** The environment the backend runs with ($HOME locates ~/.ssh/config). */
   readonly env: NodeJS.ProcessEnv;
+  /** The ferry binary (the ferry.path setting), for what is not an API call. */
+  ferryPath(): string;
 }
 
 /** A command: built once from the context, then called by VS Code with its arguments. */

@@ -43,6 +43,10 @@ export const recorder = {
   logs: [] as { level: string; message: string }[],
   contexts: new Map<string, unknown>(),
   contentProviders: new Map<string, TextDocumentContentProvider>(),
+  /** Documents shown in an editor, with the line the selection starts on (0-based). */
+  shownDocuments: [] as { path: string; line?: number }[],
+  /** The glob patterns of the file system watchers created. */
+  watchers: [] as FileSystemWatcher[],
   changed(): void {
     this.events.emit("change");
   },
@@ -132,6 +136,22 @@ export class Uri {
   toString(): string {
     const auth = this.authority || this.scheme === "file" ? `//${this.authority}` : "";
     return `${this.scheme}:${auth}${this.path}${this.query ? "?" + this.query : ""}${this.fragment ? "#" + this.fragment : ""}`;
+  }
+}
+
+export class Position {
+  constructor(
+    readonly line: number,
+    readonly character: number,
+  ) {}
+}
+
+export class Range {
+  readonly start: Position;
+  readonly end: Position;
+  constructor(startLine: number, startCharacter: number, endLine: number, endCharacter: number) {
+    this.start = new Position(startLine, startCharacter);
+    this.end = new Position(endLine, endCharacter);
   }
 }
 
@@ -378,6 +398,11 @@ export const window = {
     const p = script.openDialogs.shift();
     return p === undefined ? undefined : [Uri.file(p)];
   },
+  async showTextDocument(doc: TextDocument, options?: { selection?: Range }) {
+    recorder.shownDocuments.push({ path: doc.uri.fsPath, line: options?.selection?.start.line });
+    recorder.changed();
+    return { document: doc };
+  },
   async withProgress<R>(options: { title?: string }, task: (progress: { report(v: unknown): void }, token: unknown) => Promise<R>) {
     recorder.executed.push({ command: "(progress)", args: [options.title] });
     return task({ report: () => undefined }, { isCancellationRequested: false, onCancellationRequested: () => new Disposable(() => undefined) });
@@ -429,8 +454,55 @@ export function setConfiguration(key: string, value: unknown): void {
   configListeners.fire({ affectsConfiguration: (s: string) => key === s || key.startsWith(s + ".") });
 }
 
+export interface TextDocument {
+  uri: Uri;
+  getText(): string;
+}
+
+/** A file system watcher: VS Code's watches the disk; this one fires when a test says a file changed (fileEvent). */
+export class FileSystemWatcher {
+  readonly created = new EventEmitter<Uri>();
+  readonly changedFiles = new EventEmitter<Uri>();
+  readonly deleted = new EventEmitter<Uri>();
+  readonly onDidCreate = this.created.event;
+  readonly onDidChange = this.changedFiles.event;
+  readonly onDidDelete = this.deleted.event;
+  disposed = false;
+  constructor(readonly glob: string) {}
+  /** Whether the watcher's glob covers path (the "**\/name" and "name" forms). */
+  matches(path: string): boolean {
+    const name = this.glob.replace(/^\*\*\//, "");
+    return path === name || path.endsWith("/" + name);
+  }
+  dispose(): void {
+    this.disposed = true;
+  }
+}
+
+/** Tells the watchers that cover path that it was created, changed or deleted, as VS Code does after the disk changes. */
+export function fileEvent(kind: "create" | "change" | "delete", path: string): void {
+  for (const w of recorder.watchers) {
+    if (!w.disposed && w.matches(path)) {
+      ({ create: w.created, change: w.changedFiles, delete: w.deleted })[kind].fire(Uri.file(path));
+    }
+  }
+}
+
+const folderListeners = new EventEmitter<{ added: unknown[]; removed: unknown[] }>();
+
 export const workspace = {
   workspaceFolders: undefined as { uri: Uri; name: string; index: number }[] | undefined,
+  onDidChangeWorkspaceFolders: folderListeners.event,
+  createFileSystemWatcher(glob: string): FileSystemWatcher {
+    const w = new FileSystemWatcher(glob);
+    recorder.watchers.push(w);
+    return w;
+  },
+  async openTextDocument(uri: Uri): Promise<TextDocument> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const text = (require("fs") as typeof import("fs")).readFileSync(uri.fsPath, "utf8");
+    return { uri, getText: () => text };
+  },
   getConfiguration(section?: string) {
     return {
       get<T>(key: string, def?: T): T | undefined {
@@ -447,5 +519,10 @@ export const workspace = {
 };
 
 export function setWorkspaceFolders(paths: string[]): void {
+  const before = workspace.workspaceFolders ?? [];
   workspace.workspaceFolders = paths.map((p, index) => ({ uri: Uri.file(p), name: p.split("/").pop() ?? p, index }));
+  folderListeners.fire({
+    added: workspace.workspaceFolders.filter((f) => !before.some((b) => b.uri.path === f.uri.path)),
+    removed: before.filter((b) => !paths.includes(b.uri.path)),
+  });
 }
