@@ -32,9 +32,10 @@ type Area struct {
 	abs    func(path string) string // resolves a tree path under the root
 	needed []endpoint.Needed
 
-	mu     sync.Mutex
-	ready  bool                   // the directory was emptied and created
-	staged map[tree.Digest]string // verified content: digest -> file in dir
+	mu        sync.Mutex
+	ready     bool                   // the directory was emptied and created
+	staged    map[tree.Digest]string // verified content: digest -> file in dir
+	shardMade [shards]bool
 }
 
 // NewArea returns an area in dir (created when first needed) for the root whose paths
@@ -176,6 +177,7 @@ func (a *Area) Clear() error {
 	defer a.mu.Unlock()
 	a.staged = map[tree.Digest]string{}
 	a.ready = false
+	a.shardMade = [shards]bool{}
 	err := os.RemoveAll(a.dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -190,11 +192,25 @@ type staging struct {
 	hash *xxh3.Hasher
 }
 
+// shards spread incoming files over subdirectories, so parallel writers do not all
+// contend for one directory.
+const shards = 32
+
 // create opens a new incoming file. hash, when not nil, is reset and reused.
 func (a *Area) create(hash *xxh3.Hasher) (*staging, error) {
 	var rnd [8]byte
 	rand.Read(rnd[:])
-	f, err := os.OpenFile(filepath.Join(a.dir, ".incoming-"+hex.EncodeToString(rnd[:])), os.O_WRONLY|os.O_CREATE|os.O_EXCL, StagedMode)
+	dir := filepath.Join(a.dir, fmt.Sprintf("%02x", rnd[0]%shards))
+	a.mu.Lock()
+	if !a.shardMade[rnd[0]%shards] {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			a.mu.Unlock()
+			return nil, fmt.Errorf("staging: %w", err)
+		}
+		a.shardMade[rnd[0]%shards] = true
+	}
+	a.mu.Unlock()
+	f, err := os.OpenFile(filepath.Join(dir, ".incoming-"+hex.EncodeToString(rnd[:])), os.O_WRONLY|os.O_CREATE|os.O_EXCL, StagedMode)
 	if err != nil {
 		return nil, fmt.Errorf("staging: %w", err)
 	}
@@ -220,6 +236,7 @@ func (s *staging) abort() {
 // commit verifies the written content against d and, if it matches, stages it.
 func (s *staging) commit(d tree.Digest) error {
 	name := s.file.Name()
+	startWriteback(s.file)
 	if err := s.file.Close(); err != nil {
 		os.Remove(name)
 		return err

@@ -2,10 +2,13 @@ package stage
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"sync"
 
 	"github.com/zeebo/xxh3"
 
@@ -24,7 +27,14 @@ func (a *Area) Receiver() (endpoint.Receiver, error) {
 type receiver struct {
 	a        *Area
 	needed   []endpoint.Needed
+	mu       sync.Mutex // guards problems, which workers append to
 	problems []endpoint.Problem
+
+	// Small files are gathered in memory and written by workers, so the writes of
+	// many files overlap (most of a large first sync is small files).
+	small   *bytes.Buffer
+	jobs    chan smallJob
+	workers sync.WaitGroup
 
 	cur     int
 	out     *staging
@@ -35,12 +45,35 @@ type receiver struct {
 	err     error // the current file's failure, reported at End
 }
 
+// smallFile is the largest file gathered in memory and written by a worker.
+const smallFile = 512 << 10
+
+type smallJob struct {
+	i   int
+	buf *bytes.Buffer
+	err error
+}
+
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func (r *receiver) problem(path, msg string) {
+	r.mu.Lock()
+	r.problems = append(r.problems, endpoint.Problem{Path: path, Error: msg})
+	r.mu.Unlock()
+}
+
 func (r *receiver) Begin(i int) error {
-	if r.out != nil {
+	if r.out != nil || r.small != nil {
 		return errors.New("receiver: Begin before End")
 	}
 	if i < 0 || i >= len(r.needed) {
 		return fmt.Errorf("receiver: no needed file %d", i)
+	}
+	if n := r.needed[i]; n.Signature == nil && n.Size <= smallFile {
+		r.cur, r.err = i, nil
+		r.small = buffers.Get().(*bytes.Buffer)
+		r.small.Reset()
+		return nil
 	}
 	out, err := r.a.create(r.hash)
 	if err != nil {
@@ -67,6 +100,18 @@ func (r *receiver) Begin(i int) error {
 }
 
 func (r *receiver) Op(op delta.Op) error {
+	if r.small != nil {
+		switch {
+		case r.err != nil:
+		case op.Kind != delta.OpData:
+			r.err = fmt.Errorf("%w: a copy op for a file without a base", delta.ErrBadOp)
+		case int64(r.small.Len()+len(op.Data)) > r.needed[r.cur].Size:
+			r.err = fmt.Errorf("more data than the %d bytes announced", r.needed[r.cur].Size)
+		default:
+			r.small.Write(op.Data)
+		}
+		return nil
+	}
 	if r.out == nil {
 		return errors.New("receiver: Op outside a file")
 	}
@@ -77,6 +122,19 @@ func (r *receiver) Op(op delta.Op) error {
 }
 
 func (r *receiver) End() error {
+	if r.small != nil {
+		job := smallJob{i: r.cur, buf: r.small, err: r.err}
+		r.small = nil
+		if r.jobs == nil {
+			r.jobs = make(chan smallJob, 64)
+			for range max(runtime.GOMAXPROCS(0), 2) * 2 {
+				r.workers.Add(1)
+				go r.work()
+			}
+		}
+		r.jobs <- job
+		return nil
+	}
 	if r.out == nil {
 		return errors.New("receiver: End outside a file")
 	}
@@ -97,16 +155,42 @@ func (r *receiver) End() error {
 		err = out.commit(n.Digest)
 	}
 	if err != nil {
-		r.problems = append(r.problems, endpoint.Problem{Path: n.Path, Error: fmt.Sprintf("staging: %v", err)})
+		r.problem(n.Path, fmt.Sprintf("staging: %v", err))
 	}
 	return nil
+}
+
+// work writes gathered small files into the staging area.
+func (r *receiver) work() {
+	defer r.workers.Done()
+	var hash *xxh3.Hasher
+	for j := range r.jobs {
+		n := r.needed[j.i]
+		err := j.err
+		if err == nil {
+			var out *staging
+			if out, err = r.a.create(hash); err == nil {
+				hash = out.hash
+				if _, err = out.file.Write(j.buf.Bytes()); err == nil {
+					out.hash.Write(j.buf.Bytes())
+					err = out.commit(n.Digest)
+				} else {
+					out.abort()
+				}
+			}
+		}
+		if err != nil {
+			r.problem(n.Path, fmt.Sprintf("staging: %v", err))
+		}
+		buffers.Put(j.buf)
+	}
 }
 
 func (r *receiver) Skip(i int, reason string) error {
 	if i < 0 || i >= len(r.needed) {
 		return fmt.Errorf("receiver: no needed file %d", i)
 	}
-	r.problems = append(r.problems, endpoint.Problem{Path: r.needed[i].Path, Error: reason})
+	r.problem(r.needed[i].Path, reason)
 	return nil
 }
 
@@ -115,8 +199,16 @@ func (r *receiver) Close() ([]endpoint.Problem, error) {
 		r.out.abort()
 		r.out = nil
 	}
+	r.small = nil
 	if r.base != nil {
 		r.base.Close()
 	}
+	if r.jobs != nil {
+		close(r.jobs)
+		r.workers.Wait()
+		r.jobs = nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	return r.problems, nil
 }

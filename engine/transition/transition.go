@@ -36,6 +36,8 @@ type Transitioner struct {
 	dirs     map[string]bool
 	problems []endpoint.Problem
 	flushed  bool
+	cur      int     // the change being applied
+	placer   *placer // lands new files in parallel
 }
 
 // New returns a Transitioner for the scanner's root, keeping what it removes or
@@ -62,14 +64,18 @@ func (t *Transitioner) Apply(ctx context.Context, changes []reconcile.Change) ([
 		})
 	}
 	results := make([]*tree.Entry, len(changes))
+	t.placer = newPlacer(t)
 	for i, c := range changes {
 		if ctx.Err() != nil {
 			results[i] = c.Old
 			t.problem(c.Path, "cancelled")
 			continue
 		}
+		t.cur = i
 		results[i] = t.apply(c)
 	}
+	t.placer.finish(changes, results)
+	t.placer = nil
 	return results, t.problems
 }
 
@@ -205,6 +211,9 @@ func (t *Transitioner) create(p string, new *tree.Entry) *tree.Entry {
 		mode := fs.FileMode(defaultFileMode)
 		if new.Executable {
 			mode = defaultExecMode
+		}
+		if t.placer.take(p, new, mode) {
+			return new // landed by a worker; a failure patches the result later
 		}
 		if err := t.place(p, new, mode, true); err != nil {
 			t.problem(p, "%v", err)
