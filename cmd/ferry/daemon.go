@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -32,6 +33,9 @@ func daemonCommand() *cobra.Command {
 				return err
 			}
 			log.SetFlags(log.LstdFlags | log.Lmicroseconds)
+			// The daemon holds large, long-lived trees: a lower GC target keeps its
+			// footprint near what it uses, at a small CPU cost during big cycles.
+			debug.SetGCPercent(50)
 			stopProfiles, err := startProfiles()
 			if err != nil {
 				return err

@@ -425,7 +425,7 @@ func (w *walker) finish() error {
 				w.vanished = append(w.vanished, p.path)
 			}
 		case p.result != nil:
-			p.entry.Kind, p.entry.Problem = tree.Untracked, fmt.Sprintf("cannot read: %v", p.result)
+			p.entry.Kind, p.entry.Target = tree.Untracked, fmt.Sprintf("cannot read: %v", p.result)
 		case p.stable:
 			w.cache[p.path] = cacheEntry{Key: p.key, Digest: p.entry.Digest}
 		}

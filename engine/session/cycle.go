@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -40,7 +41,7 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	}
 	spec := c.snapshot().Spec
 	c.setQuietStatus(StatusScanning)
-	timing := phaseTimer{last: time.Now()}
+	timing := phaseTimer{start: time.Now(), last: time.Now()}
 	as, bs, err := c.scan(ctx, alpha, beta, full)
 	if err != nil {
 		return cycleOutcome{}, err
@@ -140,6 +141,7 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	for _, p := range bProblems {
 		c.logf(LevelDebug, "beta %s: %s", p.Path, p.Error)
 	}
+	releaseMemoryAfter(time.Since(timing.start))
 	c.update(func(s *State) {
 		s.Alpha = sideState(s.Alpha, as, aProblems)
 		s.Beta = sideState(s.Beta, bs, bProblems)
@@ -255,7 +257,7 @@ func (c *controller) derive(side int, root *tree.Entry) (tree.Counts, []endpoint
 	var problems []endpoint.Problem
 	tree.Walk(root, "", func(p string, e *tree.Entry) bool {
 		if e.Kind == tree.Untracked {
-			problems = append(problems, endpoint.Problem{Path: p, Error: e.Problem})
+			problems = append(problems, endpoint.Problem{Path: p, Error: e.Problem()})
 		}
 		return tree.Count(e).Untracked > 0 // skip subtrees without any
 	})
@@ -586,8 +588,8 @@ func (r *progressReceiver) publish(force bool) {
 
 // phaseTimer measures the phases of a cycle, for the log.
 type phaseTimer struct {
-	last   time.Time
-	phases []string
+	start, last time.Time
+	phases      []string
 }
 
 func (p *phaseTimer) mark(name string) {
@@ -597,3 +599,15 @@ func (p *phaseTimer) mark(name string) {
 }
 
 func (p phaseTimer) String() string { return strings.Join(p.phases, ", ") }
+
+// bigCycle is how long a cycle runs before its garbage is worth returning to the
+// system at once: a long cycle (a first sync, a full rescan) allocates much that a
+// watching session never needs again.
+const bigCycle = 500 * time.Millisecond
+
+// releaseMemoryAfter returns freed memory to the system after a long cycle.
+func releaseMemoryAfter(took time.Duration) {
+	if took >= bigCycle {
+		go debug.FreeOSMemory()
+	}
+}

@@ -41,7 +41,7 @@ func Encode(buf []byte, e *Entry) []byte {
 	case Symlink:
 		buf = appendString(buf, e.Target)
 	case Untracked:
-		buf = appendString(buf, e.Problem)
+		buf = appendString(buf, e.Target)
 	case Directory:
 		names := make([]string, 0, len(e.Contents))
 		for name := range e.Contents {

@@ -66,10 +66,9 @@ type Entry struct {
 	Size int64
 	// Digest identifies the file's contents (File only).
 	Digest Digest
-	// Target is the symbolic link's target (Symlink only).
+	// Target is the symbolic link's target (Symlink), or why content is untracked
+	// (Untracked; see Problem).
 	Target string
-	// Problem says why content is untracked (Untracked only).
-	Problem string
 	// Contents maps child names to entries (Directory only; nil means empty).
 	Contents map[string]*Entry
 
@@ -110,7 +109,7 @@ func (e *Entry) Hash() Digest {
 		h.WriteString(e.Target)
 	default:
 		h.Write(buf[:1])
-		h.WriteString(e.Problem)
+		h.WriteString(e.Target)
 	}
 	return Digest(h.Sum128().Bytes())
 }
@@ -144,6 +143,9 @@ func (e *Entry) summarize() *summary {
 	return s
 }
 
+// Problem says why untracked content is untracked.
+func (e *Entry) Problem() string { return e.Target }
+
 // NewDir returns a directory entry holding the given children.
 func NewDir(children map[string]*Entry) *Entry {
 	return &Entry{Kind: Directory, Contents: children}
@@ -161,7 +163,7 @@ func NewSymlink(target string) *Entry {
 
 // NewUntracked returns an entry for content that is seen but not synchronized.
 func NewUntracked(problem string) *Entry {
-	return &Entry{Kind: Untracked, Problem: problem}
+	return &Entry{Kind: Untracked, Target: problem}
 }
 
 // ShallowEqual reports whether a and b are the same entry, ignoring directory contents.
@@ -179,7 +181,7 @@ func ShallowEqual(a, b *Entry) bool {
 	case Symlink:
 		return a.Target == b.Target
 	case Untracked:
-		return a.Problem == b.Problem
+		return a.Target == b.Target
 	}
 	return true
 }
