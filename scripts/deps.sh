@@ -10,6 +10,8 @@ need=()
 command -v rsync >/dev/null || need+=(rsync)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh >/dev/null || need+=(openssh-client)
+# Login shells the remote tests use: ferry must not depend on a shell's syntax.
+for sh in fish zsh tcsh; do command -v $sh >/dev/null || need+=($sh); done
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "deps: missing ${need[*]}; install them (apt-get install ${need[*]}) or run as root" >&2

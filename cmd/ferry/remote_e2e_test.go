@@ -270,3 +270,50 @@ func TestRemoteTrashAndRestore(t *testing.T) {
 	require.Equal(t, "first draft", readFile(t, filepath.Join(alpha, "notes.v1.txt")))
 	e.fails("not in beta's trash", "sync", "restore", "t", "--side", "beta", "nope.txt")
 }
+
+// TestRemoteLoginShells syncs and forwards for users whose login shell is fish, zsh or
+// tcsh: nothing ferry runs over SSH may depend on a shell's syntax.
+func TestRemoteLoginShells(t *testing.T) {
+	for _, shell := range []string{"fish", "zsh", "tcsh"} {
+		t.Run(shell, func(t *testing.T) {
+			path, err := exec.LookPath(shell)
+			require.NoError(t, err, "install %s (make deps does)", shell)
+			e, sshd := newRemoteEnv(t, sshdtest.Options{Alias: "devbox", LoginShell: path})
+			out, err := exec.Command("ssh", "-F", sshd.ConfigPath(), "devbox", "echo $SHELL").CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			require.Equal(t, path, strings.TrimSpace(string(out)), "the session's login shell")
+			alpha := t.TempDir()
+			writeFile(t, filepath.Join(alpha, "hello.txt"), shell, 0o644)
+			e.ok("sync", "create", "--name", "s", alpha, "devbox:~/dir with space")
+			e.ok("sync", "flush", "s")
+			require.Equal(t, shell, readFile(t, filepath.Join(sshd.RemoteHome(), "dir with space", "hello.txt")))
+			require.Contains(t, e.ok("remote", "ports", "devbox"), "PORT")
+		})
+	}
+}
+
+// TestRemoteDiskFull fails the create when the agent cannot be uploaded for lack of
+// space, says so, and leaves no partial agent behind.
+func TestRemoteDiskFull(t *testing.T) {
+	e, sshd := newRemoteEnv(t, sshdtest.Options{Alias: "devbox", RemoteHomeSize: "1m"})
+	r := e.run("sync", "create", t.TempDir(), "devbox:~/x")
+	require.NotEqual(t, 0, r.code)
+	require.Contains(t, r.stderr, "disk full")
+	require.Empty(t, e.sessions())
+	// Look from inside sshd's namespace, where the small disk is.
+	out, err := exec.Command("ssh", "-F", sshd.ConfigPath(), "devbox", "find ~/.ferry -name '*agent*'").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	require.NotContains(t, string(out), ".ferry-agent.tmp", "a partial upload was left behind")
+	require.NotContains(t, string(out), "/ferry-agent\n", "no agent should be installed")
+}
+
+// TestRemoteNoBuildForPlatform fails the create with a message naming the platform.
+func TestRemoteNoBuildForPlatform(t *testing.T) {
+	e, _ := newRemoteEnv(t, sshdtest.Options{Alias: "devbox"})
+	dir := t.TempDir()
+	// Only a build for another platform.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "ferry-agent-plan9-mips"), []byte("not for you"), 0o755))
+	e.extra = append(e.extra, "FERRY_AGENT_DIR="+dir)
+	e.fails("no ferry agent build for linux/amd64", "sync", "create", t.TempDir(), "devbox:~/x")
+	require.Empty(t, e.sessions())
+}

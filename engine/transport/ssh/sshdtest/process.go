@@ -33,11 +33,22 @@ func (s *Server) start() error {
 		return nil
 	}
 	args := []string{SSHDPath, "-D", "-e", "-f", s.sshdConfig}
+	var mounts []string
 	if s.shadow != "" {
-		// A private mount namespace in which our shadow file stands in for
-		// /etc/shadow; see the package documentation.
+		mounts = append(mounts, fmt.Sprintf("mount --bind '%s' /etc/shadow", s.shadow))
+	}
+	if s.passwd != "" {
+		mounts = append(mounts, fmt.Sprintf("mount --bind '%s' /etc/passwd", s.passwd))
+	}
+	if s.opts.RemoteHomeSize != "" {
+		mounts = append(mounts, fmt.Sprintf("mount -t tmpfs -o size=%s,mode=0755 tmpfs '%s'", s.opts.RemoteHomeSize, s.remoteHome))
+	}
+	if len(mounts) > 0 {
+		// A private mount namespace in which our files stand in for the system's; see
+		// the package documentation.
+		script := strings.Join(mounts, " && ") + ` || exit 97; exec "$@"`
 		args = append([]string{"unshare", "--mount", "--propagation", "private", "--",
-			"/bin/sh", "-c", `mount --bind "$1" /etc/shadow || exit 97; shift; exec "$@"`, "sh", s.shadow}, args...)
+			"/bin/sh", "-c", script, "sh"}, args...)
 	}
 	pr, pw, err := os.Pipe()
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -151,4 +152,28 @@ func cryptBase64(d []byte) string {
 	}
 	put(0, 0, d[63], 2)
 	return string(out)
+}
+
+// writePasswd writes a copy of /etc/passwd in dir in which user's login shell is
+// shell, for sshd's private /etc/passwd.
+func writePasswd(dir, user, shell string) (string, error) {
+	data, err := os.ReadFile("/etc/passwd")
+	if err != nil {
+		return "", err
+	}
+	lines := strings.Split(string(data), "\n")
+	found := false
+	for i, l := range lines {
+		f := strings.Split(l, ":")
+		if len(f) == 7 && f[0] == user {
+			f[6] = shell
+			lines[i] = strings.Join(f, ":")
+			found = true
+		}
+	}
+	if !found {
+		return "", fmt.Errorf("user %s is not in /etc/passwd", user)
+	}
+	name := filepath.Join(dir, "passwd")
+	return name, os.WriteFile(name, []byte(strings.Join(lines, "\n")), 0o644)
 }

@@ -48,6 +48,14 @@ type Options struct {
 	// keyboard-interactive authentication (UsePAM yes) instead of the
 	// password method.
 	KeyboardInteractive bool
+	// LoginShell, if set, is the login shell of the user in sshd's sessions (a copy of
+	// /etc/passwd with that shell is mounted over the real one in sshd's private mount
+	// namespace), for tests that a shell's syntax does not matter.
+	LoginShell string
+	// RemoteHomeSize, if set (e.g. "2m"), mounts a tmpfs of that size at RemoteHome in
+	// sshd's private mount namespace, for tests of a full remote disk. Files written
+	// there are visible only to what runs over SSH.
+	RemoteHomeSize string
 	// ExtraConfig is added to sshd_config. Lines before its first "Match"
 	// go first, so they override the harness's settings (sshd keeps the
 	// first value of a keyword); Match blocks go last.
@@ -94,6 +102,7 @@ type Server struct {
 	identity     string
 	authorized   string
 	shadow       string // "" unless Options.Password
+	passwd       string // "" unless Options.LoginShell
 	hostKeys     []gossh.PublicKey
 	logs         *logBuffer
 
@@ -108,9 +117,14 @@ func Start(t TB, opts Options) *Server {
 	if _, err := os.Stat(SSHDPath); err != nil {
 		t.Fatalf("sshdtest: %s not found: install openssh-server (apt-get install openssh-server)", SSHDPath)
 	}
-	if opts.Password != "" {
+	if opts.Password != "" || opts.LoginShell != "" || opts.RemoteHomeSize != "" {
 		if reason := passwordUnsupported(); reason != "" {
-			t.Skipf("sshdtest: cannot offer password authentication here: %s", reason)
+			t.Skipf("sshdtest: cannot give sshd a private mount namespace here: %s", reason)
+		}
+	}
+	if opts.LoginShell != "" {
+		if _, err := os.Stat(opts.LoginShell); err != nil {
+			t.Fatalf("sshdtest: login shell %s: %v (install it: apt-get install %s)", opts.LoginShell, err, filepath.Base(opts.LoginShell))
 		}
 	}
 	u, err := user.Current()
@@ -179,6 +193,11 @@ func (s *Server) prepare() error {
 	if s.opts.Password != "" {
 		if s.shadow, err = writeShadow(s.dir, s.user, s.opts.Password); err != nil {
 			return fmt.Errorf("shadow file: %w", err)
+		}
+	}
+	if s.opts.LoginShell != "" {
+		if s.passwd, err = writePasswd(s.dir, s.user, s.opts.LoginShell); err != nil {
+			return fmt.Errorf("passwd file: %w", err)
 		}
 	}
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil && os.Geteuid() == 0 {
