@@ -41,6 +41,7 @@ test: deps build cross
 	$(GO) test -race -count=1 -timeout 30m ./...
 	$(MAKE) extension-test
 	$(MAKE) editor-e2e
+	BENCH_QUICK=1 $(MAKE) bench
 
 clean:
 	rm -rf $(BIN)
@@ -78,3 +79,13 @@ vsix: extension-build
 # test-output/editor-e2e/.
 editor-e2e: build vsix
 	./scripts/extension-e2e.sh
+
+# ---- benchmarks ----------------------------------------------------------------------------
+# bench measures ferry against rsync, unison, tar | ssh | tar and ssh -L over a throwaway
+# sshd on 127.0.0.1 (workloads W1-W6), prints the table and writes bench/RESULTS.md;
+# it installs the peers when missing. BENCH_QUICK=1: a small version of every workload
+# in under two minutes (bench/RESULTS-quick.md; CI runs it); BENCH_PROFILE=1: CPU and
+# heap profiles per workload in bench/profiles/; BENCH_REPS=N; BENCH_ONLY=W1,W5.
+.PHONY: bench
+bench: build
+	./scripts/bench.sh

@@ -1,0 +1,130 @@
+package bench
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestLayoutIsAPureFunctionOfTheSpec(t *testing.T) {
+	spec := TreeSpec{Files: 1000, MinSize: 100, MaxSize: 4000, PerDir: 50, Seed: 1}
+	d1, f1 := spec.Layout()
+	d2, f2 := spec.Layout()
+	require.Equal(t, d1, d2)
+	require.Equal(t, f1, f2)
+	require.Len(t, d1, 19) // 20 directories, the root included
+	for _, f := range f1 {
+		require.True(t, f.size >= 100 && f.size <= 4000, "size %d", f.size)
+	}
+	_, other := TreeSpec{Files: 1000, MinSize: 100, MaxSize: 4000, PerDir: 50, Seed: 2}.Layout()
+	require.NotEqual(t, f1, other)
+}
+
+func TestGenerateWritesTheSameTreeTwice(t *testing.T) {
+	spec := TreeSpec{Files: 120, MinSize: 10, MaxSize: 300, PerDir: 10, Seed: 7}
+	a, err := Generate(filepath.Join(t.TempDir(), "a"), spec)
+	require.NoError(t, err)
+	b, err := Generate(filepath.Join(t.TempDir(), "b"), spec)
+	require.NoError(t, err)
+	counted, err := Count(a.Path)
+	require.NoError(t, err)
+	require.Equal(t, a.Files, counted.Files)
+	require.Equal(t, a.Dirs, counted.Dirs)
+	require.Equal(t, a.Bytes, counted.Bytes)
+	require.Empty(t, a.sameContents(b.Path))
+	files, err := a.regularFiles()
+	require.NoError(t, err)
+	for _, rel := range files {
+		x, err := os.ReadFile(filepath.Join(a.Path, rel))
+		require.NoError(t, err)
+		y, err := os.ReadFile(filepath.Join(b.Path, rel))
+		require.NoError(t, err)
+		require.Equal(t, x, y, rel)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(b.Path, files[0]), []byte("x"), 0o644))
+	require.NotEmpty(t, a.sameContents(b.Path))
+}
+
+func TestStats(t *testing.T) {
+	xs := []float64{5, 1, 4, 2, 3}
+	tests := []struct {
+		stat Stat
+		want float64
+	}{{Median, 3}, {Min, 1}, {Max, 5}, {P95, 4.8}, {MinOverMedian, 1.0 / 3}}
+	for _, tt := range tests {
+		t.Run(tt.stat.String(), func(t *testing.T) {
+			require.InDelta(t, tt.want, tt.stat.Of(xs), 1e-9)
+		})
+	}
+	require.True(t, math.IsNaN(Median.Of(nil)))
+}
+
+func TestJudge(t *testing.T) {
+	g := Group{Kind: Repeated, Rows: []Row{
+		{Tool: "ferry", Unit: Seconds, Samples: []float64{2, 1, 3}},
+		{Tool: "rsync -a", Unit: Seconds, Samples: []float64{4}},
+		{Tool: "unison", Err: "exit status 1"},
+	}, Targets: []Target{
+		{Row: "ferry", Stat: Median, Peer: "rsync -a", Bound: 0.8, Text: "≤ 0.8 × rsync"},
+		{Row: "ferry", Stat: Median, Peer: "rsync -a", Bound: 0.4, Text: "≤ 0.4 × rsync"},
+		{Row: "ferry", Stat: Median, Peer: "rsync -a", Bound: 0.6, AtLeast: true, Text: "≥ 0.6 × rsync"},
+		{Row: "ferry", Stat: Median, Bound: 1, Text: "≤ 1 s"},
+		{Row: "ferry", Stat: Median, Peer: "unison", Bound: 1, Text: "≤ unison"},
+	}}
+	tests := []struct {
+		name    string
+		holds   bool
+		outcome string
+	}{
+		{"ratio holds", true, "✓ holds"},
+		{"ratio misses", false, "✗ misses by 25% (1.2× the bound)"},
+		{"at least misses", false, "✗ short by 17%"},
+		{"absolute misses", false, "✗ misses by 100% (2.0× the bound)"},
+		{"failed peer", false, "not measured"},
+	}
+	verdicts := g.Judge()
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.Equal(t, tt.holds, verdicts[i].Holds)
+			require.Equal(t, tt.outcome, verdicts[i].Outcome())
+		})
+	}
+	md := g.Markdown()
+	require.Contains(t, md, "| rsync -a | 4.00 s | 4.00 s | 4.00 s | 1 | 0.5 |")
+	require.Contains(t, md, "failed: exit status 1")
+}
+
+func TestReadProcSeesCPUAndMemory(t *testing.T) {
+	before, err := ReadProc(os.Getpid())
+	require.NoError(t, err)
+	require.Greater(t, before.RSS, int64(1<<20))
+	require.GreaterOrEqual(t, before.HWM, before.RSS)
+	// Burn CPU until the kernel has counted at least two ticks.
+	deadline := time.Now().Add(10 * time.Second)
+	x := 0
+	for time.Now().Before(deadline) {
+		for i := range 1_000_000 {
+			x += i * i
+		}
+		if now, err := ReadProc(os.Getpid()); err == nil && now.CPU-before.CPU >= 2*clockTick {
+			return
+		}
+	}
+	t.Fatalf("no CPU time counted after 10 s of work (%d)", x)
+}
+
+func TestTableRowEscapesPipes(t *testing.T) {
+	require.Equal(t, "| tar \\| ssh \\| tar | 1 |\n", tableRow([]string{"tar | ssh | tar", "1"}))
+}
+
+func TestCommas(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 100000: "100,000", 1234567: "1,234,567"} {
+		require.Equal(t, want, commas(n))
+	}
+	require.True(t, strings.HasSuffix(fmtBytes(256<<20), "MB"))
+}

@@ -1,0 +1,22 @@
+// Package bench is ferry's benchmark harness (issue 6). It runs the workloads W1-W6
+// for ferry and the tools it is measured against (rsync, unison, tar | ssh | tar and
+// ssh -L) over one throwaway sshd on 127.0.0.1, and renders the table that `make
+// bench` prints and writes to bench/RESULTS.md. The program is bench/cmd/ferrybench;
+// BenchmarkForwardThroughput and BenchmarkForwardConnect are its `go test -bench`
+// counterparts for forwarding.
+//
+// Invariants:
+//
+//   - Every figure comes from a run in this invocation: nothing is carried over,
+//     estimated or filled in. A tool that fails shows its error instead of a number.
+//   - Every tool runs over the same sshd and the same client files (sshdtest), and
+//     writes only under the harness's RemoteHome, a temp dir: never a real home.
+//   - ferry is driven as a user drives it: the real binaries (copied once, so a
+//     concurrent `make build` cannot swap them mid-run), `ferry daemon run` started by
+//     the harness with a temp FERRY_DATA_DIR, and the CLI. The harness links no engine
+//     package; it reads the API's JSON types from protocol.
+//   - Generated trees come from fixed seeds: two runs compare like with like.
+//   - A copy counts only once verified: the remote tree holds as many files and bytes
+//     as the source (W1), the remote content equals the edit (W3), the remote file's
+//     digest matches (W4), the bytes arrived (W5).
+package bench

@@ -1,0 +1,164 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// editLatency is W3: single-file edits at random moments while a session watches,
+// each timed from the local write until the remote copy reads back the new content;
+// on a small tree, the Go src tree and the many-small-files tree, so growth with tree
+// size shows.
+type editLatency struct{}
+
+func (editLatency) ID() string { return "W3" }
+
+// editTimeout is how long an edit may take to appear remotely; it counts as this long.
+const editTimeout = 10 * time.Second
+
+func (editLatency) Run(ctx context.Context, e *Env) ([]Group, error) {
+	g := Group{Workload: "W3", Kind: Distribution, Title: fmt.Sprintf("%d edits per tree: local write → readable remotely", e.Sizes.Edits)}
+	trees := []func() (*Tree, error){
+		func() (*Tree, error) { return e.SmallFilesTree("w3", e.Sizes.SmallTree) },
+		func() (*Tree, error) { return e.GoSrcTree("w3") },
+		func() (*Tree, error) { return e.SmallFilesTree("w3", e.Sizes.SmallFiles) },
+	}
+	f, err := e.StartFerry("W3")
+	if err != nil {
+		return []Group{g}, err
+	}
+	var errs []error
+	for i, mk := range trees {
+		tree, err := mk()
+		if err != nil {
+			errs = append(errs, err)
+			break
+		}
+		row := Row{Tool: fmt.Sprintf("ferry, %s files", commas(tree.Files)), Unit: Seconds}
+		lat, timeouts, err := watchEdits(ctx, e, f, tree, fmt.Sprintf("w3-%d", i), uint64(i))
+		row.Samples = lat
+		if timeouts > 0 {
+			row.Note = fmt.Sprintf("%d timeouts", timeouts)
+		}
+		if err != nil {
+			row.Err = err.Error()
+			errs = append(errs, err)
+		}
+		e.Logf("W3: %s: p50 %s, p99 %s", row.Tool, fmtDuration(Median.Of(lat)), fmtDuration(P99.Of(lat)))
+		g.Rows = append(g.Rows, row)
+		g.Targets = append(g.Targets,
+			Target{Row: row.Tool, Stat: Median, Bound: 0.030, Text: "p50 ≤ 30 ms"},
+			Target{Row: row.Tool, Stat: P99, Bound: 0.100, Text: "p99 ≤ 100 ms"})
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if len(g.Rows) == len(trees) {
+		small, large := g.Rows[0].Tool, g.Rows[len(trees)-1].Tool
+		g.Targets = append(g.Targets, Target{Row: large, Stat: Median, Peer: small, Bound: 1.5,
+			Text: "p50 about that of the " + small[len("ferry, "):] + " tree (≤ 1.5×)"})
+	}
+	errs = append(errs, f.Stop())
+	g.Profiles = f.Profiles()
+	return []Group{g}, errors.Join(append(errs, ctx.Err())...)
+}
+
+// watchEdits syncs tree to a remote folder, then makes Sizes.Edits edits to random
+// files of it at random intervals and returns how long each took to appear remotely.
+func watchEdits(ctx context.Context, e *Env, f *Ferry, tree *Tree, name string, seed uint64) (lat []float64, timeouts int, err error) {
+	dest := e.RemotePath(name)
+	defer os.RemoveAll(dest)
+	if err := f.Sync(ctx, name, tree.Path, Alias, dest); err != nil {
+		return nil, 0, err
+	}
+	defer f.Terminate(name)
+	if err := f.Healthy(name); err != nil {
+		return nil, 0, err
+	}
+	if err := f.WaitStatus(name, "watching", time.Minute); err != nil {
+		return nil, 0, err
+	}
+	e.Logf("W3: %s synced (%s), watching", name, tree.Label)
+	time.Sleep(time.Second) // the watchers settle after the initial copy
+	files, err := tree.regularFiles()
+	if err != nil {
+		return nil, 0, err
+	}
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return nil, 0, err
+	}
+	defer w.Close()
+	rng := rand.New(rand.NewPCG(seed, 3))
+	perm := rng.Perm(len(files))
+	for i := range e.Sizes.Edits {
+		if ctx.Err() != nil {
+			return lat, timeouts, ctx.Err()
+		}
+		rel := files[perm[i%len(perm)]]
+		content := fmt.Appendf(nil, "ferrybench W3 edit %d of %s\n", i, rel)
+		filler := make([]byte, 100+rng.IntN(1900))
+		for j := range filler {
+			filler[j] = byte('a' + rng.IntN(26))
+		}
+		content = append(content, filler...)
+		remote := filepath.Join(dest, rel)
+		if err := w.Add(filepath.Dir(remote)); err != nil {
+			return lat, timeouts, err
+		}
+		time.Sleep(time.Duration(20+rng.IntN(100)) * time.Millisecond)
+		drain(w)
+		start := time.Now()
+		if err := os.WriteFile(filepath.Join(tree.Path, rel), content, 0o644); err != nil {
+			return lat, timeouts, err
+		}
+		if waitContent(w, remote, content, start.Add(editTimeout)) {
+			lat = append(lat, time.Since(start).Seconds())
+		} else {
+			lat = append(lat, editTimeout.Seconds())
+			timeouts++
+		}
+		w.Remove(filepath.Dir(remote))
+	}
+	return lat, timeouts, f.Healthy(name)
+}
+
+// waitContent waits until name holds want: it rereads on every event in its directory,
+// and every 20 ms in case an event is missed.
+func waitContent(w *fsnotify.Watcher, name string, want []byte, deadline time.Time) bool {
+	poll := time.NewTicker(20 * time.Millisecond)
+	defer poll.Stop()
+	timeout := time.NewTimer(time.Until(deadline))
+	defer timeout.Stop()
+	for {
+		if got, err := os.ReadFile(name); err == nil && bytes.Equal(got, want) {
+			return true
+		}
+		select {
+		case <-w.Events:
+		case <-w.Errors:
+		case <-poll.C:
+		case <-timeout.C:
+			return false
+		}
+	}
+}
+
+func drain(w *fsnotify.Watcher) {
+	for {
+		select {
+		case <-w.Events:
+		case <-w.Errors:
+		default:
+			return
+		}
+	}
+}
