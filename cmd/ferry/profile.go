@@ -8,8 +8,8 @@ import (
 )
 
 // startProfiles writes a CPU profile to $FERRY_CPUPROFILE and a heap profile to
-// $FERRY_MEMPROFILE (when set) for the daemon's life, for benchmarks; the returned
-// function finishes them.
+// $FERRY_MEMPROFILE (when set; SIGUSR1 also writes one) for the daemon's life, for
+// benchmarks; the returned function finishes them.
 func startProfiles() (func(), error) {
 	var stops []func()
 	if path := os.Getenv("FERRY_CPUPROFILE"); path != "" {
@@ -24,15 +24,25 @@ func startProfiles() (func(), error) {
 		stops = append(stops, func() { pprof.StopCPUProfile(); f.Close() })
 	}
 	if path := os.Getenv("FERRY_MEMPROFILE"); path != "" {
-		stops = append(stops, func() {
-			f, err := os.Create(path)
+		write := func(suffix string) {
+			f, err := os.Create(path + suffix)
 			if err != nil {
 				return
 			}
 			runtime.GC()
 			pprof.WriteHeapProfile(f)
 			f.Close()
-		})
+		}
+		stops = append(stops, func() { write("") })
+		// SIGUSR1 writes a snapshot now (PATH.1, PATH.2, ...), to see memory at a peak.
+		snapshots := make(chan os.Signal, 1)
+		notifySnapshot(snapshots)
+		go func() {
+			for n := 1; ; n++ {
+				<-snapshots
+				write(fmt.Sprintf(".%d", n))
+			}
+		}()
 	}
 	return func() {
 		for _, stop := range stops {

@@ -174,8 +174,12 @@ func start(ctx context.Context, client *gossh.Client, key, agentPath string) (*H
 		return nil, err
 	}
 	cmd := shellQuote(agentPath) + " agent"
+	// Benchmarks on one machine ask agents for profiles; "%p" becomes the agent's pid.
 	if prof := os.Getenv("FERRY_AGENT_CPUPROFILE"); prof != "" {
-		cmd += " --cpuprofile " + shellQuote(prof) // benchmarks on one machine
+		cmd += " --cpuprofile " + shellQuote(prof)
+	}
+	if prof := os.Getenv("FERRY_AGENT_MEMPROFILE"); prof != "" {
+		cmd += " --memprofile " + shellQuote(prof)
 	}
 	if err := sess.Start(cmd); err != nil {
 		sess.Close()

@@ -156,3 +156,26 @@ func TestRescanMatchesFullScan(t *testing.T) {
 		require.True(rt, tree.Equal(want, got), "rescan of %v differs from a full scan", dirty)
 	})
 }
+
+func TestSharedCacheAcrossScanners(t *testing.T) {
+	root := t.TempDir()
+	for i := 0; i < 10; i++ {
+		write(t, filepath.Join(root, fmt.Sprintf("shared%d", i)), fmt.Sprintf("shared content %d", i))
+	}
+	first := New(root, Options{})
+	_, err := first.Full()
+	require.NoError(t, err)
+	// Another scanner (another session) over the same files reads none of them.
+	w := &walker{s: New(root, Options{}), cache: Cache{}}
+	_, err = w.root()
+	require.NoError(t, err)
+	require.Empty(t, w.pending)
+	// An edited file is read again.
+	write(t, filepath.Join(root, "shared3"), "edited")
+	w = &walker{s: New(root, Options{}), cache: Cache{}}
+	got, err := w.root()
+	require.NoError(t, err)
+	require.Len(t, w.pending, 1)
+	require.NoError(t, w.finish())
+	require.Equal(t, Digest([]byte("edited")), tree.Lookup(got, "shared3").Digest)
+}

@@ -69,6 +69,7 @@ func (s *Scanner) Cached(p string) (StatKey, tree.Digest, bool) {
 func (s *Scanner) Record(p string, key StatKey, digest tree.Digest) {
 	s.cache[p] = cacheEntry{Key: key, Digest: digest}
 	s.cacheDirty = true
+	sharedStore(key, digest)
 }
 
 // Apply records in the last tree that the entry at p is now e (nil: nothing), as a
@@ -274,6 +275,12 @@ func (w *walker) entry(abs, rel, name string, info fs.FileInfo, prev *tree.Entry
 			w.cache[rel] = c
 			return e, nil
 		}
+		if d, ok := sharedLookup(key); ok {
+			e.Digest = d
+			w.cache[rel] = cacheEntry{Key: key, Digest: d}
+			w.hashed++ // the path cache changed
+			return e, nil
+		}
 		w.enqueue(&pending{path: rel, entry: e, key: key, parent: parent, name: name})
 		return e, nil
 	case mode&fs.ModeSymlink != 0:
@@ -428,6 +435,7 @@ func (w *walker) finish() error {
 			p.entry.Kind, p.entry.Target = tree.Untracked, fmt.Sprintf("cannot read: %v", p.result)
 		case p.stable:
 			w.cache[p.path] = cacheEntry{Key: p.key, Digest: p.entry.Digest}
+			sharedStore(p.key, p.entry.Digest)
 		}
 	}
 	w.pending = nil

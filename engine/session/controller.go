@@ -52,6 +52,7 @@ type controller struct {
 
 	// Owned by the loop goroutine.
 	ancestor      *tree.Entry
+	saver         *saver
 	derived       [2]derived
 	replicaErr    error // set when a side is not the replica it was
 	recentDeletes [2][]deletion
@@ -219,6 +220,12 @@ func (c *controller) run(ctx context.Context, done chan struct{}) {
 		return
 	}
 	c.ancestor = anc
+	c.saver = newSaver(c.dir)
+	defer func() {
+		if err := c.saver.Flush(); err != nil {
+			c.logf(LevelError, "saving the ancestor: %v", err)
+		}
+	}()
 	backoff := backoffMin
 	for {
 		alpha, beta, err := c.connect(ctx)

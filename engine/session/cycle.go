@@ -39,6 +39,9 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	if c.replicaErr != nil {
 		return cycleOutcome{}, c.replicaErr
 	}
+	if err := c.saver.Err(); err != nil {
+		return cycleOutcome{}, fmt.Errorf("saving the ancestor: %w", err)
+	}
 	spec := c.snapshot().Spec
 	c.setQuietStatus(StatusScanning)
 	timing := phaseTimer{start: time.Now(), last: time.Now()}
@@ -120,14 +123,10 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 		aProblems, bProblems = append(aProblems, ap...), append(bProblems, bp...)
 		timing.mark("transition")
 		c.setStatus(StatusSaving)
-		if err := saveAncestor(c.dir, c.ancestor); err != nil {
-			return cycleOutcome{}, fmt.Errorf("saving the ancestor: %w", err)
-		}
+		c.saver.Save(c.ancestor)
 	} else if full {
 		// Persist agreements found by a first or full scan.
-		if err := saveAncestor(c.dir, c.ancestor); err != nil {
-			return cycleOutcome{}, fmt.Errorf("saving the ancestor: %w", err)
-		}
+		c.saver.Save(c.ancestor)
 	}
 
 	if n := len(alphaChanges) + len(betaChanges); n > 0 || len(res.Conflicts) > 0 {

@@ -32,6 +32,12 @@ type Area struct {
 	abs    func(path string) string // resolves a tree path under the root
 	needed []endpoint.Needed
 
+	// index maps digests to a path holding them in the root, for staging by local copy;
+	// indexed is the tree it reflects. It is updated from tree diffs, so its cost
+	// follows what changed; entries may be stale (a copy is verified by its digest).
+	index   map[tree.Digest]string
+	indexed *tree.Entry
+
 	mu        sync.Mutex
 	ready     bool                   // the directory was emptied and created
 	staged    map[tree.Digest]string // verified content: digest -> file in dir
@@ -87,7 +93,7 @@ func (a *Area) Stage(ctx context.Context, files []endpoint.StageFile, last *tree
 	if err := a.prepare(); err != nil {
 		return nil, err
 	}
-	var index map[tree.Digest]string
+	indexReady := false
 	seen := make(map[tree.Digest]bool, len(files))
 	var needed []endpoint.Needed
 	for _, f := range files {
@@ -99,10 +105,11 @@ func (a *Area) Stage(ctx context.Context, files []endpoint.StageFile, last *tree
 			continue
 		}
 		seen[f.Digest] = true
-		if index == nil {
-			index = digestIndex(last)
+		if !indexReady {
+			a.updateIndex(last)
+			indexReady = true
 		}
-		if src, ok := index[f.Digest]; ok && a.copyIn(src, f.Digest) == nil {
+		if src, ok := a.index[f.Digest]; ok && a.copyIn(src, f.Digest) == nil {
 			continue
 		}
 		n := endpoint.Needed{Path: f.Path, Digest: f.Digest, Size: f.Size}
@@ -117,16 +124,21 @@ func (a *Area) Stage(ctx context.Context, files []endpoint.StageFile, last *tree
 	return needed, nil
 }
 
-// digestIndex maps each digest in the tree to one path holding it.
-func digestIndex(root *tree.Entry) map[tree.Digest]string {
-	index := map[tree.Digest]string{}
-	tree.Walk(root, "", func(p string, e *tree.Entry) bool {
-		if e.Kind == tree.File && e.Size > 0 {
-			index[e.Digest] = p
-		}
-		return true
-	})
-	return index
+// updateIndex brings the digest index up to the tree root.
+func (a *Area) updateIndex(root *tree.Entry) {
+	if a.index == nil {
+		a.index = map[tree.Digest]string{}
+		a.indexed = nil
+	}
+	for _, p := range tree.Diff(a.indexed, root) {
+		tree.Walk(p.Entry, p.Path, func(path string, e *tree.Entry) bool {
+			if e.Kind == tree.File && e.Size > 0 {
+				a.index[e.Digest] = path
+			}
+			return true
+		})
+	}
+	a.indexed = root
 }
 
 // copyIn stages a copy of the root's file at src, if it still has digest d.
@@ -215,7 +227,10 @@ func (a *Area) create(hash *xxh3.Hasher) (*staging, error) {
 		return nil, fmt.Errorf("staging: %w", err)
 	}
 	// Exactly StagedMode, whatever the umask, so a transition rarely needs a chmod.
-	if err := f.Chmod(StagedMode); err != nil {
+	if umaskStrips(StagedMode) {
+		err = f.Chmod(StagedMode)
+	}
+	if err != nil {
 		f.Close()
 		os.Remove(f.Name())
 		return nil, fmt.Errorf("staging: %w", err)

@@ -6,3 +6,6 @@ import "os"
 
 // startWriteback: elsewhere the flush before the transition does all the work.
 func startWriteback(*os.File) {}
+
+// umaskStrips: elsewhere the umask is not read; assume it strips (a chmod follows).
+func umaskStrips(os.FileMode) bool { return true }

@@ -52,6 +52,9 @@ type Bin struct {
 	limits Limits
 	batch  string // the current batch's name, "" before Begin
 	kept   bool   // something went into the current batch
+	// sizes caches the bytes each batch holds (measured once, then kept up to date),
+	// so pruning after each transition does not walk the whole bin.
+	sizes map[string]int64
 }
 
 // Open returns the bin in dir (created when first used).
@@ -97,6 +100,7 @@ func (b *Bin) Move(rel, abs string) error {
 	if err != nil {
 		return err
 	}
+	size := sizeOf(abs)
 	err = os.Rename(abs, dst)
 	if isCrossDevice(err) {
 		if err = copyEntry(abs, dst); err == nil {
@@ -107,8 +111,23 @@ func (b *Bin) Move(rel, abs string) error {
 		os.Remove(dst)
 		return fmt.Errorf("keeping a copy in the trash: %w", err)
 	}
-	b.kept = true
+	b.added(size)
 	return nil
+}
+
+// added records size bytes kept in the current batch.
+func (b *Bin) added(size int64) {
+	b.kept = true
+	if b.sizes != nil {
+		b.sizes[b.batch] += size
+	}
+}
+
+func sizeOf(p string) int64 {
+	if info, err := os.Lstat(p); err == nil {
+		return info.Size()
+	}
+	return 0
 }
 
 // Link keeps the current content of the file at abs (the root's rel) in the bin while
@@ -126,7 +145,7 @@ func (b *Bin) Link(rel, abs string) error {
 		os.Remove(dst)
 		return fmt.Errorf("keeping a copy in the trash: %w", err)
 	}
-	b.kept = true
+	b.added(sizeOf(dst))
 	return nil
 }
 
@@ -274,21 +293,25 @@ func (b *Bin) Prune() error {
 	if err != nil {
 		return err
 	}
-	sizes := make([]int64, len(batches))
+	if b.sizes == nil {
+		b.sizes = map[string]int64{}
+	}
+	present := make(map[string]bool, len(batches))
 	var total int64
-	for i, name := range batches {
-		filepath.WalkDir(filepath.Join(b.dir, name), func(_ string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() {
-				if info, err := d.Info(); err == nil {
-					sizes[i] += info.Size()
-				}
-			}
-			return nil
-		})
-		total += sizes[i]
+	for _, name := range batches {
+		present[name] = true
+		if _, ok := b.sizes[name]; !ok {
+			b.sizes[name] = measure(filepath.Join(b.dir, name))
+		}
+		total += b.sizes[name]
+	}
+	for name := range b.sizes {
+		if !present[name] {
+			delete(b.sizes, name)
+		}
 	}
 	now := time.Now()
-	for i, name := range batches {
+	for _, name := range batches {
 		if name == b.batch {
 			break
 		}
@@ -299,9 +322,24 @@ func (b *Bin) Prune() error {
 		if err := os.RemoveAll(filepath.Join(b.dir, name)); err != nil {
 			return err
 		}
-		total -= sizes[i]
+		total -= b.sizes[name]
+		delete(b.sizes, name)
 	}
 	return nil
+}
+
+// measure adds up the sizes of the files below dir.
+func measure(dir string) int64 {
+	var n int64
+	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
 }
 
 // Kept reports whether the current batch received anything.
