@@ -52,7 +52,9 @@ func (a *Agent) serveDial(c *agentwire.Conn, payload []byte) error {
 	if err != nil {
 		return c.ReplyError(err)
 	}
-	if err := c.Send(agentwire.TypeOK, nil); err != nil {
+	// The verdict waits in the buffer for the first bytes from the destination (or the
+	// end of the connection), so both travel in one frame.
+	if err := c.Write(agentwire.TypeOK, nil); err != nil {
 		conn.Close()
 		return err
 	}

@@ -121,9 +121,14 @@ type Conn struct {
 	w  *bufio.Writer
 }
 
+// connBuffer is the size of a Conn's read and write buffers: enough to batch small
+// messages; larger reads and writes bypass the buffers. Every forwarded connection
+// has a Conn on each side, so this is also per-connection memory.
+const connBuffer = 16 << 10
+
 // NewConn wraps a stream.
 func NewConn(rw io.ReadWriteCloser) *Conn {
-	return &Conn{rw: rw, r: bufio.NewReaderSize(rw, 128<<10), w: bufio.NewWriterSize(rw, 128<<10)}
+	return &Conn{rw: rw, r: bufio.NewReaderSize(rw, connBuffer), w: bufio.NewWriterSize(rw, connBuffer)}
 }
 
 // Write buffers a message; Flush sends what is buffered.
@@ -241,9 +246,14 @@ func decompress(p []byte) ([]byte, error) {
 // switch to raw bytes after their first reply), including any already buffered.
 func (c *Conn) ReadRaw(p []byte) (int, error) { return c.r.Read(p) }
 
-// WriteRaw writes raw bytes, after flushing buffered messages.
+// WriteRaw writes raw bytes after any buffered messages, in one write to the stream
+// when they fit the buffer (a reply and the first bytes then travel in one frame).
 func (c *Conn) WriteRaw(p []byte) (int, error) {
 	if c.w.Buffered() > 0 {
+		if len(p) <= c.w.Available() {
+			c.w.Write(p)
+			return len(p), c.w.Flush()
+		}
 		if err := c.w.Flush(); err != nil {
 			return 0, err
 		}
@@ -267,5 +277,9 @@ func (r *Raw) Read(p []byte) (int, error) { return r.c.ReadRaw(p) }
 // Write implements net.Conn.
 func (r *Raw) Write(p []byte) (int, error) { return r.c.WriteRaw(p) }
 
-// CloseWrite half-closes the stream: a yamux Close sends FIN and keeps receiving.
-func (r *Raw) CloseWrite() error { return r.Conn.Close() }
+// CloseWrite half-closes the stream (after sending what is buffered): a yamux Close
+// sends FIN and keeps receiving.
+func (r *Raw) CloseWrite() error {
+	r.c.Flush()
+	return r.Conn.Close()
+}

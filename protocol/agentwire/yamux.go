@@ -42,7 +42,8 @@ func YamuxConfig() *yamux.Config {
 // held back. Writes come from yamux's single send loop.
 type Coalescer struct {
 	W   io.Writer
-	hdr []byte
+	hdr []byte // a held header, if any
+	buf []byte // reused to join header and body
 }
 
 // yamux header layout.
@@ -54,9 +55,9 @@ const (
 // Write implements io.Writer.
 func (c *Coalescer) Write(p []byte) (int, error) {
 	if len(c.hdr) > 0 {
-		buf := append(c.hdr, p...)
+		c.buf = append(append(c.buf[:0], c.hdr...), p...)
 		c.hdr = c.hdr[:0]
-		if _, err := c.W.Write(buf); err != nil {
+		if _, err := c.W.Write(c.buf); err != nil {
 			return 0, err
 		}
 		return len(p), nil
