@@ -7,7 +7,6 @@ import (
 	"log"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -26,7 +25,6 @@ func main() {
 		os.Exit(2)
 	}
 	logger := log.New(os.Stderr, "ferry-agent: ", log.LstdFlags|log.Lmicroseconds)
-	debug.SetGCPercent(50) // long-lived trees: keep the footprint near what is used
 	// Benchmarks ask for profiles (the daemon passes FERRY_AGENT_CPUPROFILE and
 	// FERRY_AGENT_MEMPROFILE); "%p" in a path becomes the pid.
 	var cpuProfile, memProfile string

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,9 +32,6 @@ func daemonCommand() *cobra.Command {
 				return err
 			}
 			log.SetFlags(log.LstdFlags | log.Lmicroseconds)
-			// The daemon holds large, long-lived trees: a lower GC target keeps its
-			// footprint near what it uses, at a small CPU cost during big cycles.
-			debug.SetGCPercent(50)
 			stopProfiles, err := startProfiles()
 			if err != nil {
 				return err

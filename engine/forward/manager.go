@@ -136,7 +136,7 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) 
 	}
 	spec := Spec{ID: session.NewID("fwrd"), Name: req.Name, Labels: req.Labels,
 		Source: src.String(), Destination: dst.String(), SocketMode: req.SocketMode,
-		SocketOverwrite: req.SocketOverwrite, Paused: req.Paused, CreatedAt: time.Now().UTC().Truncate(time.Second)}
+		SocketOverwrite: req.SocketOverwrite, Paused: req.Paused, CreatedAt: time.Now().UTC()}
 
 	m.mu.Lock()
 	if m.closed {

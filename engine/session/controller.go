@@ -44,6 +44,7 @@ type controller struct {
 	all     []reconcile.Conflict // every conflict of the last cycle
 	waiters []*request           // flushes and resolutions waiting for the next cycle
 	eps     [2]endpoint.Endpoint // the connected endpoints, for ReadFile
+	initial [2]endpoint.Endpoint // endpoints Create opened, for the first connect
 	cancel  context.CancelFunc   // stops the running loop
 	done    chan struct{}        // closed when the running loop has exited
 
@@ -144,6 +145,15 @@ func (c *controller) stop() {
 	if cancel != nil {
 		cancel()
 		<-done
+	}
+	c.mu.Lock()
+	initial := c.initial
+	c.initial = [2]endpoint.Endpoint{}
+	c.mu.Unlock()
+	for _, e := range initial {
+		if e != nil {
+			e.Close()
+		}
 	}
 }
 
@@ -261,6 +271,17 @@ func (c *controller) run(ctx context.Context, done chan struct{}) {
 // connect opens both endpoints.
 func (c *controller) connect(ctx context.Context) (alpha, beta endpoint.Endpoint, err error) {
 	spec := c.snapshot().Spec
+	c.mu.Lock()
+	initial := c.initial
+	c.initial = [2]endpoint.Endpoint{}
+	c.mu.Unlock()
+	if initial[0] != nil {
+		alpha, beta = initial[0], initial[1]
+		c.update(func(s *State) { s.Alpha.Connected, s.Beta.Connected = true, true })
+		c.replicaErr = checkReplicas(c.dir, spec, alpha.Replica(), beta.Replica())
+		c.logf(LevelInfo, "connected")
+		return alpha, beta, nil
+	}
 	c.setStatus(StatusConnectingAlpha)
 	alpha, err = c.m.open(ctx, spec, c.dir, "alpha")
 	if err != nil {

@@ -178,7 +178,7 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) 
 	}
 	spec := Spec{ID: NewID("sync"), Name: req.Name, Labels: req.Labels,
 		Alpha: alpha.String(), Beta: beta.String(), Config: req.Config.withDefaults(),
-		Paused: req.Paused, CreatedAt: time.Now().UTC().Truncate(time.Second)}
+		Paused: req.Paused, CreatedAt: time.Now().UTC()}
 
 	m.mu.Lock()
 	if m.closed {
@@ -209,6 +209,14 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) 
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fail(err)
 	}
+	// Connect both sides now, so an unreachable host fails the create; the session then
+	// starts on these endpoints (a paused one closes them).
+	var opened []endpoint.Endpoint
+	closeOpened := func() {
+		for _, e := range opened {
+			e.Close()
+		}
+	}
 	for _, side := range []struct {
 		name string
 		u    url.URL
@@ -216,12 +224,21 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) 
 		e, err := m.transport(side.u)(ctx, EndpointRequest{URL: side.u, Session: spec.ID, Side: side.name,
 			StateDir: dir, Config: spec.Config, Create: true})
 		if err != nil {
+			closeOpened()
 			return fail(fmt.Errorf("%s: %w", side.name, err))
 		}
-		e.Close()
+		opened = append(opened, e)
 	}
 	if err := saveSpec(dir, spec); err != nil {
+		closeOpened()
 		return fail(fmt.Errorf("saving the session: %w", err))
+	}
+	if req.Paused {
+		closeOpened()
+	} else {
+		c.mu.Lock()
+		c.initial = [2]endpoint.Endpoint{opened[0], opened[1]}
+		c.mu.Unlock()
 	}
 	m.publish(c.snapshot())
 	c.logf(LevelInfo, "created, %s <-> %s (%s)", spec.Alpha, spec.Beta, spec.Config.Mode)

@@ -202,7 +202,13 @@ type staging struct {
 	a    *Area
 	file *os.File
 	hash *xxh3.Hasher
+	size int64 // bytes written, when known (for the writeback decision)
 }
+
+// writebackFrom is the size from which a staged file's writeback starts as soon as it
+// is written (so the flush before the transition finds it done); for small files the
+// one flush is cheaper than a system call each.
+const writebackFrom = 1 << 20
 
 // shards spread incoming files over subdirectories, so parallel writers do not all
 // contend for one directory.
@@ -251,7 +257,9 @@ func (s *staging) abort() {
 // commit verifies the written content against d and, if it matches, stages it.
 func (s *staging) commit(d tree.Digest) error {
 	name := s.file.Name()
-	startWriteback(s.file)
+	if s.size >= writebackFrom {
+		startWriteback(s.file)
+	}
 	if err := s.file.Close(); err != nil {
 		os.Remove(name)
 		return err

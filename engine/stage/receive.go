@@ -152,6 +152,7 @@ func (r *receiver) End() error {
 	if err != nil {
 		out.abort()
 	} else {
+		out.size = r.patcher.Written()
 		err = out.commit(n.Digest)
 	}
 	if err != nil {
