@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -167,6 +168,19 @@ func (g *Group) Markdown() string {
 	}
 	if len(g.Profiles) > 0 {
 		b.WriteString("\nProfiles: " + strings.Join(quoteAll(g.Profiles), ", ") + "\n")
+		if missed(verdicts) {
+			b.WriteString("\nWhere ferry's CPU time went (whole daemon or agent run for this case, warm-up included):\n\n")
+			for _, p := range g.Profiles {
+				if !strings.HasSuffix(p, ".cpu.pprof") {
+					continue
+				}
+				if s, err := SummarizeProfile(p); err != nil {
+					fmt.Fprintf(&b, "- `%s`: not readable: %v\n", filepath.Base(p), err)
+				} else {
+					b.WriteString(s.Markdown())
+				}
+			}
+		}
 	}
 	return b.String()
 }
@@ -257,7 +271,7 @@ func (r *Report) Markdown() string {
 	}
 	fmt.Fprintf(&b, "\n## Targets\n\n%d of %d targets hold.", len(held), len(all))
 	if len(missed) > 0 {
-		b.WriteString(" Not met (what the profiles show is for the performance work to say):\n\n" + strings.Join(missed, "\n") + "\n")
+		b.WriteString(" Not met (with profiling on, each table below sums up where ferry's CPU time went; `bench/ANALYSIS.md` reads those figures):\n\n" + strings.Join(missed, "\n") + "\n")
 	} else {
 		b.WriteString("\n")
 	}
@@ -328,3 +342,13 @@ match the source).
 - W6: CPU time (utime+stime from /proc/PID/stat) and VmRSS of the daemon and the
   agent over the idle period, after the initial sync and 2 s of settling.
 `, "‹", "`")
+
+// missed reports whether any verdict failed.
+func missed(verdicts []Verdict) bool {
+	for _, v := range verdicts {
+		if !v.Holds {
+			return true
+		}
+	}
+	return false
+}
