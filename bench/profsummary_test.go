@@ -40,11 +40,15 @@ func TestSummarizeProfile(t *testing.T) {
 	require.Greater(t, s.Total, 0.25)
 	require.NotEmpty(t, s.Ferry)
 	shares := map[string]float64{}
+	ferry := 0.0
 	for _, sh := range s.Ferry {
 		shares[sh.Name] = sh.Fraction
+		ferry += sh.Fraction
 	}
 	require.Greater(t, shares["bench.busyWork"], 0.5, "%v", s.Ferry)
-	require.Greater(t, shares["bench.busyWork"]+shares["bench.cpuTime"], 0.9, "the work sampled is the test's: %v", s.Ferry)
+	// What the race detector, GC and profiler cost varies from run to run and is not
+	// attributed to a ferry frame; of what is, nearly all is the test's own work.
+	require.Greater(t, (shares["bench.busyWork"]+shares["bench.cpuTime"])/ferry, 0.9, "the work sampled is the test's: %v", s.Ferry)
 	require.Greater(t, s.Kernel, 0.0, "os.Stat is a system call")
 	calls := map[string]bool{}
 	for _, sh := range s.Syscalls {

@@ -206,8 +206,23 @@ async function recorded(name: string, flow: () => Promise<void>): Promise<void> 
     await page?.screenshot({ path: path.join(out, `failure-${name}.png`) }).catch(() => undefined);
     fs.writeFileSync(path.join(out, "code-server.log"), serverLog);
     fs.writeFileSync(path.join(out, "sshd.log"), sshd?.log() ?? "");
+    // What the daemon and the extension logged (the Ferry output channel's file).
+    const keep = (from: string, name: string) => fs.promises.copyFile(from, path.join(out, name)).catch(() => undefined);
+    await keep(path.join(dataDir, "daemon.log"), "daemon.log");
+    for (const f of filesUnder(path.join(userData, "logs")).filter((f) => /ferry/i.test(f))) {
+      await keep(f, `extension-${path.basename(f)}`);
+    }
     throw e;
   }
+}
+
+function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) {
+    return [];
+  }
+  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
 }
 
 test("create a local sync session from the palette; syncing then watching; a conflict shown and resolved", () => recorded("local", flow));
@@ -322,6 +337,10 @@ async function projectFlow(): Promise<void> {
   const servicePort = (service.address() as net.AddressInfo).port;
   const localPort = await freePort();
   const canonical = fs.realpathSync.native(alpha);
+  // The earlier flows' notifications go, as a person would dismiss them: VS Code shows
+  // at most three toasts at once.
+  await palette("Notifications: Clear All Notifications");
+  await page.locator(".notification-toast").first().waitFor({ state: "detached" });
   // The file appears while the editor is open: the extension's watcher sees it.
   fs.writeFileSync(
     path.join(alpha, "ferry.yml"),
