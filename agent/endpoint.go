@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ferrysync/ferry/engine/local"
+	"github.com/ferrysync/ferry/engine/memory"
 	"github.com/ferrysync/ferry/engine/session"
 	"github.com/ferrysync/ferry/engine/tree"
 	"github.com/ferrysync/ferry/protocol/agentwire"
@@ -139,6 +141,9 @@ func (a *Agent) serveCall(c *agentwire.Conn, payload []byte) error {
 		return c.ReplyError(err)
 	}
 	method := d.Byte()
+	start := time.Now()
+	// A long scan or transition leaves garbage a watching agent does not need.
+	defer func() { memory.ReleaseAfter(time.Since(start)) }()
 	var out []byte
 	switch method {
 	case agentwire.MethodScan:

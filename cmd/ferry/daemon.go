@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -32,6 +33,11 @@ func daemonCommand() *cobra.Command {
 				return err
 			}
 			log.SetFlags(log.LstdFlags | log.Lmicroseconds)
+			// The daemon holds large, long-lived trees: a lower GC target keeps its
+			// footprint near what it uses (bench W6: 946 B per entry at 50, 1298 B at
+			// the default 100), for some GC time during big cycles, when the agent,
+			// not the daemon, sets the pace.
+			debug.SetGCPercent(50)
 			stopProfiles, err := startProfiles()
 			if err != nil {
 				return err

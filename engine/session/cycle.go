@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/ferrysync/ferry/engine/delta"
 	"github.com/ferrysync/ferry/engine/endpoint"
+	"github.com/ferrysync/ferry/engine/memory"
 	"github.com/ferrysync/ferry/engine/reconcile"
 	"github.com/ferrysync/ferry/engine/tree"
 )
@@ -140,7 +140,7 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	for _, p := range bProblems {
 		c.logf(LevelDebug, "beta %s: %s", p.Path, p.Error)
 	}
-	releaseMemoryAfter(time.Since(timing.start))
+	memory.ReleaseAfter(time.Since(timing.start))
 	c.update(func(s *State) {
 		s.Alpha = sideState(s.Alpha, as, aProblems)
 		s.Beta = sideState(s.Beta, bs, bProblems)
@@ -598,15 +598,3 @@ func (p *phaseTimer) mark(name string) {
 }
 
 func (p phaseTimer) String() string { return strings.Join(p.phases, ", ") }
-
-// bigCycle is how long a cycle runs before its garbage is worth returning to the
-// system at once: a long cycle (a first sync, a full rescan) allocates much that a
-// watching session never needs again.
-const bigCycle = 500 * time.Millisecond
-
-// releaseMemoryAfter returns freed memory to the system after a long cycle.
-func releaseMemoryAfter(took time.Duration) {
-	if took >= bigCycle {
-		go debug.FreeOSMemory()
-	}
-}
