@@ -1,13 +1,17 @@
 package scan
 
 import (
+	"bytes"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/zeebo/xxh3"
 	"pgregory.net/rapid"
 
 	"github.com/ferrysync/ferry/engine/ignore"
@@ -178,4 +182,35 @@ func TestSharedCacheAcrossScanners(t *testing.T) {
 	require.Len(t, w.pending, 1)
 	require.NoError(t, w.finish())
 	require.Equal(t, Digest([]byte("edited")), tree.Lookup(got, "shared3").Digest)
+}
+
+// Hashing reads through the worker's buffer and hasher: a file costs its open and
+// stats, not a fresh copy buffer (which made most of a first scan's garbage).
+func TestHashFileReusesItsBuffer(t *testing.T) {
+	dir := t.TempDir()
+	data := bytes.Repeat([]byte("ferry "), 50_000) // 300 kB: several reads
+	path := filepath.Join(dir, "f")
+	require.NoError(t, os.WriteFile(path, data, 0o644))
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	key := KeyOf(fi)
+	buf, h := make([]byte, 128<<10), xxh3.New()
+
+	d, stable, err := hashFile(path, key, buf, h)
+	require.NoError(t, err)
+	require.True(t, stable)
+	require.Equal(t, Digest(data), d)
+	_, _, err = hashFile(filepath.Join(dir, "missing"), key, buf, h)
+	require.ErrorIs(t, err, fs.ErrNotExist)
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const n = 50
+	for range n {
+		d2, _, err := hashFile(path, key, buf, h)
+		require.NoError(t, err)
+		require.Equal(t, d, d2, "the reused hasher starts afresh")
+	}
+	runtime.ReadMemStats(&after)
+	require.Less(t, (after.TotalAlloc-before.TotalAlloc)/n, uint64(4<<10), "bytes allocated per file hashed")
 }

@@ -403,9 +403,9 @@ func (w *walker) enqueue(p *pending) {
 			w.workers.Add(1)
 			go func() {
 				defer w.workers.Done()
-				buf := make([]byte, 128<<10)
+				buf, h := make([]byte, 128<<10), xxh3.New()
 				for p := range w.queue {
-					p.entry.Digest, p.stable, p.result = hashFile(w.s.Abs(p.path), p.key, buf)
+					p.entry.Digest, p.stable, p.result = hashFile(w.s.Abs(p.path), p.key, buf, h)
 				}
 			}()
 		}
@@ -444,7 +444,9 @@ func (w *walker) finish() error {
 
 // hashFile computes the digest of the file at abs. stable reports that the file's
 // metadata matched key before and after reading, so the digest may be cached.
-func hashFile(abs string, key StatKey, buf []byte) (d tree.Digest, stable bool, err error) {
+// hashFile hashes the file at abs through buf and h (reset here), and reports whether
+// its stat key was key before and after the read.
+func hashFile(abs string, key StatKey, buf []byte, h *xxh3.Hasher) (d tree.Digest, stable bool, err error) {
 	f, err := os.Open(abs)
 	if err != nil {
 		return d, false, unwrapPath(err)
@@ -454,9 +456,18 @@ func hashFile(abs string, key StatKey, buf []byte) (d tree.Digest, stable bool, 
 	if err != nil {
 		return d, false, unwrapPath(err)
 	}
-	h := xxh3.New()
-	if _, err := io.CopyBuffer(h, f, buf); err != nil {
-		return d, false, unwrapPath(err)
+	h.Reset()
+	// A read loop, not io.CopyBuffer: an *os.File source copies through its WriteTo,
+	// which ignores buf and allocates a buffer per file.
+	for {
+		n, err := f.Read(buf)
+		h.Write(buf[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return d, false, unwrapPath(err)
+		}
 	}
 	after, err := f.Stat()
 	if err != nil {
