@@ -130,6 +130,20 @@ type SyncConfig struct {
 	MaxEntries uint64 `json:"maxEntries,omitempty"`
 	// MaxFileSize bounds the size in bytes of a file that is synchronized (0: no limit).
 	MaxFileSize int64 `json:"maxFileSize,omitempty"`
+	// PermissionsMode is portable (default: the executable bit is synchronized) or
+	// manual (no permission bits are; new files and directories get the default modes
+	// and replaced files keep theirs).
+	PermissionsMode string `json:"permissionsMode,omitempty"`
+	// DefaultFileMode and DefaultDirectoryMode are the octal modes of the files
+	// (default "0644", plus executable bits in the portable mode) and directories
+	// (default "0755") that sync creates.
+	DefaultFileMode      string `json:"defaultFileMode,omitempty"`
+	DefaultDirectoryMode string `json:"defaultDirectoryMode,omitempty"`
+	// DefaultOwner and DefaultGroup own what sync creates or replaces, on each side:
+	// user and group names or numeric ids that exist there (default: the user ferry
+	// runs as there).
+	DefaultOwner string `json:"defaultOwner,omitempty"`
+	DefaultGroup string `json:"defaultGroup,omitempty"`
 }
 
 // SyncCreateParams describes a new sync session.

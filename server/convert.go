@@ -2,6 +2,9 @@ package server
 
 import (
 	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ferrysync/ferry/engine/endpoint"
@@ -80,7 +83,35 @@ func toWireConfig(c session.SyncConfig) protocol.SyncConfig {
 		Mode: c.Mode.String(), Ignores: c.Ignores, IgnoreVCS: c.IgnoreVCS,
 		SymlinkMode: c.Symlinks.String(), WatchMode: c.Watch.String(),
 		PollIntervalSeconds: c.PollInterval.Seconds(), MaxEntries: c.MaxEntries, MaxFileSize: c.MaxFileSize,
+		PermissionsMode: permissionsMode(c.Permissions.Manual), DefaultFileMode: octal(c.Permissions.FileMode),
+		DefaultDirectoryMode: octal(c.Permissions.DirMode), DefaultOwner: c.Permissions.Owner, DefaultGroup: c.Permissions.Group,
 	}
+}
+
+func permissionsMode(manual bool) string {
+	if manual {
+		return "manual"
+	}
+	return "portable"
+}
+
+func octal(m fs.FileMode) string {
+	if m == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%04o", uint32(m))
+}
+
+// parseMode reads an octal permission mode such as 0644 ("" is 0: the default).
+func parseMode(s, what string) (fs.FileMode, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(strings.TrimPrefix(s, "0o"), 8, 32)
+	if err != nil || n > 0o777 {
+		return 0, fmt.Errorf("invalid %s %q: give octal permission bits such as 0644", what, s)
+	}
+	return fs.FileMode(n), nil
 }
 
 // fromWireConfig converts and checks a configuration from the API.
@@ -102,6 +133,20 @@ func fromWireConfig(c protocol.SyncConfig) (session.SyncConfig, error) {
 	out.PollInterval = time.Duration(c.PollIntervalSeconds * float64(time.Second))
 	out.Ignores, out.IgnoreVCS = c.Ignores, c.IgnoreVCS
 	out.MaxEntries, out.MaxFileSize = c.MaxEntries, c.MaxFileSize
+	switch c.PermissionsMode {
+	case "", "portable":
+	case "manual":
+		out.Permissions.Manual = true
+	default:
+		return out, fmt.Errorf("unknown permissions mode %q: use portable or manual", c.PermissionsMode)
+	}
+	if out.Permissions.FileMode, err = parseMode(c.DefaultFileMode, "default file mode"); err != nil {
+		return out, err
+	}
+	if out.Permissions.DirMode, err = parseMode(c.DefaultDirectoryMode, "default directory mode"); err != nil {
+		return out, err
+	}
+	out.Permissions.Owner, out.Permissions.Group = c.DefaultOwner, c.DefaultGroup
 	return out, out.Validate()
 }
 

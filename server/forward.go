@@ -2,9 +2,6 @@ package server
 
 import (
 	"context"
-
-	"io/fs"
-	"strconv"
 	"strings"
 	"time"
 
@@ -26,15 +23,13 @@ func (c *client) handleForward(ctx context.Context, req *jsonrpc2.Request) (any,
 		if err != nil {
 			return nil, err
 		}
-		var mode uint64
-		if p.SocketMode != "" {
-			if mode, err = strconv.ParseUint(strings.TrimPrefix(p.SocketMode, "0o"), 8, 32); err != nil || mode > 0o777 {
-				return nil, rpcError(protocol.CodeInvalidArgument, "invalid socket mode %q: give octal permission bits such as 0600", p.SocketMode)
-			}
+		mode, err := parseMode(p.SocketMode, "socket mode")
+		if err != nil {
+			return nil, rpcError(protocol.CodeInvalidArgument, "%v", err)
 		}
 		ctx := ssh.WithPrompter(ctx, c.prompter())
 		st, err := f.Create(ctx, forward.CreateRequest{Name: p.Name, Labels: p.Labels, Source: p.Source,
-			Destination: p.Destination, SocketMode: fs.FileMode(mode), SocketOverwrite: p.SocketOverwrite, Paused: p.Paused})
+			Destination: p.Destination, SocketMode: mode, SocketOverwrite: p.SocketOverwrite, Paused: p.Paused})
 		if err != nil {
 			return nil, toRPCError(err)
 		}

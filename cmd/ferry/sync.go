@@ -92,6 +92,11 @@ func syncCreateCommand() *cobra.Command {
 	f.Float64Var(&pollSeconds, "watch-polling-interval", 0, "seconds between polls when polling (default 10)")
 	f.Uint64Var(&p.Config.MaxEntries, "max-entry-count", 0, "refuse roots with more entries than this (0: no limit)")
 	f.Int64Var(&p.Config.MaxFileSize, "max-staging-file-size", 0, "do not transfer files larger than this many bytes (0: no limit)")
+	f.StringVar(&p.Config.PermissionsMode, "permissions-mode", "", "portable (default: the executable bit is synchronized) or manual (no permission bits are)")
+	f.StringVar(&p.Config.DefaultFileMode, "default-file-mode", "", "octal mode of files sync creates (default 0644; plus executable bits in the portable mode)")
+	f.StringVar(&p.Config.DefaultDirectoryMode, "default-directory-mode", "", "octal mode of directories sync creates (default 0755)")
+	f.StringVar(&p.Config.DefaultOwner, "default-owner", "", "user that owns what sync creates, on each side (a name or id that exists there)")
+	f.StringVar(&p.Config.DefaultGroup, "default-group", "", "group that owns what sync creates, on each side (a name or id that exists there)")
 	f.BoolVarP(&p.Paused, "paused", "p", false, "create the session paused")
 	return cmd
 }

@@ -94,6 +94,16 @@ type Options struct {
 	Watch WatchMode
 	// PollInterval is the polling period; 0 means DefaultPollInterval.
 	PollInterval time.Duration
+	// Permissions are the modes and owner of what transitions create; the zero value
+	// means transition.PortablePermissions.
+	Permissions *transition.Permissions
+}
+
+func (o Options) permissions() transition.Permissions {
+	if o.Permissions == nil {
+		return transition.PortablePermissions
+	}
+	return *o.Permissions
 }
 
 // Endpoint is a local directory.
@@ -131,7 +141,7 @@ func Open(root string, opts Options) (*Endpoint, error) {
 	area := stage.NewArea(opts.StagingDir, sc.Abs)
 	bin := trash.Open(opts.TrashDir, opts.Trash)
 	e := &Endpoint{
-		opts: opts, sc: sc, area: area, bin: bin, tr: transition.New(sc, area, bin),
+		opts: opts, sc: sc, area: area, bin: bin, tr: transition.New(sc, area, bin, opts.permissions()),
 		changes: make(chan struct{}, 1), done: make(chan struct{}), lastSave: time.Now(), replica: replica,
 	}
 	switch opts.Watch {

@@ -53,6 +53,9 @@ type Options struct {
 	MaxEntries uint64
 	// CachePath is where the digest cache persists; "" keeps it in memory only.
 	CachePath string
+	// IgnoreExecutability records every file as not executable (the manual
+	// permissions mode: modes are not synchronized).
+	IgnoreExecutability bool
 }
 
 // TempPrefix starts the names of ferry's own temporary files, which scans skip.

@@ -40,6 +40,12 @@ func New(root string, opts Options) *Scanner {
 	return s
 }
 
+// Executable reports whether a file of mode counts as executable in this scanner's
+// trees (never, when it ignores executability).
+func (s *Scanner) Executable(mode fs.FileMode) bool {
+	return !s.opts.IgnoreExecutability && Executable(mode)
+}
+
 // Root is the directory this scanner reads.
 func (s *Scanner) Root() string { return s.root }
 
@@ -269,7 +275,7 @@ func (w *walker) entry(abs, rel, name string, info fs.FileInfo, prev *tree.Entry
 		return w.dir(abs, rel, prevContents, recursive || prev == nil || prev.Kind != tree.Directory)
 	case mode.IsRegular():
 		key := KeyOf(info)
-		e := tree.NewFile(info.Size(), tree.Digest{}, Executable(mode))
+		e := tree.NewFile(info.Size(), tree.Digest{}, w.s.Executable(mode))
 		if c, ok := w.s.cache[rel]; ok && c.Key == key {
 			e.Digest = c.Digest
 			w.cache[rel] = c

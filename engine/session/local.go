@@ -48,9 +48,15 @@ func LocalOptions(cfg SyncConfig, paths LocalPaths) (local.Options, error) {
 	if err != nil {
 		return local.Options{}, err
 	}
+	perms, err := cfg.Permissions.Resolve()
+	if err != nil {
+		return local.Options{}, err
+	}
 	return local.Options{
-		Scan:       scan.Options{Ignore: m, Symlinks: cfg.Symlinks, MaxEntries: cfg.MaxEntries, CachePath: paths.Cache},
-		StagingDir: paths.Staging, Watch: cfg.Watch, PollInterval: cfg.PollInterval,
+		Scan: scan.Options{Ignore: m, Symlinks: cfg.Symlinks, MaxEntries: cfg.MaxEntries, CachePath: paths.Cache,
+			IgnoreExecutability: cfg.Permissions.Manual},
+		Permissions: &perms,
+		StagingDir:  paths.Staging, Watch: cfg.Watch, PollInterval: cfg.PollInterval,
 		TrashDir: paths.Trash, Trash: trash.Limits{MaxBytes: cfg.TrashMaxBytes, MaxAge: cfg.TrashMaxAge},
 		ReplicaFile: paths.Replica,
 	}, nil

@@ -36,6 +36,12 @@ func (t *Transitioner) place(p string, file *tree.Entry, mode fs.FileMode, noRep
 		}
 		src = tmp
 	}
+	if err := t.perms.own(src); err != nil {
+		if src != staged {
+			os.Remove(src)
+		}
+		return err
+	}
 	if mode != stage.StagedMode || src != staged {
 		if err := os.Chmod(src, mode); err != nil {
 			return fmt.Errorf("setting permissions: %w", unwrap(err))
@@ -57,6 +63,7 @@ func (t *Transitioner) place(p string, file *tree.Entry, mode fs.FileMode, noRep
 			return fmt.Errorf("copying staged content: %w", cerr)
 		}
 		os.Chmod(tmp, mode)
+		t.perms.own(tmp)
 		if err = rename(tmp, abs, noReplace); err != nil {
 			os.Remove(tmp)
 		} else if src == staged {

@@ -91,6 +91,10 @@ func (pl *placer) work() {
 // land renames staged content into place, never over anything.
 func (pl *placer) land(j placeJob) error {
 	abs := pl.t.sc.Abs(j.path)
+	if err := pl.t.perms.own(j.staged); err != nil {
+		os.Remove(j.staged)
+		return err
+	}
 	if j.mode != stage.StagedMode {
 		if err := os.Chmod(j.staged, j.mode); err != nil {
 			os.Remove(j.staged)
@@ -105,6 +109,7 @@ func (pl *placer) land(j placeJob) error {
 			return fmt.Errorf("copying staged content: %w", cerr)
 		}
 		os.Chmod(tmp, j.mode)
+		pl.t.perms.own(tmp)
 		if err = rename(tmp, abs, true); err != nil {
 			os.Remove(tmp)
 		}

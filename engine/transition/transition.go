@@ -17,19 +17,19 @@ import (
 	"github.com/ferrysync/ferry/engine/tree"
 )
 
-// Default permissions of what a transition creates (portable permission mode).
+// Default permissions of what a transition creates.
 const (
 	defaultFileMode = 0o644
-	defaultExecMode = 0o755
 	defaultDirMode  = 0o755
 )
 
 // Transitioner applies changes under the root of a scanner, using its cache as the
 // record of what the scan saw and a staging area for file contents.
 type Transitioner struct {
-	sc   *scan.Scanner
-	area *stage.Area
-	bin  *trash.Bin
+	sc    *scan.Scanner
+	area  *stage.Area
+	bin   *trash.Bin
+	perms Permissions
 
 	// Per Apply call.
 	uses     map[tree.Digest]int
@@ -42,8 +42,9 @@ type Transitioner struct {
 
 // New returns a Transitioner for the scanner's root, keeping what it removes or
 // overwrites in bin.
-func New(sc *scan.Scanner, area *stage.Area, bin *trash.Bin) *Transitioner {
-	return &Transitioner{sc: sc, area: area, bin: bin}
+// New files and directories get perms.
+func New(sc *scan.Scanner, area *stage.Area, bin *trash.Bin, perms Permissions) *Transitioner {
+	return &Transitioner{sc: sc, area: area, bin: bin, perms: perms}
 }
 
 // Apply applies changes in order and returns, for each, what is now at its path.
@@ -147,7 +148,7 @@ func (t *Transitioner) unchanged(p string, old *tree.Entry) string {
 	switch old.Kind {
 	case tree.File:
 		cached, digest, ok := t.sc.Cached(p)
-		if !info.Mode().IsRegular() || !ok || cached != key || digest != old.Digest || scan.Executable(info.Mode()) != old.Executable {
+		if !info.Mode().IsRegular() || !ok || cached != key || digest != old.Digest || t.sc.Executable(info.Mode()) != old.Executable {
 			return "it was modified since the scan"
 		}
 	case tree.Symlink:
@@ -208,10 +209,7 @@ func (t *Transitioner) create(p string, new *tree.Entry) *tree.Entry {
 	abs := t.sc.Abs(p)
 	switch new.Kind {
 	case tree.File:
-		mode := fs.FileMode(defaultFileMode)
-		if new.Executable {
-			mode = defaultExecMode
-		}
+		mode := t.perms.fileMode(new.Executable)
 		if t.placer.take(p, new, mode) {
 			return new // landed by a worker; a failure patches the result later
 		}
@@ -225,11 +223,17 @@ func (t *Transitioner) create(p string, new *tree.Entry) *tree.Entry {
 			t.problem(p, "creating link: %v", unwrap(err))
 			return nil
 		}
+		if err := t.perms.own(abs); err != nil {
+			t.problem(p, "link created, but %v", err)
+		}
 		return new
 	case tree.Directory:
-		if err := os.Mkdir(abs, defaultDirMode); err != nil {
+		if created, err := t.perms.mkdir(abs); !created {
 			t.problem(p, "creating directory: %v", unwrap(err))
 			return nil
+		} else if err != nil {
+			// Created, but its mode or owner could not be set: its contents still land.
+			t.problem(p, "directory created, but %v", err)
 		}
 		t.dirs[p] = true
 		contents := make(map[string]*tree.Entry, len(new.Contents))
@@ -260,7 +264,7 @@ func (t *Transitioner) replaceFile(p string, old, new *tree.Entry) *tree.Entry {
 		t.problem(p, "not replaced: %v", unwrap(err))
 		return old
 	}
-	mode := withExecutable(info.Mode().Perm(), new.Executable)
+	mode := t.perms.replacedMode(info.Mode(), new.Executable)
 	if old.Digest == new.Digest && old.Size == new.Size {
 		if err := os.Chmod(abs, mode); err != nil {
 			t.problem(p, "changing permissions: %v", unwrap(err))

@@ -36,7 +36,7 @@ func newFixture(t *testing.T, files map[string]string) *fixture {
 	sc := scan.New(root, scan.Options{})
 	area := stage.NewArea(filepath.Join(t.TempDir(), "staging"), sc.Abs)
 	bin := trash.Open(filepath.Join(t.TempDir(), "trash"), trash.Limits{})
-	f := &fixture{t: t, root: root, sc: sc, area: area, bin: bin, tr: New(sc, area, bin)}
+	f := &fixture{t: t, root: root, sc: sc, area: area, bin: bin, tr: New(sc, area, bin, PortablePermissions)}
 	f.scan()
 	return f
 }

@@ -366,6 +366,36 @@ export interface SyncConfig {
   maxEntries?: number;
   /** MaxFileSize bounds the size in bytes of a file that is synchronized (0: no limit). */
   maxFileSize?: number;
+  /**
+   * PermissionsMode is portable (default: the executable bit is synchronized) or
+   * manual (no permission bits are; new files and directories get the default modes
+   * and replaced files keep theirs).
+   */
+  permissionsMode?: string;
+  /**
+   * DefaultFileMode and DefaultDirectoryMode are the octal modes of the files
+   * (default "0644", plus executable bits in the portable mode) and directories
+   * (default "0755") that sync creates.
+   */
+  defaultFileMode?: string;
+  /**
+   * DefaultFileMode and DefaultDirectoryMode are the octal modes of the files
+   * (default "0644", plus executable bits in the portable mode) and directories
+   * (default "0755") that sync creates.
+   */
+  defaultDirectoryMode?: string;
+  /**
+   * DefaultOwner and DefaultGroup own what sync creates or replaces, on each side:
+   * user and group names or numeric ids that exist there (default: the user ferry
+   * runs as there).
+   */
+  defaultOwner?: string;
+  /**
+   * DefaultOwner and DefaultGroup own what sync creates or replaces, on each side:
+   * user and group names or numeric ids that exist there (default: the user ferry
+   * runs as there).
+   */
+  defaultGroup?: string;
 }
 
 /** SyncCreateParams describes a new sync session. */
