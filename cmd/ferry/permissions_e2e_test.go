@@ -93,3 +93,24 @@ func statOf(t *testing.T, path string) *syscall.Stat_t {
 	require.NoError(t, err)
 	return info.Sys().(*syscall.Stat_t)
 }
+
+// A project file's permission keys reach the session.
+func TestProjectManualPermissions(t *testing.T) {
+	e := newEnv(t)
+	dir := projectDir(t, "perms", `sync:
+  files:
+    alpha: src
+    beta: ../perms-mirror
+    permissionsMode: manual
+    defaultFileMode: 0640
+    defaultDirectoryMode: "0o770"
+`)
+	writeFile(t, filepath.Join(dir, "src/bin/tool"), "#!/bin/sh\n", 0o755)
+	e.ok("project", "start", dir)
+	e.ok("project", "flush", dir)
+	mirror := filepath.Join(filepath.Dir(dir), "perms-mirror")
+	require.Equal(t, fs.FileMode(0o640), permOf(t, filepath.Join(mirror, "bin/tool")))
+	require.Equal(t, fs.FileMode(0o770), permOf(t, filepath.Join(mirror, "bin")))
+	cfg := e.sessions()[0].Config
+	require.Equal(t, [3]string{"manual", "0640", "0770"}, [3]string{cfg.PermissionsMode, cfg.DefaultFileMode, cfg.DefaultDirectoryMode})
+}

@@ -549,7 +549,9 @@ func syncCreateParams(s project.Sync) protocol.SyncCreateParams {
 	return protocol.SyncCreateParams{Name: s.Name, Labels: s.Labels, Alpha: s.Alpha, Beta: s.Beta,
 		Config: protocol.SyncConfig{Mode: s.Mode, Ignores: s.Ignore, IgnoreVCS: s.IgnoreVCS,
 			SymlinkMode: s.SymlinkMode, WatchMode: s.WatchMode, PollIntervalSeconds: s.WatchPollingInterval,
-			MaxEntries: s.MaxEntryCount, MaxFileSize: s.MaxStagingFileSize}}
+			MaxEntries: s.MaxEntryCount, MaxFileSize: s.MaxStagingFileSize,
+			PermissionsMode: s.PermissionsMode, DefaultFileMode: s.DefaultFileMode, DefaultDirectoryMode: s.DefaultDirectoryMode,
+			DefaultOwner: s.DefaultOwner, DefaultGroup: s.DefaultGroup}}
 }
 
 func forwardCreateParams(f project.Forward) protocol.ForwardCreateParams {

@@ -30,6 +30,11 @@ type syncModel struct {
 	WatchPollingInterval float64           `yaml:"watchPollingInterval"`
 	MaxEntryCount        uint64            `yaml:"maxEntryCount"`
 	MaxStagingFileSize   int64             `yaml:"maxStagingFileSize"`
+	PermissionsMode      string            `yaml:"permissionsMode"`
+	DefaultFileMode      string            `yaml:"defaultFileMode"`
+	DefaultDirectoryMode string            `yaml:"defaultDirectoryMode"`
+	DefaultOwner         string            `yaml:"defaultOwner"`
+	DefaultGroup         string            `yaml:"defaultGroup"`
 	Labels               map[string]string `yaml:"labels"`
 }
 
@@ -71,7 +76,9 @@ var (
 			{"alpha", kindText}, {"beta", kindText}, {"mode", kindText}, {"ignore", kindPatterns},
 			{"ignoreVCS", kindBool}, {"symlinkMode", kindText}, {"watchMode", kindText},
 			{"watchPollingInterval", kindNumber}, {"maxEntryCount", kindCount},
-			{"maxStagingFileSize", kindCount}, {"labels", kindLabels},
+			{"maxStagingFileSize", kindCount}, {"permissionsMode", kindText}, {"defaultFileMode", kindText},
+			{"defaultDirectoryMode", kindText}, {"defaultOwner", kindText}, {"defaultGroup", kindText},
+			{"labels", kindLabels},
 		},
 		sectionForward: {
 			{"source", kindText}, {"destination", kindText}, {"socketMode", kindText},

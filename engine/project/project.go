@@ -58,6 +58,13 @@ type Sync struct {
 	MaxEntryCount uint64 `json:"maxEntryCount,omitempty"`
 	// MaxStagingFileSize bounds the size in bytes of a transferred file (0: no limit).
 	MaxStagingFileSize int64 `json:"maxStagingFileSize,omitempty"`
+	// PermissionsMode is portable ("") or manual; the defaults are the octal modes and
+	// the owner and group of what sync creates ("": ferry's defaults).
+	PermissionsMode      string `json:"permissionsMode,omitempty"`
+	DefaultFileMode      string `json:"defaultFileMode,omitempty"`
+	DefaultDirectoryMode string `json:"defaultDirectoryMode,omitempty"`
+	DefaultOwner         string `json:"defaultOwner,omitempty"`
+	DefaultGroup         string `json:"defaultGroup,omitempty"`
 }
 
 // Forward is a forward session declared in a project file.

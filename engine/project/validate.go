@@ -2,6 +2,7 @@ package project
 
 import (
 	"fmt"
+	"io/fs"
 	"math"
 	"path/filepath"
 	"regexp"
@@ -115,7 +116,9 @@ func checkName(p *Project, e *entry, names map[string]*entry, ps *problems) {
 func buildSync(p *Project, e *entry, m syncModel, ps *problems) Sync {
 	s := Sync{Entry: e.name, Line: e.line, Name: SessionName(p.Dir, e.name),
 		Mode: m.Mode, Ignore: m.Ignore, IgnoreVCS: m.IgnoreVCS, SymlinkMode: m.SymlinkMode, WatchMode: m.WatchMode,
-		WatchPollingInterval: m.WatchPollingInterval, MaxEntryCount: m.MaxEntryCount, MaxStagingFileSize: m.MaxStagingFileSize}
+		WatchPollingInterval: m.WatchPollingInterval, MaxEntryCount: m.MaxEntryCount, MaxStagingFileSize: m.MaxStagingFileSize,
+		PermissionsMode: m.PermissionsMode, DefaultFileMode: m.DefaultFileMode, DefaultDirectoryMode: m.DefaultDirectoryMode,
+		DefaultOwner: m.DefaultOwner, DefaultGroup: m.DefaultGroup}
 	before := len(ps.list)
 	errWrong := fmt.Errorf("reported by the walk")
 	alphaRaw := "."
@@ -168,6 +171,28 @@ func buildSync(p *Project, e *entry, m syncModel, ps *problems) Sync {
 			cfg.PollInterval = time.Duration(v * float64(time.Second))
 		}
 	}
+	switch m.PermissionsMode {
+	case "", "portable":
+	case "manual":
+		cfg.Permissions.Manual = true
+	default:
+		ps.add(e.lineOf("permissionsMode"), "%spermissionsMode %q is not a permissions mode; use portable (the default) or manual", e.where(), m.PermissionsMode)
+	}
+	for _, k := range []struct {
+		key, value string
+		to         *fs.FileMode
+	}{{"defaultFileMode", m.DefaultFileMode, &cfg.Permissions.FileMode}, {"defaultDirectoryMode", m.DefaultDirectoryMode, &cfg.Permissions.DirMode}} {
+		if !e.has(k.key) {
+			continue
+		}
+		mode, ok := octalMode(k.value)
+		if !ok {
+			ps.add(e.lineOf(k.key), "%s%s %q is not a permission mode; write octal bits such as \"0644\"", e.where(), k.key, k.value)
+			continue
+		}
+		*k.to = mode
+	}
+	cfg.Permissions.Owner, cfg.Permissions.Group = m.DefaultOwner, m.DefaultGroup
 	for i, pat := range m.Ignore {
 		if _, err := ignore.Compile([]string{pat}); err != nil && i < len(e.items) {
 			ps.add(e.items[i], "%signore: %v", e.where(), err)
@@ -205,7 +230,16 @@ func nested(a, b url.URL) string {
 	return ""
 }
 
-var socketModeRE = regexp.MustCompile(`^(0o?)?[0-7]{1,4}$`)
+var octalModeRE = regexp.MustCompile(`^(0o?)?[0-7]{1,4}$`)
+
+// octalMode reads permission bits written in octal, such as "0644".
+func octalMode(s string) (fs.FileMode, bool) {
+	mode, err := strconv.ParseUint(strings.TrimPrefix(s, "0o"), 8, 32)
+	if !octalModeRE.MatchString(s) || err != nil || mode > 0o777 {
+		return 0, false
+	}
+	return fs.FileMode(mode), true
+}
 
 func buildForward(p *Project, e *entry, m forwardModel, ps *problems) Forward {
 	f := Forward{Entry: e.name, Line: e.line, Name: SessionName(p.Dir, e.name), SocketOverwrite: m.SocketOverwrite}
@@ -235,8 +269,7 @@ func buildForward(p *Project, e *entry, m forwardModel, ps *problems) Forward {
 		f.Destination = dst.String()
 	}
 	if e.has("socketMode") {
-		mode, err := strconv.ParseUint(strings.TrimPrefix(m.SocketMode, "0o"), 8, 32)
-		if !socketModeRE.MatchString(m.SocketMode) || err != nil || mode > 0o777 {
+		if _, ok := octalMode(m.SocketMode); !ok {
 			ps.add(e.lineOf("socketMode"), "%ssocketMode %q is not a permission mode; write octal bits such as \"0600\"", e.where(), m.SocketMode)
 		}
 		f.SocketMode = m.SocketMode
