@@ -27,6 +27,9 @@ func printSession(w io.Writer, s protocol.SyncSession, long bool) {
 	fmt.Fprintf(w, "Identifier: %s\n", s.ID)
 	fmt.Fprintf(w, "Labels: %s\n", formatLabels(s.Labels))
 	fmt.Fprintf(w, "Mode: %s\n", s.Config.Mode)
+	if long {
+		fmt.Fprintf(w, "Permissions: %s\n", formatPermissions(s.Config))
+	}
 	for _, side := range []struct {
 		name string
 		e    protocol.EndpointState
@@ -217,4 +220,19 @@ func (m *monitor) finish() {
 func isTerminal(f *os.File) bool {
 	info, err := f.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// formatPermissions describes the permissions mode and the defaults that are set.
+func formatPermissions(c protocol.SyncConfig) string {
+	var set []string
+	for _, d := range []struct{ what, value string }{{"files", c.DefaultFileMode}, {"directories", c.DefaultDirectoryMode},
+		{"owner", c.DefaultOwner}, {"group", c.DefaultGroup}} {
+		if d.value != "" {
+			set = append(set, d.what+" "+d.value)
+		}
+	}
+	if len(set) == 0 {
+		return c.PermissionsMode
+	}
+	return fmt.Sprintf("%s (%s)", c.PermissionsMode, strings.Join(set, ", "))
 }
