@@ -121,6 +121,10 @@ func hasUntracked(e *tree.Entry) bool {
 
 // checkWellFormed checks the structural invariants of a result.
 func checkWellFormed(t require.TestingT, alpha, beta *tree.Entry, res Result) {
+	for i := 1; i < len(res.Conflicts); i++ {
+		require.Negative(t, comparePaths(res.Conflicts[i-1].Path, res.Conflicts[i].Path),
+			"conflicts in path order: %q then %q", res.Conflicts[i-1].Path, res.Conflicts[i].Path)
+	}
 	for _, side := range []struct {
 		root    *tree.Entry
 		changes []Change

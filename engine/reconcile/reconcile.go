@@ -20,6 +20,7 @@ package reconcile
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/ferrysync/ferry/engine/tree"
 )
@@ -190,12 +191,19 @@ func (r *reconciler) oneWaySafe(path string, anc, a, b *tree.Entry) {
 			return
 		}
 		r.beta = append(r.beta, deletions...)
+		var files []string
 		tree.Walk(kept, path, func(p string, e *tree.Entry) bool {
 			if e.Kind != tree.Directory {
-				r.conflict(p, tree.Lookup(anc, relTo(p, path)), nil, e)
+				files = append(files, p)
 			}
 			return true
 		})
+		// In path order, as the walk of the trees reports conflicts (Walk follows
+		// the map's order).
+		slices.SortFunc(files, comparePaths)
+		for _, p := range files {
+			r.conflict(p, tree.Lookup(anc, relTo(p, path)), nil, tree.Lookup(kept, relTo(p, path)))
+		}
 	default:
 		r.conflict(path, anc, a, b)
 	}
@@ -317,6 +325,11 @@ func unionNames(maps ...map[string]*tree.Entry) []string {
 	}
 	slices.Sort(names)
 	return names
+}
+
+// comparePaths orders paths as a depth-first walk with sorted names visits them.
+func comparePaths(x, y string) int {
+	return slices.Compare(strings.Split(x, "/"), strings.Split(y, "/"))
 }
 
 // relTo returns p relative to base (p lies at or below base).
