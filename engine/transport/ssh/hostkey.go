@@ -58,14 +58,19 @@ func newHostKeyVerifier(ctx context.Context, hc *HostConfig, p Prompter) (*hostK
 	// knownhosts has no lookup; checking a key nobody has lists the known
 	// ones in the KeyError.
 	var ke *knownhosts.KeyError
-	if errors.As(check(v.address, zeroAddr, probeKey), &ke) {
+	if errors.As(check(v.address, zeroAddr, probeKey()), &ke) {
 		v.known = ke.Want
 	}
 	return v, nil
 }
 
-// probeKey is a public key that no host has (from an all-zero seed).
-var probeKey, _ = gossh.NewPublicKey(ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)).Public())
+// probeKey is a public key that no host has (from an all-zero seed). Made on first use:
+// deriving it initializes ed25519's tables, milliseconds that every CLI command would
+// otherwise pay at start-up.
+var probeKey = sync.OnceValue(func() gossh.PublicKey {
+	k, _ := gossh.NewPublicKey(ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)).Public())
+	return k
+})
 
 var zeroAddr = &net.TCPAddr{IP: net.IPv4zero}
 
