@@ -233,17 +233,12 @@ var payload = func() []byte {
 // acknowledgement.
 func Upload(addr string, n int64) (time.Duration, error) {
 	start := time.Now()
-	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	c, err := transfer(addr, 'U', n)
 	if err != nil {
 		return 0, err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Minute))
 	w := bufio.NewWriterSize(c, len(payload))
-	var hdr [9]byte
-	hdr[0] = 'U'
-	binary.BigEndian.PutUint64(hdr[1:], uint64(n))
-	w.Write(hdr[:])
 	for left := n; left > 0; {
 		k := min(left, int64(len(payload)))
 		if _, err := w.Write(payload[:k]); err != nil {
@@ -261,21 +256,32 @@ func Upload(addr string, n int64) (time.Duration, error) {
 	return time.Since(start), nil
 }
 
+// transfer connects to the service through addr and asks for a transfer of n bytes:
+// op 'U' uploads them to it, 'D' downloads them from it.
+func transfer(addr string, op byte, n int64) (net.Conn, error) {
+	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	c.SetDeadline(time.Now().Add(5 * time.Minute))
+	var hdr [9]byte
+	hdr[0] = op
+	binary.BigEndian.PutUint64(hdr[1:], uint64(n))
+	if _, err := c.Write(hdr[:]); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
 // Download asks the service for n bytes through addr and reads them all.
 func Download(addr string, n int64) (time.Duration, error) {
 	start := time.Now()
-	c, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	c, err := transfer(addr, 'D', n)
 	if err != nil {
 		return 0, err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Minute))
-	var hdr [9]byte
-	hdr[0] = 'D'
-	binary.BigEndian.PutUint64(hdr[1:], uint64(n))
-	if _, err := c.Write(hdr[:]); err != nil {
-		return 0, err
-	}
 	got, err := io.CopyBuffer(io.Discard, c, make([]byte, 256<<10))
 	if err == nil && got != n {
 		err = fmt.Errorf("got %d of %d bytes", got, n)

@@ -37,9 +37,15 @@ type w1Copies struct {
 }
 
 func (initialSync) Run(ctx context.Context, e *Env) ([]Group, error) {
+	return eachW1Case(ctx, e, runW1Case)
+}
+
+// eachW1Case runs a workload's run on each of W1's trees in turn, keeping the groups
+// measured until one fails.
+func eachW1Case(ctx context.Context, e *Env, run func(context.Context, *Env, w1Case) (Group, error)) ([]Group, error) {
 	var groups []Group
 	for _, c := range w1Cases() {
-		g, err := runW1Case(ctx, e, c)
+		g, err := run(ctx, e, c)
 		groups = append(groups, g)
 		if err != nil {
 			return groups, fmt.Errorf("(%s): %w", c.letter, err)

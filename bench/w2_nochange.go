@@ -17,15 +17,7 @@ type noChange struct{}
 func (noChange) ID() string { return "W2" }
 
 func (noChange) Run(ctx context.Context, e *Env) ([]Group, error) {
-	var groups []Group
-	for _, c := range w1Cases() {
-		g, err := runW2Case(ctx, e, c)
-		groups = append(groups, g)
-		if err != nil {
-			return groups, fmt.Errorf("(%s): %w", c.letter, err)
-		}
-	}
-	return groups, nil
+	return eachW1Case(ctx, e, runW2Case)
 }
 
 func runW2Case(ctx context.Context, e *Env, c w1Case) (Group, error) {

@@ -3,8 +3,6 @@ package server
 import (
 	"fmt"
 	"io/fs"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/ferrysync/ferry/engine/endpoint"
@@ -107,11 +105,11 @@ func parseMode(s, what string) (fs.FileMode, error) {
 	if s == "" {
 		return 0, nil
 	}
-	n, err := strconv.ParseUint(strings.TrimPrefix(s, "0o"), 8, 32)
-	if err != nil || n > 0o777 {
+	mode, ok := session.ParseMode(s)
+	if !ok {
 		return 0, fmt.Errorf("invalid %s %q: give octal permission bits such as 0644", what, s)
 	}
-	return fs.FileMode(n), nil
+	return mode, nil
 }
 
 // fromWireConfig converts and checks a configuration from the API.

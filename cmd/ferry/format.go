@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -235,4 +236,11 @@ func formatPermissions(c protocol.SyncConfig) string {
 		return c.PermissionsMode
 	}
 	return fmt.Sprintf("%s (%s)", c.PermissionsMode, strings.Join(set, ", "))
+}
+
+// printJSON prints v as indented JSON on stdout.
+func printJSON(v any) error {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

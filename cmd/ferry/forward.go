@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -95,9 +94,7 @@ func forwardListCommand() *cobra.Command {
 			return err
 		}
 		if asJSON {
-			enc := json.NewEncoder(os.Stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(res.Sessions)
+			return printJSON(res.Sessions)
 		}
 		if len(res.Sessions) == 0 {
 			fmt.Println("No forwards. Create one with \"ferry forward create SOURCE DESTINATION\".")

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -615,12 +614,6 @@ func indent(s, prefix string) string {
 		}
 	}
 	return strings.Join(lines, "")
-}
-
-func printJSON(v any) error {
-	enc := json.NewEncoder(os.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // rpcMessage is an error's message for a person: the daemon's message without the

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -145,9 +144,7 @@ func syncListCommand() *cobra.Command {
 			return err
 		}
 		if asJSON {
-			enc := json.NewEncoder(os.Stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(res.Sessions)
+			return printJSON(res.Sessions)
 		}
 		if len(res.Sessions) == 0 {
 			fmt.Println("No sync sessions. Create one with \"ferry sync create ALPHA BETA\".")

@@ -266,13 +266,7 @@ func (m *Manager) each(sel session.Selection, fn func(*controller) error) error 
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for _, c := range cs {
-		if err := fn(c); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", c.label(), err))
-		}
-	}
-	return errors.Join(errs...)
+	return session.Each(cs, (*controller).label, fn)
 }
 
 // Close stops every forward without changing what is persisted.
@@ -284,12 +278,7 @@ func (m *Manager) Close() {
 		cs = append(cs, c)
 	}
 	m.mu.Unlock()
-	var wg sync.WaitGroup
-	for _, c := range cs {
-		wg.Add(1)
-		go func() { defer wg.Done(); c.stop() }()
-	}
-	wg.Wait()
+	session.StopAll(cs, (*controller).stop)
 }
 
 func (c *controller) setPaused(paused bool) error {

@@ -1,11 +1,8 @@
 package forward
 
 import (
-	"encoding/json"
 	"io/fs"
-	"os"
-	"path/filepath"
-
+	"maps"
 	"time"
 
 	"github.com/ferrysync/ferry/engine/session"
@@ -53,39 +50,10 @@ type State struct {
 }
 
 func (s State) clone() State {
-	s.Spec.Labels = cloneLabels(s.Spec.Labels)
+	s.Spec.Labels = maps.Clone(s.Spec.Labels)
 	return s
 }
 
-func cloneLabels(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
+func saveSpec(dir string, spec Spec) error { return session.SaveSpec(dir, spec) }
 
-const specFile = "session.json"
-
-func saveSpec(dir string, spec Spec) error {
-	data, err := json.MarshalIndent(spec, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	return session.WriteFileAtomic(filepath.Join(dir, specFile), data, 0o600)
-}
-
-func loadSpec(dir string) (Spec, error) {
-	var spec Spec
-	data, err := os.ReadFile(filepath.Join(dir, specFile))
-	if err != nil {
-		return spec, err
-	}
-	return spec, json.Unmarshal(data, &spec)
-}
+func loadSpec(dir string) (Spec, error) { return session.LoadSpec[Spec](dir) }

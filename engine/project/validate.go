@@ -1,6 +1,7 @@
 package project
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"math"
@@ -148,7 +149,12 @@ func buildSync(p *Project, e *entry, m syncModel, ps *problems) Sync {
 	}
 	if aerr == nil && berr == nil {
 		s.Alpha, s.Beta = alpha.String(), beta.String()
-		if msg := nested(alpha, beta); msg != "" {
+		var nest *session.RootsError
+		if errors.As(session.CheckRoots(alpha, beta), &nest) {
+			msg := nest.Error()
+			if nest.BetaInAlpha {
+				msg += fmt.Sprintf(", like beta: ../%s-copy", filepath.Base(nest.Alpha))
+			}
 			ps.add(e.lineOf("beta"), "%s%s", e.where(), msg)
 		}
 	}
@@ -185,7 +191,7 @@ func buildSync(p *Project, e *entry, m syncModel, ps *problems) Sync {
 		if !e.has(k.key) {
 			continue
 		}
-		mode, ok := octalMode(k.value)
+		mode, ok := session.ParseMode(k.value)
 		if !ok {
 			ps.add(e.lineOf(k.key), "%s%s %q is not a permission mode; write octal bits such as \"0644\"", e.where(), k.key, k.value)
 			continue
@@ -207,38 +213,6 @@ func buildSync(p *Project, e *entry, m syncModel, ps *problems) Sync {
 		}
 	}
 	return s
-}
-
-// nested says why two local roots cannot be synchronized together, or "".
-func nested(a, b url.URL) string {
-	if !a.IsLocal() || !b.IsLocal() {
-		return ""
-	}
-	pa, pb := filepath.Clean(a.Path), filepath.Clean(b.Path)
-	within := func(p, root string) bool {
-		rel, err := filepath.Rel(root, p)
-		return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
-	}
-	switch {
-	case pa == pb:
-		return fmt.Sprintf("alpha and beta are the same folder (%s); give two different folders", pa)
-	case within(pb, pa):
-		return fmt.Sprintf("beta (%s) lies inside alpha (%s); choose folders that do not contain each other, like beta: ../%s-copy", pb, pa, filepath.Base(pa))
-	case within(pa, pb):
-		return fmt.Sprintf("alpha (%s) lies inside beta (%s); choose folders that do not contain each other", pa, pb)
-	}
-	return ""
-}
-
-var octalModeRE = regexp.MustCompile(`^(0o?)?[0-7]{1,4}$`)
-
-// octalMode reads permission bits written in octal, such as "0644".
-func octalMode(s string) (fs.FileMode, bool) {
-	mode, err := strconv.ParseUint(strings.TrimPrefix(s, "0o"), 8, 32)
-	if !octalModeRE.MatchString(s) || err != nil || mode > 0o777 {
-		return 0, false
-	}
-	return fs.FileMode(mode), true
 }
 
 func buildForward(p *Project, e *entry, m forwardModel, ps *problems) Forward {
@@ -269,7 +243,7 @@ func buildForward(p *Project, e *entry, m forwardModel, ps *problems) Forward {
 		f.Destination = dst.String()
 	}
 	if e.has("socketMode") {
-		if _, ok := octalMode(m.SocketMode); !ok {
+		if _, ok := session.ParseMode(m.SocketMode); !ok {
 			ps.add(e.lineOf("socketMode"), "%ssocketMode %q is not a permission mode; write octal bits such as \"0600\"", e.where(), m.SocketMode)
 		}
 		f.SocketMode = m.SocketMode

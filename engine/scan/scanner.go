@@ -448,10 +448,9 @@ func (w *walker) finish() error {
 	return nil
 }
 
-// hashFile computes the digest of the file at abs. stable reports that the file's
-// metadata matched key before and after reading, so the digest may be cached.
-// hashFile hashes the file at abs through buf and h (reset here), and reports whether
-// its stat key was key before and after the read.
+// hashFile computes the digest of the file at abs, reading through buf and h (reset
+// here). stable reports that the file's metadata matched key before and after
+// reading, so the digest may be cached.
 func hashFile(abs string, key StatKey, buf []byte, h *xxh3.Hasher) (d tree.Digest, stable bool, err error) {
 	f, err := os.Open(abs)
 	if err != nil {

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io/fs"
 	"os/user"
+	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ferrysync/ferry/engine/ignore"
@@ -103,6 +105,17 @@ func (p PermissionsConfig) Resolve() (transition.Permissions, error) {
 		out.GID = g
 	}
 	return out, nil
+}
+
+var modeRE = regexp.MustCompile(`^(0o?)?[0-7]{1,4}$`)
+
+// ParseMode reads permission bits written in octal, such as "0644" or "0o644".
+func ParseMode(s string) (fs.FileMode, bool) {
+	mode, err := strconv.ParseUint(strings.TrimPrefix(s, "0o"), 8, 32)
+	if !modeRE.MatchString(s) || err != nil || mode > 0o777 {
+		return 0, false
+	}
+	return fs.FileMode(mode), true
 }
 
 // lookupID returns a numeric id as it is, or looks a name up.

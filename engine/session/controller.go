@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -78,7 +79,7 @@ func (c *controller) snapshot() State {
 
 func (c *controller) snapshotLocked() State {
 	s := c.state
-	s.Spec.Labels = cloneMap(s.Spec.Labels)
+	s.Spec.Labels = maps.Clone(s.Spec.Labels)
 	s.Spec.Config.Ignores = slices.Clone(s.Spec.Config.Ignores)
 	if s.Staging != nil {
 		p := *s.Staging
@@ -394,17 +395,6 @@ type haltError struct {
 }
 
 func (h *haltError) Error() string { return h.msg }
-
-func cloneMap(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
-}
 
 // removeDir deletes a session's state directory.
 func removeDir(dir string) error { return os.RemoveAll(dir) }

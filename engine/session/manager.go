@@ -173,7 +173,7 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) 
 	if err != nil {
 		return State{}, fmt.Errorf("%w: beta: %v", ErrInvalid, err)
 	}
-	if err := checkRoots(alpha, beta); err != nil {
+	if err := CheckRoots(alpha, beta); err != nil {
 		return State{}, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	spec := Spec{ID: NewID("sync"), Name: req.Name, Labels: req.Labels,
@@ -246,8 +246,25 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) 
 	return c.snapshot(), nil
 }
 
-// checkRoots refuses local roots that are the same or nested.
-func checkRoots(a, b url.URL) error {
+// RootsError says why two local roots cannot be synchronized together.
+type RootsError struct {
+	Alpha, Beta string // cleaned paths
+	// How they nest; neither means they are the same folder.
+	BetaInAlpha, AlphaInBeta bool
+}
+
+func (e *RootsError) Error() string {
+	switch {
+	case e.BetaInAlpha:
+		return fmt.Sprintf("beta (%s) lies inside alpha (%s); choose folders that do not contain each other", e.Beta, e.Alpha)
+	case e.AlphaInBeta:
+		return fmt.Sprintf("alpha (%s) lies inside beta (%s); choose folders that do not contain each other", e.Alpha, e.Beta)
+	}
+	return fmt.Sprintf("alpha and beta are the same folder (%s); give two different folders", e.Alpha)
+}
+
+// CheckRoots refuses local roots that are the same or nested, with a *RootsError.
+func CheckRoots(a, b url.URL) error {
 	if !a.IsLocal() || !b.IsLocal() {
 		return nil
 	}
@@ -256,13 +273,10 @@ func checkRoots(a, b url.URL) error {
 		rel, err := filepath.Rel(root, p)
 		return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 	}
-	switch {
-	case pa == pb:
-		return fmt.Errorf("alpha and beta are the same folder (%s); give two different folders", pa)
-	case within(pb, pa):
-		return fmt.Errorf("beta (%s) lies inside alpha (%s); choose folders that do not contain each other", pb, pa)
-	case within(pa, pb):
-		return fmt.Errorf("alpha (%s) lies inside beta (%s); choose folders that do not contain each other", pa, pb)
+	e := &RootsError{Alpha: pa, Beta: pb, BetaInAlpha: pa != pb && within(pb, pa)}
+	e.AlphaInBeta = pa != pb && !e.BetaInAlpha && within(pa, pb)
+	if pa == pb || e.BetaInAlpha || e.AlphaInBeta {
+		return e
 	}
 	return nil
 }
@@ -423,13 +437,7 @@ func (m *Manager) each(sel Selection, fn func(*controller) error) error {
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for _, c := range cs {
-		if err := fn(c); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", c.label(), err))
-		}
-	}
-	return errors.Join(errs...)
+	return Each(cs, (*controller).label, fn)
 }
 
 // Close stops every session without changing what is persisted.
@@ -441,12 +449,7 @@ func (m *Manager) Close() {
 		cs = append(cs, c)
 	}
 	m.mu.Unlock()
-	var wg sync.WaitGroup
-	for _, c := range cs {
-		wg.Add(1)
-		go func() { defer wg.Done(); c.stop() }()
-	}
-	wg.Wait()
+	StopAll(cs, (*controller).stop)
 }
 
 // setPaused records the paused flag persistently.

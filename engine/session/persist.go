@@ -46,7 +46,13 @@ const (
 	ancestorMagic = "ferry-ancestor-1\n"
 )
 
-func saveSpec(dir string, spec Spec) error {
+func saveSpec(dir string, spec Spec) error { return SaveSpec(dir, spec) }
+
+func loadSpec(dir string) (Spec, error) { return LoadSpec[Spec](dir) }
+
+// SaveSpec writes a session's specification (sync or forward) as JSON to its
+// directory, atomically.
+func SaveSpec(dir string, spec any) error {
 	data, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
 		return err
@@ -57,8 +63,9 @@ func saveSpec(dir string, spec Spec) error {
 	return WriteFileAtomic(filepath.Join(dir, specFile), data, 0o600)
 }
 
-func loadSpec(dir string) (Spec, error) {
-	var spec Spec
+// LoadSpec reads what SaveSpec wrote.
+func LoadSpec[T any](dir string) (T, error) {
+	var spec T
 	data, err := os.ReadFile(filepath.Join(dir, specFile))
 	if err != nil {
 		return spec, err

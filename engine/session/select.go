@@ -1,9 +1,11 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -159,4 +161,25 @@ func Select[T comparable](items []T, identity func(T) Identity, sel Selection, a
 		}
 	}
 	return out, nil
+}
+
+// Each runs fn on every item, and returns the errors joined, each prefixed with its
+// item's label.
+func Each[T any](items []T, label func(T) string, fn func(T) error) error {
+	var errs []error
+	for _, it := range items {
+		if err := fn(it); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", label(it), err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// StopAll runs stop on every item at once and waits for them all.
+func StopAll[T any](items []T, stop func(T)) {
+	var wg sync.WaitGroup
+	for _, it := range items {
+		wg.Go(func() { stop(it) })
+	}
+	wg.Wait()
 }
