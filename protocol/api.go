@@ -220,10 +220,30 @@ const (
 	StatusHaltedRootTypeChange = "halted-root-type-changed"
 	StatusHaltedMassDeletion   = "halted-mass-deletion"
 	StatusHaltedReplicaChanged = "halted-replica-changed"
+	// StatusHaltedTooManyEntries: a root holds more entries than the session's
+	// maxEntries allows; lastError says how many and what to do.
+	StatusHaltedTooManyEntries = "halted-too-many-entries"
+)
+
+// Endpoint connection states (EndpointState.Status).
+const (
+	// EndpointConnecting: ferry is opening the side (dialing, starting the agent).
+	EndpointConnecting = "connecting"
+	// EndpointConnected: the side is open and usable.
+	EndpointConnected = "connected"
+	// EndpointDisconnected: the side was lost or could not be opened; ferry retries by
+	// itself with backoff (the session's lastError says why).
+	EndpointDisconnected = "disconnected"
+	// EndpointPaused: the session is paused, so the side is closed on purpose.
+	EndpointPaused = "paused"
 )
 
 // SyncSession is the full state of a sync session.
 type SyncSession struct {
+	// Seq orders the states of one session: it grows with every state the daemon
+	// publishes for it (and continues across list results and notifications), so a
+	// client keeps the state with the highest Seq and drops older ones that arrive late.
+	Seq uint64 `json:"seq"`
 	// ID is the session's identifier ("sync_" and 22 base62 characters).
 	ID string `json:"id"`
 	// Name is the session's name, if it has one.
@@ -260,7 +280,9 @@ type SyncSession struct {
 type EndpointState struct {
 	// URL is the endpoint as given at creation (local paths absolute).
 	URL string `json:"url"`
-	// Connected is set while the side is reachable.
+	// Status is connecting, connected, disconnected or paused (the Endpoint constants).
+	Status string `json:"status"`
+	// Connected is set while the side is open (Status connected).
 	Connected bool `json:"connected"`
 	// Scanned is set once a scan of the side has completed; the counts below are valid.
 	Scanned bool `json:"scanned"`

@@ -31,4 +31,7 @@ const (
 	CodeShuttingDown = -32015
 	// CodeVersionMismatch: the client speaks another protocol version.
 	CodeVersionMismatch = -32016
+	// CodeHalted: the session is halted by a safety check (its status is one of the
+	// halted-* ones); the message says why and what to do.
+	CodeHalted = -32017
 )

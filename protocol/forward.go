@@ -73,6 +73,8 @@ type ForwardListResult struct {
 
 // ForwardSession is the full state of a forward session.
 type ForwardSession struct {
+	// Seq orders the states of one forward as SyncSession.Seq does: keep the highest.
+	Seq uint64 `json:"seq"`
 	// ID is the forward's identifier ("fwrd_" and 22 base62 characters).
 	ID     string            `json:"id"`
 	Name   string            `json:"name,omitempty"`

@@ -184,9 +184,31 @@ export const Status = {
   HaltedRootTypeChange: "halted-root-type-changed",
   HaltedMassDeletion: "halted-mass-deletion",
   HaltedReplicaChanged: "halted-replica-changed",
+  /**
+   * StatusHaltedTooManyEntries: a root holds more entries than the session's
+   * maxEntries allows; lastError says how many and what to do.
+   */
+  HaltedTooManyEntries: "halted-too-many-entries",
 } as const;
 /** One of the values of {@link Status}. */
 export type Status = (typeof Status)[keyof typeof Status];
+
+/** Endpoint connection states (EndpointState.Status). */
+export const Endpoint = {
+  /** EndpointConnecting: ferry is opening the side (dialing, starting the agent). */
+  Connecting: "connecting",
+  /** EndpointConnected: the side is open and usable. */
+  Connected: "connected",
+  /**
+   * EndpointDisconnected: the side was lost or could not be opened; ferry retries by
+   * itself with backoff (the session's lastError says why).
+   */
+  Disconnected: "disconnected",
+  /** EndpointPaused: the session is paused, so the side is closed on purpose. */
+  Paused: "paused",
+} as const;
+/** One of the values of {@link Endpoint}. */
+export type Endpoint = (typeof Endpoint)[keyof typeof Endpoint];
 
 /** Entry kinds in an EntrySummary. */
 export const Kind = {
@@ -239,6 +261,11 @@ export const Code = {
   ShuttingDown: -32015,
   /** CodeVersionMismatch: the client speaks another protocol version. */
   VersionMismatch: -32016,
+  /**
+   * CodeHalted: the session is halted by a safety check (its status is one of the
+   * halted-* ones); the message says why and what to do.
+   */
+  Halted: -32017,
 } as const;
 /** One of the values of {@link Code}. */
 export type Code = (typeof Code)[keyof typeof Code];
@@ -459,6 +486,12 @@ export interface SessionConflicts {
 
 /** SyncSession is the full state of a sync session. */
 export interface SyncSession {
+  /**
+   * Seq orders the states of one session: it grows with every state the daemon
+   * publishes for it (and continues across list results and notifications), so a
+   * client keeps the state with the highest Seq and drops older ones that arrive late.
+   */
+  seq: number;
   /** ID is the session's identifier ("sync_" and 22 base62 characters). */
   id: string;
   /** Name is the session's name, if it has one. */
@@ -497,7 +530,9 @@ export interface SyncSession {
 export interface EndpointState {
   /** URL is the endpoint as given at creation (local paths absolute). */
   url: string;
-  /** Connected is set while the side is reachable. */
+  /** Status is connecting, connected, disconnected or paused (the Endpoint constants). */
+  status: string;
+  /** Connected is set while the side is open (Status connected). */
   connected: boolean;
   /** Scanned is set once a scan of the side has completed; the counts below are valid. */
   scanned: boolean;
@@ -729,6 +764,8 @@ export interface ForwardListResult {
 
 /** ForwardSession is the full state of a forward session. */
 export interface ForwardSession {
+  /** Seq orders the states of one forward as SyncSession.Seq does: keep the highest. */
+  seq: number;
   /** ID is the forward's identifier ("fwrd_" and 22 base62 characters). */
   id: string;
   name?: string;
