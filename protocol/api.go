@@ -68,7 +68,30 @@ const (
 	// terminated is sent once more with terminated set.
 	// Params: SyncSession.
 	NotifySyncState = "sync/state"
+	// NotifyDaemonStopping is sent to every client just before the daemon stops on
+	// purpose (daemon/shutdown, "ferry daemon stop", a restart for an upgrade), so a
+	// client can tell a deliberate stop from a crash.
+	// Params: DaemonStopping.
+	NotifyDaemonStopping = "daemon/stopping"
 )
+
+// Reasons in DaemonStopping.
+const (
+	// StopRequested: a client asked the daemon to stop (daemon/shutdown).
+	StopRequested = "requested"
+	// StopUpgrade: a client of another version restarts the idle daemon.
+	StopUpgrade = "upgrade"
+	// StopSignal: the daemon received SIGINT or SIGTERM.
+	StopSignal = "signal"
+)
+
+// DaemonStopping says why the daemon is stopping.
+type DaemonStopping struct {
+	// Reason is requested, upgrade or signal.
+	Reason string `json:"reason"`
+	// Client names the client that asked, when one did.
+	Client string `json:"client,omitempty"`
+}
 
 // InitializeParams opens a conversation.
 type InitializeParams struct {

@@ -396,5 +396,8 @@ type haltError struct {
 
 func (h *haltError) Error() string { return h.msg }
 
+// Is makes every halt match ErrHalted.
+func (h *haltError) Is(target error) bool { return target == ErrHalted }
+
 // removeDir deletes a session's state directory.
 func removeDir(dir string) error { return os.RemoveAll(dir) }

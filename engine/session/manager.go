@@ -25,6 +25,8 @@ var (
 	ErrExists = errors.New("session exists")
 	// ErrInvalid: a request is malformed.
 	ErrInvalid = errors.New("invalid request")
+	// ErrHalted: the session is halted by a safety check; the error's text says why.
+	ErrHalted = errors.New("session halted")
 )
 
 // EndpointRequest asks a transport for one side of a session.

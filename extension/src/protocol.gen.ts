@@ -147,6 +147,13 @@ export const Notify = {
    */
   SyncState: "sync/state",
   /**
+   * NotifyDaemonStopping is sent to every client just before the daemon stops on
+   * purpose (daemon/shutdown, "ferry daemon stop", a restart for an upgrade), so a
+   * client can tell a deliberate stop from a crash.
+   * Params: DaemonStopping.
+   */
+  DaemonStopping: "daemon/stopping",
+  /**
    * NotifyForwardState carries the full state of a forward session whenever it
    * changes; a terminated one is sent once more with terminated set.
    * Params: ForwardSession.
@@ -160,6 +167,18 @@ export const Notify = {
 } as const;
 /** One of the values of {@link Notify}. */
 export type Notify = (typeof Notify)[keyof typeof Notify];
+
+/** Reasons in DaemonStopping. */
+export const Stop = {
+  /** StopRequested: a client asked the daemon to stop (daemon/shutdown). */
+  Requested: "requested",
+  /** StopUpgrade: a client of another version restarts the idle daemon. */
+  Upgrade: "upgrade",
+  /** StopSignal: the daemon received SIGINT or SIGTERM. */
+  Signal: "signal",
+} as const;
+/** One of the values of {@link Stop}. */
+export type Stop = (typeof Stop)[keyof typeof Stop];
 
 /**
  * Status values of a sync session, in the order of a cycle, then the resting and
@@ -322,6 +341,14 @@ export const Secret = {
 } as const;
 /** One of the values of {@link Secret}. */
 export type Secret = (typeof Secret)[keyof typeof Secret];
+
+/** DaemonStopping says why the daemon is stopping. */
+export interface DaemonStopping {
+  /** Reason is requested, upgrade or signal. */
+  reason: string;
+  /** Client names the client that asked, when one did. */
+  client?: string;
+}
 
 /** InitializeParams opens a conversation. */
 export interface InitializeParams {
@@ -1014,6 +1041,13 @@ export interface ServerNotifications {
    */
   "sync/state": SyncSession;
   /**
+   * NotifyDaemonStopping is sent to every client just before the daemon stops on
+   * purpose (daemon/shutdown, "ferry daemon stop", a restart for an upgrade), so a
+   * client can tell a deliberate stop from a crash.
+   * Params: DaemonStopping.
+   */
+  "daemon/stopping": DaemonStopping;
+  /**
    * NotifyForwardState carries the full state of a forward session whenever it
    * changes; a terminated one is sent once more with terminated set.
    * Params: ForwardSession.
@@ -1064,6 +1098,7 @@ export const methodTable = {
   "forward/terminate": { direction: "request", params: "Selection", result: null },
   "remote/ports": { direction: "request", params: "RemotePortsParams", result: "RemotePortsResult" },
   "sync/state": { direction: "notification", params: "SyncSession", result: null },
+  "daemon/stopping": { direction: "notification", params: "DaemonStopping", result: null },
   "forward/state": { direction: "notification", params: "ForwardSession", result: null },
   "log": { direction: "notification", params: "LogMessage", result: null },
   "prompt/hostKey": { direction: "serverRequest", params: "HostKeyPrompt", result: "HostKeyAnswer" },
