@@ -123,6 +123,7 @@ func (a *Agent) open(req agentwire.EndpointOpen) (*local.Endpoint, error) {
 		Staging: filepath.Join(a.opts.DataDir, "staging", name),
 		Trash:   filepath.Join(a.opts.DataDir, "trash", name),
 		Replica: filepath.Join(a.opts.DataDir, "replicas", name),
+		Markers: filepath.Join(a.opts.DataDir, "markers", name),
 	})
 	if err != nil {
 		return nil, err
@@ -147,11 +148,11 @@ func (a *Agent) serveCall(c *agentwire.Conn, payload []byte) error {
 	var out []byte
 	switch method {
 	case agentwire.MethodScan:
-		full, have := d.Byte() == 1, d.Digest()
+		opts, have := agentwire.ParseScanFlags(d.Byte()), d.Digest()
 		if err := d.Done(); err != nil {
 			return c.ReplyError(err)
 		}
-		res, err := h.ep.Scan(h.ctx, full)
+		res, err := h.ep.Scan(h.ctx, opts)
 		if err != nil {
 			return c.ReplyError(err)
 		}

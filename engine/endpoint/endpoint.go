@@ -39,9 +39,11 @@ type Endpoint interface {
 	// endpoint fails or is closed.
 	Changes() <-chan struct{}
 
-	// Scan returns the current tree of the root (nil when the root does not exist). When
-	// full is false the endpoint may re-read only what its watcher reported changed.
-	Scan(ctx context.Context, full bool) (*ScanResult, error)
+	// Scan returns the current tree of the root (nil when the root does not exist).
+	// Unless opts.Full is set the endpoint may re-read only what its watcher reported
+	// changed; with opts.Barrier the tree includes every change made on this side
+	// before the call.
+	Scan(ctx context.Context, opts ScanOptions) (*ScanResult, error)
 
 	// Stage prepares to receive the contents of files: content already present on this
 	// side (identical files elsewhere in the root, or staged earlier) is staged locally.
@@ -95,6 +97,16 @@ type TrashItem struct {
 	Path string
 	Size int64
 	Link bool
+}
+
+// ScanOptions say what a scan must cover.
+type ScanOptions struct {
+	// Full re-reads the whole root instead of what the watcher reported.
+	Full bool
+	// Barrier makes the scan a flush barrier: every change made under the root before
+	// Scan was called is in the returned tree. A watching endpoint first waits until
+	// its watcher has handled every earlier event; one that cannot tell scans fully.
+	Barrier bool
 }
 
 // ScanResult is the outcome of a scan.

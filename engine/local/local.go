@@ -97,6 +97,12 @@ type Options struct {
 	// Permissions are the modes and owner of what transitions create; the zero value
 	// means transition.PortablePermissions.
 	Permissions *transition.Permissions
+	// MarkerDir is a private directory outside the root for the watcher's flush
+	// barriers; "" makes every flush scan fully.
+	MarkerDir string
+	// WatchEventDelay is a test seam slowing the watcher's event handling (see
+	// watch.Options.EventDelay).
+	WatchEventDelay time.Duration
 }
 
 func (o Options) permissions() transition.Permissions {
@@ -121,8 +127,9 @@ type Endpoint struct {
 	tr           *transition.Transitioner
 	watchDesc    string
 	watchProblem string
-	polled       *tree.Entry // a poll's full scan not yet returned by Scan
-	reported     *tree.Entry // the tree Scan returned last
+	polled       *tree.Entry     // a poll's full scan not yet returned by Scan
+	reported     *tree.Entry     // the tree Scan returned last
+	marked       map[string]bool // paths ferry wrote outside a transition (restores), re-read by the next scan
 	lastSave     time.Time
 	closed       bool
 	replica      string
@@ -150,7 +157,7 @@ func Open(root string, opts Options) (*Endpoint, error) {
 	case WatchForcePoll:
 		e.startPolling()
 	default:
-		w, err := watch.Start(root, opts.Scan.Ignore)
+		w, err := watch.Start(root, watch.Options{Ignore: opts.Scan.Ignore, MarkerDir: opts.MarkerDir, EventDelay: opts.WatchEventDelay})
 		if err != nil {
 			if !errors.Is(err, watch.ErrUnavailable) {
 				return nil, err
@@ -255,7 +262,22 @@ func readReplica(path string) (string, error) {
 func (e *Endpoint) Changes() <-chan struct{} { return e.changes }
 
 // Scan implements endpoint.Endpoint.
-func (e *Endpoint) Scan(ctx context.Context, full bool) (*endpoint.ScanResult, error) {
+func (e *Endpoint) Scan(ctx context.Context, opts endpoint.ScanOptions) (*endpoint.ScanResult, error) {
+	full := opts.Full
+	if opts.Barrier {
+		switch {
+		case e.watcher == nil:
+			// A poller's last result may predate the flush; only a scan now is sure.
+			full = true
+		case !full:
+			if err := e.watcher.Barrier(ctx); err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				full = true
+			}
+		}
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
@@ -283,6 +305,10 @@ func (e *Endpoint) scan(full bool) (*tree.Entry, error) {
 	switch {
 	case e.watcher != nil:
 		paths, wfull := e.watcher.Take()
+		for p := range e.marked {
+			paths[p] = true
+		}
+		e.marked = nil
 		// A root that was missing is not watched yet (the watcher polls for it): scan it
 		// fully until it is there.
 		if last := e.sc.Last(); full || wfull || !e.sc.Scanned() || last == nil || last.Kind != tree.Directory {

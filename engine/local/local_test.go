@@ -27,7 +27,7 @@ func TestScanSeesOwnTransitionAtOnce(t *testing.T) {
 	require.NoError(t, err)
 	defer e.Close()
 	ctx := context.Background()
-	_, err = e.Scan(ctx, true)
+	_, err = e.Scan(ctx, endpoint.ScanOptions{Full: true})
 	require.NoError(t, err)
 	for i := 0; i < 50; i++ {
 		content := fmt.Sprintf("file %d", i)
@@ -47,7 +47,7 @@ func TestScanSeesOwnTransitionAtOnce(t *testing.T) {
 		_, problems, err := e.Transition(ctx, []reconcile.Change{{Path: p, New: f}})
 		require.NoError(t, err)
 		require.Empty(t, problems)
-		res, err := e.Scan(ctx, false)
+		res, err := e.Scan(ctx, endpoint.ScanOptions{})
 		require.NoError(t, err)
 		require.NotNil(t, tree.Lookup(res.Root, p), "the scan right after the transition misses %s", p)
 	}

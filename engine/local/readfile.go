@@ -81,5 +81,15 @@ func (e *Endpoint) Restore(ctx context.Context, batch, path, to string) error {
 			return fmt.Errorf("%s is not a directory", p)
 		}
 	}
-	return e.bin.Restore(batch, path, e.sc.Abs(to))
+	if err := e.bin.Restore(batch, path, e.sc.Abs(to)); err != nil {
+		return err
+	}
+	// The next scan reads what was restored even before the watcher reports it, so a
+	// flush right after a restore propagates it.
+	if e.marked == nil {
+		e.marked = map[string]bool{}
+	}
+	e.marked[to] = true
+	e.signal()
+	return nil
 }

@@ -178,12 +178,9 @@ func (e *Endpoint) callError(ctx context.Context, err error) error {
 // Scan implements endpoint.Endpoint. The agent sends what changed since the tree this
 // proxy holds, which costs little when little changed; a patched tree whose hash
 // differs from the agent's is dropped and the whole tree asked for.
-func (e *Endpoint) Scan(ctx context.Context, full bool) (*endpoint.ScanResult, error) {
+func (e *Endpoint) Scan(ctx context.Context, opts endpoint.ScanOptions) (*endpoint.ScanResult, error) {
 	for attempt := 0; ; attempt++ {
-		arg := []byte{0}
-		if full {
-			arg[0] = 1
-		}
+		arg := []byte{agentwire.ScanFlags(opts)}
 		have := e.last.Hash()
 		out, err := e.call(ctx, agentwire.MethodScan, append(arg, have[:]...))
 		if err != nil {

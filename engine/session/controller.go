@@ -309,13 +309,14 @@ func (c *controller) serve(ctx context.Context, alpha, beta endpoint.Endpoint) e
 		waiters := c.takeWaiters()
 		var resolutions []*resolution
 		allow := false
+		barrier := len(waiters) > 0
 		for _, w := range waiters {
 			if w.resolve != nil {
 				resolutions = append(resolutions, w.resolve)
 			}
 			allow = allow || w.allowDeletions
 		}
-		out, err := c.cycle(ctx, alpha, beta, full, cycleOptions{resolutions: resolutions, allowDeletions: allow})
+		out, err := c.cycle(ctx, alpha, beta, full, cycleOptions{resolutions: resolutions, allowDeletions: allow, barrier: barrier})
 		for _, w := range waiters {
 			w.done <- err
 		}

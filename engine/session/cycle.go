@@ -32,6 +32,9 @@ type sideScan struct {
 type cycleOptions struct {
 	resolutions    []*resolution
 	allowDeletions bool
+	// barrier: a flush waits for this cycle, so its scans must include every change
+	// made before the flush began.
+	barrier bool
 }
 
 // cycle runs one synchronization cycle: scan, reconcile, stage, transition, save.
@@ -45,7 +48,7 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	spec := c.snapshot().Spec
 	c.setQuietStatus(StatusScanning)
 	timing := phaseTimer{start: time.Now(), last: time.Now()}
-	as, bs, err := c.scan(ctx, alpha, beta, full)
+	as, bs, err := c.scan(ctx, alpha, beta, endpoint.ScanOptions{Full: full, Barrier: opts.barrier})
 	if err != nil {
 		return cycleOutcome{}, err
 	}
@@ -228,12 +231,12 @@ func stripUntracked(e *tree.Entry) *tree.Entry {
 }
 
 // scan scans both sides at once.
-func (c *controller) scan(ctx context.Context, alpha, beta endpoint.Endpoint, full bool) (as, bs sideScan, err error) {
+func (c *controller) scan(ctx context.Context, alpha, beta endpoint.Endpoint, opts endpoint.ScanOptions) (as, bs sideScan, err error) {
 	var wg sync.WaitGroup
 	var aerr, berr error
 	wg.Add(2)
-	go func() { defer wg.Done(); as.res, aerr = alpha.Scan(ctx, full) }()
-	go func() { defer wg.Done(); bs.res, berr = beta.Scan(ctx, full) }()
+	go func() { defer wg.Done(); as.res, aerr = alpha.Scan(ctx, opts) }()
+	go func() { defer wg.Done(); bs.res, berr = beta.Scan(ctx, opts) }()
 	wg.Wait()
 	if aerr != nil {
 		return as, bs, fmt.Errorf("scanning alpha: %w", aerr)

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/ferrysync/ferry/engine/endpoint"
 	"github.com/ferrysync/ferry/engine/local"
@@ -27,6 +28,7 @@ func OpenLocal(_ context.Context, req EndpointRequest) (endpoint.Endpoint, error
 		Staging: filepath.Join(req.StateDir, "staging-"+req.Side),
 		Trash:   filepath.Join(req.StateDir, "trash-"+req.Side),
 		Replica: filepath.Join(req.StateDir, "replica-"+req.Side),
+		Markers: filepath.Join(req.StateDir, "markers-"+req.Side),
 	})
 	if err != nil {
 		return nil, err
@@ -37,8 +39,19 @@ func OpenLocal(_ context.Context, req EndpointRequest) (endpoint.Endpoint, error
 // LocalPaths are where a local endpoint keeps its state.
 type LocalPaths struct {
 	// Cache is the digest cache file; Staging and Trash are directories; Replica holds
-	// the replica identifier.
-	Cache, Staging, Trash, Replica string
+	// the replica identifier; Markers is the directory of the watcher's flush barriers.
+	Cache, Staging, Trash, Replica, Markers string
+}
+
+// WatchDelayEnv names a test seam: a duration (e.g. "20ms") by which every watcher
+// event is delayed, as on a machine too busy to keep up. Tests set it for the daemon
+// and, through sshd, for agents; it is never set in production.
+const WatchDelayEnv = "FERRY_TEST_WATCH_DELAY"
+
+// watchDelay reads WatchDelayEnv (zero when unset or malformed).
+func watchDelay() time.Duration {
+	d, _ := time.ParseDuration(os.Getenv(WatchDelayEnv))
+	return max(d, 0)
 }
 
 // LocalOptions builds a local endpoint's options from a session configuration.
@@ -59,6 +72,7 @@ func LocalOptions(cfg SyncConfig, paths LocalPaths) (local.Options, error) {
 		StagingDir:  paths.Staging, Watch: cfg.Watch, PollInterval: cfg.PollInterval,
 		TrashDir: paths.Trash, Trash: trash.Limits{MaxBytes: cfg.TrashMaxBytes, MaxAge: cfg.TrashMaxAge},
 		ReplicaFile: paths.Replica,
+		MarkerDir:   paths.Markers, WatchEventDelay: watchDelay(),
 	}, nil
 }
 

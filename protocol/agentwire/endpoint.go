@@ -1,10 +1,14 @@
 package agentwire
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/ferrysync/ferry/engine/endpoint"
+)
 
 // Endpoint methods, for KindCall streams.
 const (
-	// MethodScan: args full byte, the hash of the tree the daemon holds (zero for
+	// MethodScan: args a flags byte (ScanFlags), the hash of the tree the daemon holds (zero for
 	// none); result patches turning that tree into the scanned one (one patch of the
 	// root when the daemon holds another tree), the scanned root's hash, watch string,
 	// watch problem string, and a byte set when the side has no executable bits.
@@ -21,6 +25,29 @@ const (
 	// MethodRestore: args batch, path, to; result empty.
 	MethodRestore
 )
+
+// Scan flags.
+const (
+	scanFull    = 1 << 0
+	scanBarrier = 1 << 1
+)
+
+// ScanFlags encodes scan options in MethodScan's flags byte.
+func ScanFlags(o endpoint.ScanOptions) byte {
+	var b byte
+	if o.Full {
+		b |= scanFull
+	}
+	if o.Barrier {
+		b |= scanBarrier
+	}
+	return b
+}
+
+// ParseScanFlags decodes MethodScan's flags byte; unknown bits are ignored.
+func ParseScanFlags(b byte) endpoint.ScanOptions {
+	return endpoint.ScanOptions{Full: b&scanFull != 0, Barrier: b&scanBarrier != 0}
+}
 
 // EndpointOpen opens an endpoint on the agent's host.
 type EndpointOpen struct {

@@ -50,9 +50,9 @@ AllowStreamLocalForwarding yes
 MaxStartups 100:30:200
 MaxSessions 100
 LogLevel VERBOSE
-SetEnv HOME=%s
+SetEnv HOME=%s%s
 Subsystem sftp internal-sftp -d %s
-`, s.dir, s.authorized, pam, password, kbd, s.remoteHome, s.remoteHome)
+`, s.dir, s.authorized, pam, password, kbd, s.remoteHome, remoteEnv(s.opts.RemoteEnv), s.remoteHome)
 	if hasPerSourcePenalties() {
 		// sshd 9.8 and later refuse clients that fail often; tests fail on
 		// purpose.
@@ -62,6 +62,15 @@ Subsystem sftp internal-sftp -d %s
 		b.WriteString(matches + "\n")
 	}
 	return os.WriteFile(s.sshdConfig, []byte(b.String()), 0o600)
+}
+
+// remoteEnv formats more KEY=VALUE pairs for the SetEnv line.
+func remoteEnv(kvs []string) string {
+	var b strings.Builder
+	for _, kv := range kvs {
+		b.WriteString(" " + kv)
+	}
+	return b.String()
 }
 
 // splitAtMatch splits sshd_config text before its first Match line.

@@ -56,6 +56,9 @@ type Options struct {
 	// sshd's private mount namespace, for tests of a full remote disk. Files written
 	// there are visible only to what runs over SSH.
 	RemoteHomeSize string
+	// RemoteEnv holds more KEY=VALUE pairs (no spaces) for the environment of the
+	// sessions sshd runs, beside HOME: test seams for the agent.
+	RemoteEnv []string
 	// ExtraConfig is added to sshd_config. Lines before its first "Match"
 	// go first, so they override the harness's settings (sshd keeps the
 	// first value of a keyword); Match blocks go last.
