@@ -368,7 +368,21 @@ func (e *Endpoint) Transition(ctx context.Context, changes []reconcile.Change) (
 	if len(problems) == 0 {
 		e.area.Clear()
 	}
+	// What the transition skipped is re-read by the next scan: its knowledge of those
+	// paths proved stale (or the attempt itself touched them, as a trash link changes
+	// a file's ctime), and the watcher may have nothing to report about them.
+	for _, p := range problems {
+		e.mark(p.Path)
+	}
 	return results, problems, nil
+}
+
+// mark has the next scan re-read path and everything below it (under e.mu).
+func (e *Endpoint) mark(path string) {
+	if e.marked == nil {
+		e.marked = map[string]bool{}
+	}
+	e.marked[path] = true
 }
 
 // Close implements endpoint.Endpoint.

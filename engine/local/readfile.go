@@ -86,10 +86,8 @@ func (e *Endpoint) Restore(ctx context.Context, batch, path, to string) error {
 	}
 	// The next scan reads what was restored even before the watcher reports it, so a
 	// flush right after a restore propagates it.
-	if e.marked == nil {
-		e.marked = map[string]bool{}
-	}
-	e.marked[to] = true
+	e.mark(to)
+	e.polled = nil
 	e.signal()
 	return nil
 }

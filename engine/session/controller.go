@@ -57,7 +57,7 @@ type controller struct {
 	saver         *saver
 	derived       [2]derived
 	replicaErr    error // set when a side is not the replica it was
-	recentDeletes [2][]deletion
+	recentChurn   [2][]churn // each side's file churn of the last cycles
 }
 
 func newController(m *Manager, dir string, spec Spec) *controller {

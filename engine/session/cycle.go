@@ -67,13 +67,13 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	res := reconcile.Reconcile(c.ancestor, as.res.Root, bs.res.Root, spec.Config.Mode)
 	c.ancestor = res.Ancestor
 	resolving := applyResolutions(&res, opts.resolutions)
-	deleted := [2]uint64{deletedFiles(res.AlphaChanges), deletedFiles(res.BetaChanges)}
+	churns := [2]churn{fileChurn(res.AlphaChanges), fileChurn(res.BetaChanges)}
 	if opts.allowDeletions {
-		c.recentDeletes = [2][]deletion{}
+		c.recentChurn = [2][]churn{}
 	} else {
 		for i, side := range []string{"alpha", "beta"} {
 			counts := []tree.Counts{as.counts, bs.counts}[i]
-			if err := c.checkMassDeletion(spec, i, side, deleted[i], counts); err != nil {
+			if err := c.checkMassDeletion(spec, i, side, churns[i], counts); err != nil {
 				return cycleOutcome{}, err
 			}
 		}
@@ -116,9 +116,10 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 		as.counts = adjustCounts(as.counts, alphaChanges, ar)
 		bs.counts = adjustCounts(bs.counts, betaChanges, br)
 		now := time.Now()
-		for i := range deleted {
-			if deleted[i] > 0 {
-				c.recentDeletes[i] = append(c.recentDeletes[i], deletion{now, deleted[i]})
+		for i, ch := range churns {
+			if ch.deleted > 0 || ch.created > 0 {
+				ch.at = now
+				c.recentChurn[i] = append(c.recentChurn[i], ch)
 			}
 		}
 		reportResolutions(resolving, append(ap, bp...))
@@ -348,49 +349,58 @@ func checkHalts(anc, alpha, beta *tree.Entry, spec Spec) error {
 	return nil
 }
 
-// massDeletionMin is the fewest files a cycle must delete on a side before the
-// mass-deletion halt considers it.
+// massDeletionMin is the fewest files a side must lose before the mass-deletion halt
+// considers it.
 const massDeletionMin = 50
 
 // massDeletionWindow is how far back deletions count toward the mass-deletion halt:
-// a large deletion seen by the watcher arrives over several cycles.
+// a large deletion seen by the watcher may arrive over several cycles.
 const massDeletionWindow = 30 * time.Second
 
-// deletion records files a cycle deleted on a side.
-type deletion struct {
-	at time.Time
-	n  uint64
+// churn counts the files a cycle's changes remove from and add to a side.
+type churn struct {
+	at               time.Time
+	deleted, created uint64
 }
 
-// deletedFiles counts the files changes remove.
-func deletedFiles(changes []reconcile.Change) uint64 {
-	var n uint64
+// loss is the net number of files the churn removes.
+func (c churn) loss() int64 { return int64(c.deleted) - int64(c.created) }
+
+// fileChurn counts the files changes remove and add.
+func fileChurn(changes []reconcile.Change) churn {
+	var c churn
 	for _, ch := range changes {
-		if o, nw := tree.Count(ch.Old).Files, tree.Count(ch.New).Files; o > nw {
-			n += o - nw
+		switch o, nw := tree.Count(ch.Old).Files, tree.Count(ch.New).Files; {
+		case o > nw:
+			c.deleted += o - nw
+		case nw > o:
+			c.created += nw - o
 		}
 	}
-	return n
+	return c
 }
 
-// checkMassDeletion halts a cycle whose deletions on a side, with those of the cycles
-// of the last massDeletionWindow, exceed the configured share of the side's files.
-func (c *controller) checkMassDeletion(spec Spec, i int, side string, deleted uint64, counts tree.Counts) error {
+// checkMassDeletion halts a cycle whose net loss of files on a side, with that of the
+// cycles of the last massDeletionWindow, exceeds the configured share of the side's
+// files. Files created meanwhile offset deletions, so renames and steady editing never
+// count as a loss.
+func (c *controller) checkMassDeletion(spec Spec, i int, side string, now churn, counts tree.Counts) error {
 	share := spec.Config.withDefaults().MaxDeletionShare
-	if share >= 1 || deleted == 0 {
+	if share >= 1 || now.loss() <= 0 {
 		return nil
 	}
-	var recent uint64
-	kept := c.recentDeletes[i][:0]
-	for _, d := range c.recentDeletes[i] {
-		if time.Since(d.at) < massDeletionWindow {
-			kept = append(kept, d)
-			recent += d.n
+	var recent int64
+	kept := c.recentChurn[i][:0]
+	for _, ch := range c.recentChurn[i] {
+		if time.Since(ch.at) < massDeletionWindow {
+			kept = append(kept, ch)
+			recent += ch.loss()
 		}
 	}
-	c.recentDeletes[i] = kept
-	total := deleted + recent
-	if total < massDeletionMin || float64(total) <= share*float64(counts.Files+recent) {
+	c.recentChurn[i] = kept
+	recent = max(recent, 0)
+	total := now.loss() + recent
+	if total < massDeletionMin || float64(total) <= share*float64(int64(counts.Files)+recent) {
 		return nil
 	}
 	name := spec.Name
@@ -399,7 +409,7 @@ func (c *controller) checkMassDeletion(spec Spec, i int, side string, deleted ui
 	}
 	return &haltError{StatusHaltedMassDeletion, fmt.Sprintf(
 		"this cycle would delete %d of the %d files on %s (%d within %s, more than %.0f%%); if that is intended, run \"ferry sync flush --allow-deletions %s\"; otherwise restore the files on the other side or reset the session",
-		deleted, counts.Files, side, total, massDeletionWindow, share*100, name)}
+		now.deleted, counts.Files, side, total, massDeletionWindow, share*100, name)}
 }
 
 // pruneLarge removes files above max from the changes' new contents: a change to a

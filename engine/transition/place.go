@@ -20,7 +20,7 @@ import (
 func (t *Transitioner) place(p string, file *tree.Entry, mode fs.FileMode, noReplace bool) error {
 	staged := t.area.Path(file.Digest)
 	if staged == "" {
-		return fmt.Errorf("content not staged (it could not be transferred); it will be retried")
+		return errNotStaged
 	}
 	if !t.flushed {
 		t.flushStaged()
@@ -85,6 +85,9 @@ func (t *Transitioner) place(p string, file *tree.Entry, mode fs.FileMode, noRep
 	t.record(p, file.Digest)
 	return nil
 }
+
+// errNotStaged: a file's content is not in the staging area.
+var errNotStaged = errors.New("content not staged (it could not be transferred); it will be retried")
 
 // copyNear copies src to a new temporary file in the directory of target.
 func copyNear(src, target string) (string, error) {

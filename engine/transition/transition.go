@@ -273,6 +273,12 @@ func (t *Transitioner) replaceFile(p string, old, new *tree.Entry) *tree.Entry {
 		t.record(p, new.Digest)
 		return new
 	}
+	if t.area.Path(new.Digest) == "" {
+		// Checked before the trash links the old version: a link changes the file's
+		// ctime, and nothing would replace it.
+		t.problem(p, "%v", errNotStaged)
+		return old
+	}
 	if err := t.bin.Link(p, abs); err != nil {
 		t.problem(p, "not replaced: %v", err)
 		return old
