@@ -80,14 +80,9 @@ func daemonCommand() *cobra.Command {
 				fmt.Println("The daemon is already running.")
 				return nil
 			}
-			dir, err := server.DataDir()
-			if err != nil {
-				return err
-			}
-			if _, err := server.StartDaemon(dir); err != nil {
-				return err
-			}
-			c, err = dial(cmd.Context(), true)
+			// Started the way every client starts one (so two racing starts end with
+			// one daemon), even where FERRY_NO_AUTOSTART forbids it for other commands.
+			c, err = dial(cmd.Context(), true, func(o *server.ClientOptions) { o.Autostart = true })
 			if err != nil {
 				return err
 			}

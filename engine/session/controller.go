@@ -54,6 +54,10 @@ type controller struct {
 
 	// Owned by the loop goroutine.
 	ancestor      *tree.Entry
+	recorded      *tree.Entry // the ancestor as the journal has it
+	seq           uint64      // the journal's last record
+	pending       []intent    // changes of an interrupted transition, settled by the next scan
+	journal       *journal
 	saver         *saver
 	derived       [2]derived
 	replicaErr    error // set when a side is not the replica it was
@@ -222,20 +226,19 @@ func (c *controller) setEndpoints(alpha, beta endpoint.Endpoint) {
 // run connects, cycles, and reconnects with backoff until ctx is cancelled.
 func (c *controller) run(ctx context.Context, done chan struct{}) {
 	defer close(done)
-	anc, err := loadAncestor(c.dir)
-	if err != nil {
+	if err := c.loadHistory(); err != nil {
 		c.update(func(s *State) {
 			s.LastError = fmt.Sprintf("%v; reset the session to start from the current contents", err)
 		})
 		<-ctx.Done()
 		return
 	}
-	c.ancestor = anc
-	c.saver = newSaver(c.dir)
 	defer func() {
+		c.saver.Save(c.ancestor, c.seq)
 		if err := c.saver.Flush(); err != nil {
 			c.logf(LevelError, "saving the ancestor: %v", err)
 		}
+		c.journal.close()
 	}()
 	backoff := backoffMin
 	for {
@@ -267,6 +270,24 @@ func (c *controller) run(ctx context.Context, done chan struct{}) {
 		case <-c.trigger:
 		}
 	}
+}
+
+// loadHistory reads the ancestor snapshot and replays the journal onto it.
+func (c *controller) loadHistory() error {
+	anc, snapSeq, err := loadAncestor(c.dir)
+	if err != nil {
+		return err
+	}
+	j, h, err := openJournal(c.dir, anc, snapSeq)
+	if err != nil {
+		return err
+	}
+	c.journal, c.saver = j, newSaver(c.dir, j)
+	c.ancestor, c.recorded, c.seq, c.pending = h.ancestor, h.ancestor, h.seq, h.pending
+	if len(h.pending) > 0 {
+		c.logf(LevelInfo, "the last run stopped during a transition of %d changes; the next scan settles which landed", len(h.pending))
+	}
+	return nil
 }
 
 // connect opens both endpoints.

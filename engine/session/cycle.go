@@ -58,6 +58,11 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	if bs.res.NoExecutability {
 		bs.res.Root = propagateExecutability(bs.res.Root, c.ancestor, as.res.Root, "")
 	}
+	if len(c.pending) > 0 {
+		if err := c.settlePending(as.res.Root, bs.res.Root); err != nil {
+			return cycleOutcome{}, err
+		}
+	}
 	if err := checkHalts(c.ancestor, as.res.Root, bs.res.Root, spec); err != nil {
 		return cycleOutcome{}, err
 	}
@@ -87,6 +92,10 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	aProblems, bProblems := alphaLarge, betaLarge
 
 	timing.mark("reconcile")
+	// The intent is made durable while contents are staged, and before anything lands.
+	seqBefore := c.seq
+	intended := c.intend(alphaChanges, betaChanges)
+	defer intended()
 	signatures := !isLocal(spec.Alpha) || !isLocal(spec.Beta)
 	if len(betaChanges) > 0 {
 		c.setStatus(StatusStagingBeta)
@@ -106,6 +115,9 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	}
 
 	timing.mark("stage")
+	if err := intended(); err != nil {
+		return cycleOutcome{}, err
+	}
 	out := cycleOutcome{}
 	if len(alphaChanges)+len(betaChanges) > 0 {
 		c.update(func(s *State) { s.Status, s.Staging = StatusTransitioning, nil })
@@ -127,10 +139,14 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 		aProblems, bProblems = append(aProblems, ap...), append(bProblems, bp...)
 		timing.mark("transition")
 		c.setStatus(StatusSaving)
-		c.saver.Save(c.ancestor)
-	} else if full {
-		// Persist agreements found by a first or full scan.
-		c.saver.Save(c.ancestor)
+	}
+	if c.recorded != c.ancestor {
+		if err := c.recordAncestor(); err != nil {
+			return cycleOutcome{}, err
+		}
+	}
+	if c.seq != seqBefore {
+		c.saver.Save(c.ancestor, c.seq)
 	}
 
 	if n := len(alphaChanges) + len(betaChanges); n > 0 || len(res.Conflicts) > 0 {
@@ -156,6 +172,54 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 		s.LastCycle = time.Now()
 	})
 	return out, nil
+}
+
+// settlePending records in the ancestor what an interrupted transition (a crash)
+// did, judged from the sides' first scans since.
+func (c *controller) settlePending(alpha, beta *tree.Entry) error {
+	patches := settleIntents(c.pending, [2]*tree.Entry{alpha, beta})
+	c.ancestor = applyInOrder(c.ancestor, patches)
+	if err := c.journal.record(c.seq, patches); err != nil {
+		return err
+	}
+	c.recorded, c.pending = c.ancestor, nil
+	return nil
+}
+
+// intend starts writing the cycle's intent record: the agreements its reconcile found
+// and the changes it will apply. The function it returns waits for the write (durable
+// when it returns nil); it may be called more than once.
+func (c *controller) intend(alpha, beta []reconcile.Change) func() error {
+	done := make(chan error, 1)
+	wait := sync.OnceValue(func() error { return <-done })
+	patches := tree.Diff(c.recorded, c.ancestor)
+	intents := intentsOf(alpha, beta)
+	if len(patches)+len(intents) == 0 {
+		done <- nil
+		return wait
+	}
+	c.seq++
+	c.recorded = c.ancestor
+	seq := c.seq
+	go func() {
+		if err := c.journal.intend(seq, patches, intents); err != nil {
+			done <- fmt.Errorf("recording the cycle: %w", err)
+			return
+		}
+		done <- nil
+	}()
+	return wait
+}
+
+// recordAncestor writes what changed in the ancestor since the journal last had it,
+// and schedules a snapshot.
+func (c *controller) recordAncestor() error {
+	c.seq++
+	if err := c.journal.record(c.seq, tree.Diff(c.recorded, c.ancestor)); err != nil {
+		return fmt.Errorf("recording the cycle: %w", err)
+	}
+	c.recorded = c.ancestor
+	return nil
 }
 
 // applyResolutions turns the conflicts that resolutions name into changes on the side
@@ -520,9 +584,17 @@ func (c *controller) transition(ctx context.Context, alpha, beta endpoint.Endpoi
 		}
 	}
 	slices.SortStableFunc(results, func(a, b result) int { return tree.Depth(a.path) - tree.Depth(b.path) })
-	for _, r := range results {
-		c.ancestor = tree.With(c.ancestor, r.path, r.e)
+	patches := make([]tree.Patch, len(results))
+	for i, r := range results {
+		patches[i] = tree.Patch{Path: r.path, Entry: r.e}
 	}
+	c.ancestor = applyInOrder(c.ancestor, patches)
+	// Recorded at once: the journal's intent would settle the same from the disk,
+	// but a record costs less than a scan.
+	if jerr := c.journal.record(c.seq, patches); jerr != nil && aerr == nil && berr == nil {
+		aerr = jerr
+	}
+	c.recorded = c.ancestor
 	if aerr != nil {
 		return nil, nil, ap, bp, fmt.Errorf("transition on alpha: %w", aerr)
 	}

@@ -399,9 +399,12 @@ func (m *Manager) Flush(ctx context.Context, sel Selection, skipWait, allowDelet
 func (m *Manager) Reset(sel Selection) error {
 	return m.each(sel, func(c *controller) error {
 		c.stop()
-		err := os.Remove(filepath.Join(c.dir, ancestorFile))
-		if err == nil || errors.Is(err, fs.ErrNotExist) {
-			err = os.Remove(filepath.Join(c.dir, replicasFile))
+		var err error
+		for _, f := range []string{ancestorFile, journalFile, replicasFile} {
+			if e := os.Remove(filepath.Join(c.dir, f)); e != nil && !errors.Is(e, fs.ErrNotExist) {
+				err = e
+				break
+			}
 		}
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			c.start()

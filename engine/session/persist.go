@@ -1,6 +1,8 @@
 package session
 
 import (
+	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,9 +43,13 @@ func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
 }
 
 const (
-	specFile      = "session.json"
-	ancestorFile  = "ancestor"
-	ancestorMagic = "ferry-ancestor-1\n"
+	specFile     = "session.json"
+	ancestorFile = "ancestor"
+	// ancestorMagic starts a snapshot: then the sequence number of the last journal
+	// record it includes, then the tree. Snapshots of the first format (ancestorMagic1)
+	// have no sequence number.
+	ancestorMagic  = "ferry-ancestor-2\n"
+	ancestorMagic1 = "ferry-ancestor-1\n"
 )
 
 func saveSpec(dir string, spec Spec) error { return SaveSpec(dir, spec) }
@@ -76,30 +82,45 @@ func LoadSpec[T any](dir string) (T, error) {
 	return spec, nil
 }
 
-// saveAncestor persists the ancestor tree.
-func saveAncestor(dir string, anc *tree.Entry) error {
-	buf := tree.Encode([]byte(ancestorMagic), anc)
+// saveAncestor writes a snapshot of the ancestor that includes the journal's records
+// up to seq.
+func saveAncestor(dir string, anc *tree.Entry, seq uint64) error {
+	buf := binary.AppendUvarint([]byte(ancestorMagic), seq)
+	buf = tree.Encode(buf, anc)
 	return WriteFileAtomic(filepath.Join(dir, ancestorFile), buf, 0o600)
 }
 
-// loadAncestor reads the ancestor; a session without one starts from nothing.
-func loadAncestor(dir string) (*tree.Entry, error) {
-	data, err := os.ReadFile(filepath.Join(dir, ancestorFile))
+// loadAncestor reads the snapshot and the sequence number it was taken at; a session
+// without one starts from nothing.
+func loadAncestor(dir string) (*tree.Entry, uint64, error) {
+	path := filepath.Join(dir, ancestorFile)
+	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return nil, 0, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	if len(data) < len(ancestorMagic) || string(data[:len(ancestorMagic)]) != ancestorMagic {
-		return nil, fmt.Errorf("%s is not a ferry ancestor file", filepath.Join(dir, ancestorFile))
+	var seq uint64
+	switch {
+	case bytes.HasPrefix(data, []byte(ancestorMagic)):
+		var n int
+		seq, n = binary.Uvarint(data[len(ancestorMagic):])
+		if n <= 0 {
+			return nil, 0, fmt.Errorf("reading %s: truncated", path)
+		}
+		data = data[len(ancestorMagic)+n:]
+	case bytes.HasPrefix(data, []byte(ancestorMagic1)):
+		data = data[len(ancestorMagic1):]
+	default:
+		return nil, 0, fmt.Errorf("%s is not a ferry ancestor file", path)
 	}
-	anc, rest, err := tree.Decode(data[len(ancestorMagic):])
+	anc, rest, err := tree.Decode(data)
 	if err == nil && len(rest) != 0 {
 		err = errors.New("trailing bytes")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, ancestorFile), err)
+		return nil, 0, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return anc, nil
+	return anc, seq, nil
 }

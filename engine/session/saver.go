@@ -7,21 +7,21 @@ import (
 	"github.com/ferrysync/ferry/engine/tree"
 )
 
-// saveEvery bounds how often the ancestor is written while cycles run: encoding a
-// large tree on every small edit would cost more than the edit. An ancestor older than
-// the last transitions is safe after a crash: what transitions made equal on both
-// sides reads as agreement, and the worst a lost agreement can do is report a
-// conflict where a propagation would have done.
+// saveEvery bounds how often the ancestor snapshot is written while cycles run:
+// encoding a large tree on every small edit would cost more than the edit. What the
+// snapshot lacks is in the journal, which each snapshot compacts.
 const saveEvery = time.Second
 
-// saver writes the ancestor on its own goroutine, the latest one first, at most every
-// saveEvery; Flush writes what is pending and waits. Trees are immutable, so handing
-// one over needs no copy.
+// saver writes ancestor snapshots on its own goroutine, the latest one first, at most
+// every saveEvery, and compacts the journal once one is written; Flush writes what is
+// pending and waits. Trees are immutable, so handing one over needs no copy.
 type saver struct {
-	dir string
+	dir     string
+	journal *journal
 
 	mu      sync.Mutex
 	pending *tree.Entry
+	seq     uint64
 	has     bool
 	running bool
 	last    time.Time
@@ -31,17 +31,17 @@ type saver struct {
 	kick    chan struct{} // cuts the wait short for a Flush
 }
 
-func newSaver(dir string) *saver {
-	s := &saver{dir: dir, kick: make(chan struct{}, 1)}
+func newSaver(dir string, j *journal) *saver {
+	s := &saver{dir: dir, journal: j, kick: make(chan struct{}, 1)}
 	s.idle = sync.NewCond(&s.mu)
 	return s
 }
 
-// Save schedules anc to be written.
-func (s *saver) Save(anc *tree.Entry) {
+// Save schedules anc, which includes the journal's records up to seq, to be written.
+func (s *saver) Save(anc *tree.Entry, seq uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.pending, s.has = anc, true
+	s.pending, s.seq, s.has = anc, seq, true
 	if !s.running {
 		s.running = true
 		go s.loop()
@@ -61,14 +61,17 @@ func (s *saver) loop() {
 			s.mu.Lock()
 			continue
 		}
-		anc := s.pending
+		anc, seq := s.pending, s.seq
 		s.has = false
 		s.mu.Unlock()
-		err := saveAncestor(s.dir, anc)
+		err := saveAncestor(s.dir, anc, seq)
+		if err == nil && s.journal != nil {
+			err = s.journal.compact(seq)
+		}
 		s.mu.Lock()
 		s.last, s.err = time.Now(), err
 		if err != nil && !s.has && !s.flushing() {
-			s.pending, s.has = anc, true // retry, unless something newer came
+			s.pending, s.seq, s.has = anc, seq, true // retry, unless something newer came
 		}
 	}
 	s.running = false
