@@ -53,15 +53,15 @@ type controller struct {
 	quietSeq int           // identifies the latest quiet status (guarded by mu)
 
 	// Owned by the loop goroutine.
-	ancestor      *tree.Entry
-	recorded      *tree.Entry // the ancestor as the journal has it
-	seq           uint64      // the journal's last record
-	pending       []intent    // changes of an interrupted transition, settled by the next scan
-	journal       *journal
-	saver         *saver
-	derived       [2]derived
-	replicaErr    error // set when a side is not the replica it was
-	recentChurn   [2][]churn // each side's file churn of the last cycles
+	ancestor    *tree.Entry
+	recorded    *tree.Entry // the ancestor as the journal has it
+	seq         uint64      // the journal's last record
+	pending     []intent    // changes of an interrupted transition, settled by the next scan
+	journal     *journal
+	saver       *saver
+	derived     [2]derived
+	replicaErr  error      // set when a side is not the replica it was
+	recentChurn [2][]churn // each side's file churn of the last cycles
 }
 
 func newController(m *Manager, dir string, spec Spec) *controller {
