@@ -124,6 +124,7 @@ func (a *Agent) open(req agentwire.EndpointOpen) (*local.Endpoint, error) {
 		Trash:   filepath.Join(a.opts.DataDir, "trash", name),
 		Replica: filepath.Join(a.opts.DataDir, "replicas", name),
 		Markers: filepath.Join(a.opts.DataDir, "markers", name),
+		Lock:    filepath.Join(a.opts.DataDir, "locks", name),
 	})
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -407,4 +408,40 @@ func errorsJoin(a, b error) error {
 		return a
 	}
 	return b
+}
+
+// TestInitialSyncSurvivesKills copies the Go source tree (11,000 files) to an SSH host
+// with the daemon SIGKILLed every 3 seconds, as a laptop that keeps sleeping or a
+// flaky link does: what was staged and landed before each kill is kept, so the sync
+// still completes.
+func TestInitialSyncSurvivesKills(t *testing.T) {
+	e, sshd := newRemoteEnv(t, sshdtest.Options{Alias: "devbox"})
+	alpha := filepath.Join(t.TempDir(), "src")
+	copyGoTree(t, alpha)
+	files := 0
+	filepath.WalkDir(alpha, func(_ string, d fs.DirEntry, _ error) error {
+		if d.Type().IsRegular() {
+			files++
+		}
+		return nil
+	})
+	beta := filepath.Join(sshd.RemoteHome(), "go")
+	e.ok("sync", "create", "--name", "go", alpha, "devbox:~/go")
+	done := func(s protocol.SyncSession) bool {
+		return s.Status == protocol.StatusWatching && s.Beta.Files == uint64(files) && s.Alpha.Files == uint64(files)
+	}
+	kills := 0
+	for {
+		if _, ok := e.waitStateWithin("go", 3*time.Second, done); ok {
+			break
+		}
+		require.Less(t, kills, 100, "no progress: the initial sync did not complete after %d kills", kills)
+		killDaemon(t, e.data)
+		kills++
+		e.ok("daemon", "start")
+	}
+	t.Logf("completed after %d kills", kills)
+	require.Positive(t, kills, "the sync finished before the first kill; the test proves nothing")
+	requireSameTree(t, alpha, beta)
+	require.Zero(t, e.session("go").ConflictCount)
 }

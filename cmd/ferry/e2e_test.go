@@ -212,6 +212,17 @@ func (e *env) dialDaemon(onState func(protocol.SyncSession)) *server.Client {
 // waitState waits until a notification for the named session satisfies ok.
 func (e *env) waitState(name, what string, ok func(protocol.SyncSession) bool) protocol.SyncSession {
 	e.t.Helper()
+	s, found := e.waitStateWithin(name, 2*time.Minute, ok)
+	if !found {
+		e.t.Fatalf("timed out waiting for %s; last state: %+v", what, e.session(name))
+	}
+	return s
+}
+
+// waitStateWithin waits up to d for a notification for the named session that
+// satisfies ok, and reports whether one came.
+func (e *env) waitStateWithin(name string, d time.Duration, ok func(protocol.SyncSession) bool) (protocol.SyncSession, bool) {
+	e.t.Helper()
 	ch := make(chan protocol.SyncSession, 1000)
 	c := e.dialDaemon(func(s protocol.SyncSession) {
 		if s.Name == name {
@@ -224,18 +235,18 @@ func (e *env) waitState(name, what string, ok func(protocol.SyncSession) bool) p
 	defer c.Close()
 	for _, s := range c.Init.Sessions {
 		if s.Name == name && ok(s) {
-			return s
+			return s, true
 		}
 	}
-	timeout := time.After(2 * time.Minute)
+	timeout := time.After(d)
 	for {
 		select {
 		case s := <-ch:
 			if ok(s) {
-				return s
+				return s, true
 			}
 		case <-timeout:
-			e.t.Fatalf("timed out waiting for %s; last state: %+v", what, e.session(name))
+			return protocol.SyncSession{}, false
 		}
 	}
 }

@@ -100,6 +100,10 @@ type Options struct {
 	// MarkerDir is a private directory outside the root for the watcher's flush
 	// barriers; "" makes every flush scan fully.
 	MarkerDir string
+	// LockFile is locked while the endpoint is open, so two processes never work on
+	// its state (caches, staging, trash) at once: an agent still finishing after its
+	// connection dropped, and the one the daemon starts next. "" for none.
+	LockFile string
 	// WatchEventDelay is a test seam slowing the watcher's event handling (see
 	// watch.Options.EventDelay).
 	WatchEventDelay time.Duration
@@ -115,6 +119,7 @@ func (o Options) permissions() transition.Permissions {
 // Endpoint is a local directory.
 type Endpoint struct {
 	opts    Options
+	lock    *os.File // held while open; nil without Options.LockFile
 	changes chan struct{}
 	done    chan struct{}
 	wg      sync.WaitGroup
@@ -135,21 +140,32 @@ type Endpoint struct {
 	replica      string
 }
 
+// lockWait bounds how long Open waits for another process to release the endpoint's
+// state: a process whose connection dropped finishes what it was doing first.
+const lockWait = 30 * time.Second
+
 // Open returns an endpoint for root and starts detecting changes.
 func Open(root string, opts Options) (*Endpoint, error) {
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = DefaultPollInterval
 	}
+	lock, err := acquire(opts.LockFile)
+	if err != nil {
+		return nil, err
+	}
 	replica, err := readReplica(opts.ReplicaFile)
 	if err != nil {
+		lock.Close()
 		return nil, err
 	}
 	sc := scan.New(root, opts.Scan)
 	area := stage.NewArea(opts.StagingDir, sc.Abs)
 	bin := trash.Open(opts.TrashDir, opts.Trash)
 	e := &Endpoint{
-		opts: opts, sc: sc, area: area, bin: bin, tr: transition.New(sc, area, bin, opts.permissions()),
-		changes: make(chan struct{}, 1), done: make(chan struct{}), lastSave: time.Now(), replica: replica,
+		opts: opts, lock: lock, sc: sc, area: area, bin: bin, tr: transition.New(sc, area, bin, opts.permissions()),
+		// lastSave starts at zero: the first scan's digests are saved at once, so a
+		// process stopped soon after (a laptop that sleeps) need not hash them again.
+		changes: make(chan struct{}, 1), done: make(chan struct{}), replica: replica,
 	}
 	switch opts.Watch {
 	case WatchNone:
@@ -160,6 +176,7 @@ func Open(root string, opts Options) (*Endpoint, error) {
 		w, err := watch.Start(root, watch.Options{Ignore: opts.Scan.Ignore, MarkerDir: opts.MarkerDir, EventDelay: opts.WatchEventDelay})
 		if err != nil {
 			if !errors.Is(err, watch.ErrUnavailable) {
+				lock.Close()
 				return nil, err
 			}
 			e.startPolling()
@@ -400,5 +417,33 @@ func (e *Endpoint) Close() error {
 	}
 	e.wg.Wait()
 	close(e.changes)
-	return e.sc.SaveCache()
+	err := e.sc.SaveCache()
+	if e.lock != nil {
+		e.lock.Close()
+	}
+	return err
+}
+
+// acquire locks path, waiting up to lockWait for another process to release it; a
+// nil file and no error when path is "".
+func acquire(path string) (*os.File, error) {
+	if path == "" {
+		return nil, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(lockWait)
+	for {
+		f, held, err := tryLock(path)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("locking %s: %w", path, err)
+		case !held:
+			return f, nil
+		case time.Now().After(deadline):
+			return nil, fmt.Errorf("another ferry process still uses this side's state (%s) after %s; it should exit by itself once its connection is gone; if it does not, stop it", path, lockWait)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -46,31 +47,15 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 		return cycleOutcome{}, fmt.Errorf("saving the ancestor: %w", err)
 	}
 	spec := c.snapshot().Spec
-	c.setQuietStatus(StatusScanning)
 	timing := phaseTimer{start: time.Now(), last: time.Now()}
-	as, bs, err := c.scan(ctx, alpha, beta, endpoint.ScanOptions{Full: full, Barrier: opts.barrier})
+	as, bs, res, err := c.look(ctx, alpha, beta, endpoint.ScanOptions{Full: full, Barrier: opts.barrier}, spec)
 	if err != nil {
 		return cycleOutcome{}, err
 	}
-	if as.res.NoExecutability {
-		as.res.Root = propagateExecutability(as.res.Root, c.ancestor, bs.res.Root, "")
-	}
-	if bs.res.NoExecutability {
-		bs.res.Root = propagateExecutability(bs.res.Root, c.ancestor, as.res.Root, "")
-	}
-	if len(c.pending) > 0 {
-		if err := c.settlePending(as.res.Root, bs.res.Root); err != nil {
-			return cycleOutcome{}, err
-		}
-	}
-	if err := checkHalts(c.ancestor, as.res.Root, bs.res.Root, spec); err != nil {
+	if as, bs, res, err = c.settleDeletions(ctx, [2]endpoint.Endpoint{alpha, beta}, as, bs, res, spec); err != nil {
 		return cycleOutcome{}, err
 	}
-
 	timing.mark("scan")
-	c.setQuietStatus(StatusReconciling)
-	res := reconcile.Reconcile(c.ancestor, as.res.Root, bs.res.Root, spec.Config.Mode)
-	c.ancestor = res.Ancestor
 	resolving := applyResolutions(&res, opts.resolutions)
 	churns := [2]churn{fileChurn(res.AlphaChanges), fileChurn(res.BetaChanges)}
 	if opts.allowDeletions {
@@ -220,6 +205,121 @@ func (c *controller) recordAncestor() error {
 	}
 	c.recorded = c.ancestor
 	return nil
+}
+
+// look scans both sides, settles what a crash left pending, checks the halts and
+// reconciles. The ancestor takes in the agreements found.
+func (c *controller) look(ctx context.Context, alpha, beta endpoint.Endpoint, scan endpoint.ScanOptions, spec Spec) (as, bs sideScan, res reconcile.Result, err error) {
+	c.setQuietStatus(StatusScanning)
+	as, bs, err = c.scan(ctx, alpha, beta, scan)
+	if err != nil {
+		return as, bs, res, err
+	}
+	if as.res.NoExecutability {
+		as.res.Root = propagateExecutability(as.res.Root, c.ancestor, bs.res.Root, "")
+	}
+	if bs.res.NoExecutability {
+		bs.res.Root = propagateExecutability(bs.res.Root, c.ancestor, as.res.Root, "")
+	}
+	if len(c.pending) > 0 {
+		if err := c.settlePending(as.res.Root, bs.res.Root); err != nil {
+			return as, bs, res, err
+		}
+	}
+	if err := checkHalts(c.ancestor, as.res.Root, bs.res.Root, spec); err != nil {
+		return as, bs, res, err
+	}
+	c.setQuietStatus(StatusReconciling)
+	res = reconcile.Reconcile(c.ancestor, as.res.Root, bs.res.Root, spec.Config.Mode)
+	c.ancestor = res.Ancestor
+	return as, bs, res, nil
+}
+
+// How long a side that deleted files must be quiet before the deletions propagate
+// (longer when much is deleted), how long one wait may last, and how many waits a
+// cycle makes at most.
+const (
+	deletionQuiet      = 200 * time.Millisecond
+	deletionQuietLarge = time.Second
+	deletionWaitMax    = 10 * time.Second
+	deletionLooksMax   = 5
+)
+
+// settleDeletions decides on deletions with the deleting side in view: a large
+// deletion (an "rm -rf" of the root's contents, or of the root) reaches the watcher
+// over many events, and a cycle that starts in its midst sees only part of it. So
+// when a cycle would delete files on a side, it first waits until the other side has
+// been quiet for a moment, then looks again (with a barrier); it repeats while the
+// deletion grows. The last look is what the cycle acts on, so the root-loss and
+// mass-deletion halts judge the whole deletion, and none of it propagates first.
+func (c *controller) settleDeletions(ctx context.Context, eps [2]endpoint.Endpoint, as, bs sideScan, res reconcile.Result, spec Spec) (sideScan, sideScan, reconcile.Result, error) {
+	var looked [2]int64 // the losses each side's changes had at the last look
+	for range deletionLooksMax {
+		losses := [2]int64{fileChurn(res.AlphaChanges).loss(), fileChurn(res.BetaChanges).loss()}
+		files := [2]uint64{as.counts.Files, bs.counts.Files}
+		wait := time.Duration(0)
+		for i := range losses {
+			if losses[i] <= looked[i] {
+				continue
+			}
+			q := deletionQuiet
+			if losses[i] >= massDeletionMin || uint64(losses[i])*4 >= files[i] {
+				q = deletionQuietLarge
+			}
+			wait = max(wait, q)
+		}
+		if wait == 0 {
+			break
+		}
+		looked = losses
+		// Files leave a side because the other one deleted them.
+		var deleting []endpoint.Endpoint
+		for i := range losses {
+			if losses[i] > 0 {
+				deleting = append(deleting, eps[1-i])
+			}
+		}
+		if err := awaitQuiet(ctx, deleting, wait); err != nil {
+			return as, bs, res, err
+		}
+		var err error
+		if as, bs, res, err = c.look(ctx, eps[0], eps[1], endpoint.ScanOptions{Barrier: true}, spec); err != nil {
+			return as, bs, res, err
+		}
+	}
+	return as, bs, res, nil
+}
+
+// awaitQuiet returns once none of the endpoints has reported a change for quiet, or
+// after deletionWaitMax.
+func awaitQuiet(ctx context.Context, eps []endpoint.Endpoint, quiet time.Duration) error {
+	limit := time.NewTimer(deletionWaitMax)
+	defer limit.Stop()
+	t := time.NewTimer(quiet)
+	defer t.Stop()
+	changes := make([]<-chan struct{}, 2)
+	for i, e := range eps {
+		changes[i] = e.Changes()
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-limit.C:
+			return nil
+		case <-t.C:
+			return nil
+		case _, ok := <-changes[0]:
+			if !ok {
+				return errors.New("disconnected")
+			}
+		case _, ok := <-changes[1]:
+			if !ok {
+				return errors.New("disconnected")
+			}
+		}
+		t.Reset(quiet)
+	}
 }
 
 // applyResolutions turns the conflicts that resolutions name into changes on the side

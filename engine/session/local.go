@@ -29,6 +29,7 @@ func OpenLocal(_ context.Context, req EndpointRequest) (endpoint.Endpoint, error
 		Trash:   filepath.Join(req.StateDir, "trash-"+req.Side),
 		Replica: filepath.Join(req.StateDir, "replica-"+req.Side),
 		Markers: filepath.Join(req.StateDir, "markers-"+req.Side),
+		Lock:    filepath.Join(req.StateDir, req.Side+".lock"),
 	})
 	if err != nil {
 		return nil, err
@@ -39,8 +40,9 @@ func OpenLocal(_ context.Context, req EndpointRequest) (endpoint.Endpoint, error
 // LocalPaths are where a local endpoint keeps its state.
 type LocalPaths struct {
 	// Cache is the digest cache file; Staging and Trash are directories; Replica holds
-	// the replica identifier; Markers is the directory of the watcher's flush barriers.
-	Cache, Staging, Trash, Replica, Markers string
+	// the replica identifier; Markers is the directory of the watcher's flush barriers;
+	// Lock is held while the endpoint is open.
+	Cache, Staging, Trash, Replica, Markers, Lock string
 }
 
 // WatchDelayEnv names a test seam: a duration (e.g. "20ms") by which every watcher
@@ -72,7 +74,7 @@ func LocalOptions(cfg SyncConfig, paths LocalPaths) (local.Options, error) {
 		StagingDir:  paths.Staging, Watch: cfg.Watch, PollInterval: cfg.PollInterval,
 		TrashDir: paths.Trash, Trash: trash.Limits{MaxBytes: cfg.TrashMaxBytes, MaxAge: cfg.TrashMaxAge},
 		ReplicaFile: paths.Replica,
-		MarkerDir:   paths.Markers, WatchEventDelay: watchDelay(),
+		MarkerDir:   paths.Markers, WatchEventDelay: watchDelay(), LockFile: paths.Lock,
 	}, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"github.com/zeebo/xxh3"
@@ -25,8 +26,11 @@ import (
 const minDeltaSize = 64 << 10
 
 // Area is the staging directory of one endpoint. Which file holds which content is
-// kept in memory: the directory is emptied when the area is first used, so nothing a
-// previous process left half-written is ever taken for verified content.
+// kept in memory. Staged files are named for the digest they are meant to hold
+// (digest-random), so content staged by a process that was stopped or killed is
+// found again when the area is first used; such a file is hashed before it is
+// used, and taken only if it holds exactly that digest, so nothing half-written is
+// ever taken for verified content.
 type Area struct {
 	dir    string
 	abs    func(path string) string // resolves a tree path under the root
@@ -39,8 +43,9 @@ type Area struct {
 	indexed *tree.Entry
 
 	mu        sync.Mutex
-	ready     bool                   // the directory was emptied and created
+	ready     bool                   // the directory was looked through and created
 	staged    map[tree.Digest]string // verified content: digest -> file in dir
+	found     map[tree.Digest]string // left by an earlier process, not yet verified
 	shardMade [shards]bool
 }
 
@@ -70,21 +75,91 @@ func (a *Area) Taken(d tree.Digest) {
 	a.mu.Unlock()
 }
 
-// prepare empties and creates the directory on first use.
+// prepare creates the directory on first use and notes what an earlier process
+// staged there; anything else found there is removed.
 func (a *Area) prepare() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.ready {
 		return nil
 	}
-	if err := os.RemoveAll(a.dir); err != nil {
-		return fmt.Errorf("emptying the staging directory: %w", err)
-	}
 	if err := os.MkdirAll(a.dir, 0o700); err != nil {
 		return fmt.Errorf("creating the staging directory: %w", err)
 	}
+	a.found = map[tree.Digest]string{}
+	entries, err := os.ReadDir(a.dir)
+	if err != nil {
+		return fmt.Errorf("reading the staging directory: %w", err)
+	}
+	for _, shard := range entries {
+		dir := filepath.Join(a.dir, shard.Name())
+		files, err := os.ReadDir(dir)
+		if !shard.IsDir() || err != nil {
+			os.RemoveAll(dir)
+			continue
+		}
+		for _, f := range files {
+			p := filepath.Join(dir, f.Name())
+			d, ok := digestOfName(f.Name())
+			if _, dup := a.found[d]; !ok || dup || !f.Type().IsRegular() {
+				os.RemoveAll(p)
+				continue
+			}
+			a.found[d] = p
+		}
+	}
 	a.ready = true
 	return nil
+}
+
+// digestOfName parses the digest a staged file's name declares.
+func digestOfName(name string) (tree.Digest, bool) {
+	var d tree.Digest
+	h, _, ok := strings.Cut(name, "-")
+	if !ok || len(h) != 2*len(d) {
+		return d, false
+	}
+	if _, err := hex.Decode(d[:], []byte(h)); err != nil {
+		return d, false
+	}
+	return d, true
+}
+
+// adopt takes content an earlier process staged for d, if its file still holds
+// exactly that content; a file that does not is removed.
+func (a *Area) adopt(d tree.Digest, size int64) bool {
+	a.mu.Lock()
+	p, ok := a.found[d]
+	delete(a.found, d)
+	a.mu.Unlock()
+	if !ok {
+		return false
+	}
+	if !holds(p, d, size) {
+		os.Remove(p)
+		return false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.staged[d] = p
+	return true
+}
+
+// holds reports whether the file at p has the given size and digest.
+func holds(p string, d tree.Digest, size int64) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() || info.Size() != size {
+		return false
+	}
+	h := xxh3.New()
+	if _, err := io.CopyBuffer(h, struct{ io.Reader }{f}, make([]byte, 128<<10)); err != nil {
+		return false
+	}
+	return tree.Digest(h.Sum128().Bytes()) == d
 }
 
 // Stage stages what it can from the root (last is the root's last scanned tree) and
@@ -100,7 +175,7 @@ func (a *Area) Stage(ctx context.Context, files []endpoint.StageFile, last *tree
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if seen[f.Digest] || a.Has(f.Digest) {
+		if seen[f.Digest] || a.Has(f.Digest) || a.adopt(f.Digest, f.Size) {
 			seen[f.Digest] = true
 			continue
 		}
@@ -148,7 +223,7 @@ func (a *Area) copyIn(src string, d tree.Digest) error {
 		return err
 	}
 	defer in.Close()
-	w, err := a.create(nil)
+	w, err := a.create(d, nil)
 	if err != nil {
 		return err
 	}
@@ -188,6 +263,7 @@ func (a *Area) Clear() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.staged = map[tree.Digest]string{}
+	a.found = nil
 	a.ready = false
 	a.shardMade = [shards]bool{}
 	err := os.RemoveAll(a.dir)
@@ -214,21 +290,23 @@ const writebackFrom = 1 << 20
 // contend for one directory.
 const shards = 32
 
-// create opens a new incoming file. hash, when not nil, is reset and reused.
-func (a *Area) create(hash *xxh3.Hasher) (*staging, error) {
+// create opens a new incoming file for content with digest d, named for it (see Area).
+// hash, when not nil, is reset and reused.
+func (a *Area) create(d tree.Digest, hash *xxh3.Hasher) (*staging, error) {
 	var rnd [8]byte
 	rand.Read(rnd[:])
-	dir := filepath.Join(a.dir, fmt.Sprintf("%02x", rnd[0]%shards))
+	shard := d[0] % shards
+	dir := filepath.Join(a.dir, fmt.Sprintf("%02x", shard))
 	a.mu.Lock()
-	if !a.shardMade[rnd[0]%shards] {
+	if !a.shardMade[shard] {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			a.mu.Unlock()
 			return nil, fmt.Errorf("staging: %w", err)
 		}
-		a.shardMade[rnd[0]%shards] = true
+		a.shardMade[shard] = true
 	}
 	a.mu.Unlock()
-	f, err := os.OpenFile(filepath.Join(dir, ".incoming-"+hex.EncodeToString(rnd[:])), os.O_WRONLY|os.O_CREATE|os.O_EXCL, StagedMode)
+	f, err := os.OpenFile(filepath.Join(dir, d.String()+"-"+hex.EncodeToString(rnd[:])), os.O_WRONLY|os.O_CREATE|os.O_EXCL, StagedMode)
 	if err != nil {
 		return nil, fmt.Errorf("staging: %w", err)
 	}

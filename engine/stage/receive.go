@@ -75,7 +75,7 @@ func (r *receiver) Begin(i int) error {
 		r.small.Reset()
 		return nil
 	}
-	out, err := r.a.create(r.hash)
+	out, err := r.a.create(r.needed[i].Digest, r.hash)
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,7 @@ func (r *receiver) work() {
 		err := j.err
 		if err == nil {
 			var out *staging
-			if out, err = r.a.create(hash); err == nil {
+			if out, err = r.a.create(n.Digest, hash); err == nil {
 				hash = out.hash
 				if _, err = out.file.Write(j.buf.Bytes()); err == nil {
 					out.hash.Write(j.buf.Bytes())
