@@ -413,8 +413,13 @@ func errorsJoin(a, b error) error {
 // TestInitialSyncSurvivesKills copies the Go source tree (11,000 files) to an SSH host
 // with the daemon SIGKILLed every 3 seconds, as a laptop that keeps sleeping or a
 // flaky link does: what was staged and landed before each kill is kept, so the sync
-// still completes.
+// still completes. A daemon built with the race detector runs several times slower,
+// so there the kills come every 12 seconds, for about the same work between kills.
 func TestInitialSyncSurvivesKills(t *testing.T) {
+	every := 3 * time.Second
+	if raceEnabled {
+		every = 12 * time.Second
+	}
 	e, sshd := newRemoteEnv(t, sshdtest.Options{Alias: "devbox"})
 	alpha := filepath.Join(t.TempDir(), "src")
 	copyGoTree(t, alpha)
@@ -432,7 +437,7 @@ func TestInitialSyncSurvivesKills(t *testing.T) {
 	}
 	kills := 0
 	for {
-		if _, ok := e.waitStateWithin("go", 3*time.Second, done); ok {
+		if _, ok := e.waitStateWithin("go", every, done); ok {
 			break
 		}
 		require.Less(t, kills, 100, "no progress: the initial sync did not complete after %d kills", kills)

@@ -80,3 +80,58 @@ func copyGoTree(t *testing.T, dst string) {
 	out, err := exec.Command("cp", "-a", filepath.Join(strings.TrimSpace(string(goroot)), "src"), dst).CombinedOutput()
 	require.NoError(t, err, "%s", out)
 }
+
+// TestReplacedRootHalts replaces a synchronized root by an older copy of itself
+// (rm -rf B && cp -a B.old B) after edits reached it: without a check, the copy's old
+// contents would read as edits on that side and revert the other one. The session
+// must halt with halted-replica-changed and propagate nothing, locally and on an SSH
+// host; a reset then merges both sides afresh, the differences as conflicts.
+func TestReplacedRootHalts(t *testing.T) {
+	for _, remote := range []bool{false, true} {
+		t.Run(map[bool]string{false: "local", true: "ssh"}[remote], func(t *testing.T) {
+			alpha := t.TempDir()
+			var e *env
+			var beta, betaURL string
+			if remote {
+				var sshd *sshdtest.Server
+				e, sshd = newRemoteEnv(t, sshdtest.Options{Alias: "devbox"})
+				beta, betaURL = filepath.Join(sshd.RemoteHome(), "mirror"), "devbox:~/mirror"
+			} else {
+				e = newEnv(t)
+				beta = filepath.Join(t.TempDir(), "beta")
+				betaURL = beta
+			}
+			for i := range 10 {
+				writeFile(t, filepath.Join(alpha, fmt.Sprintf("f%d.txt", i)), "version 1\n", 0o644)
+			}
+			e.ok("sync", "create", "--name", "rr", alpha, betaURL)
+			e.ok("sync", "flush", "rr")
+			old := beta + ".old"
+			out, err := exec.Command("cp", "-a", beta, old).CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			for i := range 5 {
+				writeFile(t, filepath.Join(alpha, fmt.Sprintf("f%d.txt", i)), "version 2\n", 0o644)
+			}
+			e.ok("sync", "flush", "rr")
+			require.Equal(t, "version 2\n", readFile(t, filepath.Join(beta, "f0.txt")))
+
+			out, err = exec.Command("sh", "-c", "rm -rf "+beta+" && cp -a "+old+" "+beta).CombinedOutput()
+			require.NoError(t, err, "%s", out)
+			e.waitState("rr", "the replica-changed halt", func(s protocol.SyncSession) bool {
+				return s.Status == protocol.StatusHaltedReplicaChanged
+			})
+			r := e.run("sync", "flush", "rr")
+			require.NotEqual(t, 0, r.code)
+			require.Contains(t, r.stderr, "another folder")
+			for i := range 5 {
+				require.Equal(t, "version 2\n", readFile(t, filepath.Join(alpha, fmt.Sprintf("f%d.txt", i))), "alpha's edits are kept")
+			}
+			require.Equal(t, protocol.StatusHaltedReplicaChanged, e.session("rr").Status)
+
+			e.ok("sync", "reset", "rr")
+			e.ok("sync", "flush", "rr")
+			s := e.session("rr")
+			require.Equal(t, 5, s.ConflictCount, "after a reset the differing files are conflicts: %+v", s.Conflicts)
+		})
+	}
+}

@@ -120,6 +120,10 @@ type ScanResult struct {
 	// every file scans as not executable, and the session takes the bit from the
 	// ancestor or the other side instead.
 	NoExecutability bool
+	// RootID identifies the root directory itself (its inode and birth time, where the
+	// system has them), "" when the root is missing or the endpoint cannot tell: a
+	// root replaced by another folder under the same path has another RootID.
+	RootID string
 }
 
 // StageFile is a file whose contents a transition will need.

@@ -309,7 +309,8 @@ func (e *Endpoint) Scan(ctx context.Context, opts endpoint.ScanOptions) (*endpoi
 		e.sc.SaveCache()
 		e.lastSave = time.Now()
 	}
-	res := &endpoint.ScanResult{Root: root, Watch: e.watchDesc, WatchProblem: e.watchProblem, NoExecutability: noExecutability}
+	res := &endpoint.ScanResult{Root: root, Watch: e.watchDesc, WatchProblem: e.watchProblem, NoExecutability: noExecutability,
+		RootID: rootIdentity(e.sc.Root())}
 	if e.watcher != nil {
 		if p := e.watcher.Problem(); p != "" {
 			res.WatchProblem = p

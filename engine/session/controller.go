@@ -61,6 +61,7 @@ type controller struct {
 	saver       *saver
 	derived     [2]derived
 	replicaErr  error      // set when a side is not the replica it was
+	rootIDs     [2]string  // the sides' root identities as last checked
 	recentChurn [2][]churn // each side's file churn of the last cycles
 }
 

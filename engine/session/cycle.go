@@ -221,6 +221,12 @@ func (c *controller) look(ctx context.Context, alpha, beta endpoint.Endpoint, sc
 	if bs.res.NoExecutability {
 		bs.res.Root = propagateExecutability(bs.res.Root, c.ancestor, as.res.Root, "")
 	}
+	if ids := [2]string{as.res.RootID, bs.res.RootID}; ids != c.rootIDs {
+		if err := checkRootIDs(c.dir, spec, c.ancestor, ids); err != nil {
+			return as, bs, res, err
+		}
+		c.rootIDs = ids
+	}
 	if len(c.pending) > 0 {
 		if err := c.settlePending(as.res.Root, bs.res.Root); err != nil {
 			return as, bs, res, err
@@ -567,10 +573,7 @@ func (c *controller) checkMassDeletion(spec Spec, i int, side string, now churn,
 	if total < massDeletionMin || float64(total) <= share*float64(int64(counts.Files)+recent) {
 		return nil
 	}
-	name := spec.Name
-	if name == "" {
-		name = spec.ID
-	}
+	name := spec.label()
 	return &haltError{StatusHaltedMassDeletion, fmt.Sprintf(
 		"this cycle would delete %d of the %d files on %s (%d within %s, more than %.0f%%); if that is intended, run \"ferry sync flush --allow-deletions %s\"; otherwise restore the files on the other side or reset the session",
 		now.deleted, counts.Files, side, total, massDeletionWindow, share*100, name)}

@@ -413,6 +413,7 @@ func (m *Manager) Reset(sel Selection) error {
 		c.mu.Lock()
 		c.all = nil
 		c.derived = [2]derived{}
+		c.rootIDs = [2]string{}
 		c.mu.Unlock()
 		c.update(func(s *State) { s.Conflicts, s.ConflictCount, s.LastError = nil, 0, "" })
 		c.logf(LevelInfo, "reset: the next cycle merges both sides as a first one")

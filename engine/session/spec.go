@@ -23,6 +23,22 @@ type Spec struct {
 	CreatedAt time.Time `json:"createdAt"`
 }
 
+// url returns the URL of a side ("alpha" or "beta").
+func (s Spec) url(side string) string {
+	if side == "beta" {
+		return s.Beta
+	}
+	return s.Alpha
+}
+
+// label names the session in messages: its name, else its identifier.
+func (s Spec) label() string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return s.ID
+}
+
 var (
 	nameRE     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`)
 	labelKeyRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._/-]{0,62}[A-Za-z0-9])?$`)
