@@ -120,6 +120,9 @@ type ScanResult struct {
 	// every file scans as not executable, and the session takes the bit from the
 	// ancestor or the other side instead.
 	NoExecutability bool
+	// Changing is set when files were being written while the scan read them: they
+	// are in the tree as untracked entries, and a scan soon should read them again.
+	Changing bool
 	// RootID identifies the root directory itself (its inode and birth time, where the
 	// system has them), "" when the root is missing or the endpoint cannot tell: a
 	// root replaced by another folder under the same path has another RootID.

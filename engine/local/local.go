@@ -310,7 +310,10 @@ func (e *Endpoint) Scan(ctx context.Context, opts endpoint.ScanOptions) (*endpoi
 		e.lastSave = time.Now()
 	}
 	res := &endpoint.ScanResult{Root: root, Watch: e.watchDesc, WatchProblem: e.watchProblem, NoExecutability: noExecutability,
-		RootID: rootIdentity(e.sc.Root())}
+		RootID: rootIdentity(e.sc.Root()), Changing: len(e.sc.Changing()) > 0}
+	for _, p := range e.sc.Changing() {
+		e.mark(p)
+	}
 	if e.watcher != nil {
 		if p := e.watcher.Problem(); p != "" {
 			res.WatchProblem = p

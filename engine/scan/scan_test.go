@@ -214,3 +214,46 @@ func TestHashFileReusesItsBuffer(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	require.Less(t, (after.TotalAlloc-before.TotalAlloc)/n, uint64(4<<10), "bytes allocated per file hashed")
 }
+
+// TestFileChangingWhileReadIsNotSynced writes a file while the scan reads it: what was
+// read may never have been the file's content, so the file must come out untracked
+// (never synchronized) and be reported for another read; read again still, it is an
+// ordinary file with its final digest. Both in a full scan and a rescan.
+func TestFileChangingWhileReadIsNotSynced(t *testing.T) {
+	for _, rescan := range []bool{false, true} {
+		root := t.TempDir()
+		p := filepath.Join(root, "big.bin")
+		write(t, p, "first version")
+		s := New(root, Options{})
+		if rescan {
+			_, err := s.Full()
+			require.NoError(t, err)
+			write(t, p, "second version, longer")
+		}
+		readHook = func(abs string) {
+			if abs == p {
+				require.NoError(t, os.WriteFile(p, []byte("written during the read"), 0o644))
+			}
+		}
+		var got *tree.Entry
+		var err error
+		if rescan {
+			got, err = s.Rescan(map[string]bool{"big.bin": false})
+		} else {
+			got, err = s.Full()
+		}
+		readHook = nil
+		require.NoError(t, err)
+		e := tree.Lookup(got, "big.bin")
+		require.Equal(t, tree.Untracked, e.Kind, "rescan %v", rescan)
+		require.Equal(t, ChangingProblem, e.Problem())
+		require.Equal(t, []string{"big.bin"}, s.Changing())
+
+		got, err = s.Rescan(map[string]bool{"big.bin": false})
+		require.NoError(t, err)
+		e = tree.Lookup(got, "big.bin")
+		require.Equal(t, tree.File, e.Kind)
+		require.Equal(t, Digest([]byte("written during the read")), e.Digest)
+		require.Empty(t, s.Changing())
+	}
+}

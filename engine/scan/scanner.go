@@ -21,6 +21,10 @@ import (
 // ErrTooManyEntries is returned when a tree exceeds Options.MaxEntries.
 var ErrTooManyEntries = errors.New("too many entries")
 
+// ChangingProblem is the problem of an untracked entry for a file that changed while
+// a scan read it.
+const ChangingProblem = "it changed while it was read; it is synchronized once it stops changing"
+
 // Scanner scans one root. See the package documentation for its invariants.
 type Scanner struct {
 	root       string
@@ -29,6 +33,7 @@ type Scanner struct {
 	cacheDirty bool
 	last       *tree.Entry
 	scanned    bool
+	changing   []string // files the last scan found changing while it read them
 }
 
 // New returns a scanner for root, loading its cache from opts.CachePath.
@@ -63,6 +68,10 @@ func (s *Scanner) Abs(p string) string {
 	}
 	return filepath.Join(s.root, filepath.FromSlash(p))
 }
+
+// Changing lists the files the last scan found written while it read them (entered
+// as untracked): the caller should read them again soon.
+func (s *Scanner) Changing() []string { return s.changing }
 
 // Cached returns the metadata and digest the last scan recorded for the file at p.
 func (s *Scanner) Cached(p string) (StatKey, tree.Digest, bool) {
@@ -119,7 +128,7 @@ func (s *Scanner) Full() (*tree.Entry, error) {
 		return nil, err
 	}
 	s.cache, s.cacheDirty = w.cache, true
-	s.last, s.scanned = root, true
+	s.last, s.scanned, s.changing = root, true, w.changing
 	return root, nil
 }
 
@@ -197,7 +206,7 @@ func (s *Scanner) Rescan(paths map[string]bool) (*tree.Entry, error) {
 		}
 	}
 	s.cacheDirty = s.cacheDirty || w.hashed > 0
-	s.last = root
+	s.last, s.changing = root, w.changing
 	return root, nil
 }
 
@@ -210,6 +219,7 @@ type walker struct {
 	queue    chan *pending
 	workers  sync.WaitGroup
 	vanished []string // top-level rescanned files that disappeared while hashed
+	changing []string // files written while they were hashed
 	count    uint64
 	hashed   int
 }
@@ -442,11 +452,20 @@ func (w *walker) finish() error {
 		case p.stable:
 			w.cache[p.path] = cacheEntry{Key: p.key, Digest: p.entry.Digest}
 			sharedStore(p.key, p.entry.Digest)
+		default:
+			// Written while it was read: what was read may never have been the file's
+			// content at any one moment. It is not synchronized until a read sees it
+			// still.
+			p.entry.Kind, p.entry.Target = tree.Untracked, ChangingProblem
+			w.changing = append(w.changing, p.path)
 		}
 	}
 	w.pending = nil
 	return nil
 }
+
+// readHook, when set by a test, runs as each file is about to be read for hashing.
+var readHook func(abs string)
 
 // hashFile computes the digest of the file at abs, reading through buf and h (reset
 // here). stable reports that the file's metadata matched key before and after
@@ -460,6 +479,9 @@ func hashFile(abs string, key StatKey, buf []byte, h *xxh3.Hasher) (d tree.Diges
 	before, err := f.Stat()
 	if err != nil {
 		return d, false, unwrapPath(err)
+	}
+	if readHook != nil {
+		readHook(abs)
 	}
 	h.Reset()
 	// A read loop, not io.CopyBuffer: an *os.File source copies through its WriteTo,

@@ -103,7 +103,9 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	if err := intended(); err != nil {
 		return cycleOutcome{}, err
 	}
-	out := cycleOutcome{}
+	// Files caught changing while read are read again soon, with backoff, even if no
+	// event says so (writes through mmap are not reported).
+	out := cycleOutcome{rescan: as.res.Changing || bs.res.Changing}
 	if len(alphaChanges)+len(betaChanges) > 0 {
 		c.update(func(s *State) { s.Status, s.Staging = StatusTransitioning, nil })
 		ar, br, ap, bp, err := c.transition(ctx, alpha, beta, alphaChanges, betaChanges)
@@ -120,7 +122,7 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 			}
 		}
 		reportResolutions(resolving, append(ap, bp...))
-		out.rescan = len(ap)+len(bp) > 0
+		out.rescan = out.rescan || len(ap)+len(bp) > 0
 		aProblems, bProblems = append(aProblems, ap...), append(bProblems, bp...)
 		timing.mark("transition")
 		c.setStatus(StatusSaving)

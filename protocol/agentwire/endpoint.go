@@ -11,8 +11,8 @@ const (
 	// MethodScan: args a flags byte (ScanFlags), the hash of the tree the daemon holds (zero for
 	// none); result patches turning that tree into the scanned one (one patch of the
 	// root when the daemon holds another tree), the scanned root's hash, watch string,
-	// watch problem string, a byte set when the side has no executable bits, and the
-	// root's identity string.
+	// watch problem string, a byte set when the side has no executable bits, the
+	// root's identity string, and a byte set when files changed while they were read.
 	MethodScan byte = iota + 1
 	// MethodStage: args signatures byte, stage files; result needed list.
 	MethodStage
