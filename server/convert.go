@@ -17,7 +17,7 @@ import (
 // toWireSession converts a session state for the API.
 func toWireSession(s session.State) protocol.SyncSession {
 	out := protocol.SyncSession{
-		ID: s.Spec.ID, Name: s.Spec.Name, Labels: s.Spec.Labels,
+		Seq: s.Seq, ID: s.Spec.ID, Name: s.Spec.Name, Labels: s.Spec.Labels,
 		Alpha: toWireEndpoint(s.Alpha), Beta: toWireEndpoint(s.Beta),
 		Config: toWireConfig(s.Spec.Config), Paused: s.Spec.Paused,
 		CreatedAt: s.Spec.CreatedAt.Format(time.RFC3339),
@@ -40,7 +40,7 @@ func toWireSession(s session.State) protocol.SyncSession {
 
 func toWireEndpoint(e session.EndpointState) protocol.EndpointState {
 	return protocol.EndpointState{
-		URL: e.URL, Connected: e.Connected, Scanned: e.Scanned,
+		URL: e.URL, Status: string(e.Link), Connected: e.Link == session.LinkConnected, Scanned: e.Scanned,
 		Directories: e.Counts.Directories, Files: e.Counts.Files, Symlinks: e.Counts.Symlinks,
 		TotalFileSize: e.Counts.TotalFileSize, Watch: e.Watch, WatchProblem: e.WatchProblem,
 		Problems: toWireProblems(e.Problems), ProblemCount: e.ProblemCount,

@@ -8,11 +8,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/ferrysync/ferry/engine/endpoint"
 	"github.com/ferrysync/ferry/engine/reconcile"
+	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/tree"
 )
 
@@ -40,6 +42,9 @@ type controller struct {
 	m   *Manager
 	dir string
 
+	// pubMu is held from numbering a state to publishing it, so states are published
+	// in the order of their Seq.
+	pubMu   sync.Mutex
 	mu      sync.Mutex
 	state   State
 	all     []reconcile.Conflict // every conflict of the last cycle
@@ -67,10 +72,13 @@ type controller struct {
 
 func newController(m *Manager, dir string, spec Spec) *controller {
 	c := &controller{m: m, dir: dir, trigger: make(chan struct{}, 1)}
-	c.state = State{Spec: spec, Status: StatusDisconnected,
-		Alpha: EndpointState{URL: spec.Alpha}, Beta: EndpointState{URL: spec.Beta}}
+	// Seq starts from the clock, so a client that follows a session across a daemon
+	// restart still sees it grow.
+	c.state = State{Seq: uint64(time.Now().UnixMicro()), Spec: spec, Status: StatusConnectingAlpha,
+		Alpha: EndpointState{URL: spec.Alpha, Link: LinkConnecting}, Beta: EndpointState{URL: spec.Beta, Link: LinkConnecting}}
 	if spec.Paused {
 		c.state.Status = StatusPaused
+		c.state.Alpha.Link, c.state.Beta.Link = LinkPaused, LinkPaused
 	}
 	return c
 }
@@ -95,9 +103,12 @@ func (c *controller) snapshotLocked() State {
 
 // update changes the state under the lock and publishes it.
 func (c *controller) update(fn func(s *State)) {
+	c.pubMu.Lock()
+	defer c.pubMu.Unlock()
 	c.mu.Lock()
 	c.quietSeq++
 	fn(&c.state)
+	c.state.Seq++
 	s := c.snapshotLocked()
 	c.mu.Unlock()
 	c.m.publish(s)
@@ -119,11 +130,14 @@ func (c *controller) setQuietStatus(st Status) {
 	seq := c.quietSeq
 	c.mu.Unlock()
 	time.AfterFunc(quietDelay, func() {
+		c.pubMu.Lock()
+		defer c.pubMu.Unlock()
 		c.mu.Lock()
 		if c.quietSeq != seq || c.state.Status != st {
 			c.mu.Unlock()
 			return
 		}
+		c.state.Seq++
 		s := c.snapshotLocked()
 		c.mu.Unlock()
 		c.m.publish(s)
@@ -242,35 +256,68 @@ func (c *controller) run(ctx context.Context, done chan struct{}) {
 		c.journal.close()
 	}()
 	backoff := backoffMin
+	var eps [2]endpoint.Endpoint // open sides, kept across reconnections where healthy
+	defer func() {
+		c.setEndpoints(nil, nil)
+		for _, e := range eps {
+			if e != nil {
+				e.Close()
+			}
+		}
+	}()
 	for {
-		alpha, beta, err := c.connect(ctx)
+		err := c.connect(ctx, &eps)
 		if err == nil {
 			backoff = backoffMin
-			c.setEndpoints(alpha, beta)
-			err = c.serve(ctx, alpha, beta)
-			c.setEndpoints(nil, nil)
-			alpha.Close()
-			beta.Close()
+			c.setEndpoints(eps[0], eps[1])
+			err = c.serve(ctx, eps[0], eps[1])
 		}
 		if ctx.Err() != nil {
 			c.failWaiters(errors.New("the session was stopped"))
 			return
 		}
-		c.update(func(s *State) {
-			s.Status, s.LastError, s.Staging = StatusDisconnected, err.Error(), nil
-			s.Alpha.Connected, s.Beta.Connected = false, false
-		})
-		c.logf(LevelWarn, "disconnected: %v; retrying", err)
+		status := StatusDisconnected
+		if dropped := c.dropRemote(&eps); dropped == 0 && eps[0] != nil && eps[1] != nil {
+			// Both sides are still open: a cycle failed, not a connection.
+			status = StatusWaitingForRescan
+		}
+		var halt *haltError
+		if errors.As(err, &halt) {
+			status = halt.status
+		} else {
+			c.logf(LevelWarn, "%s: %v; retrying", status, err)
+		}
+		c.update(func(s *State) { s.Status, s.LastError, s.Staging = status, err.Error(), nil })
 		c.failWaiters(err)
 		wait := backoff/2 + rand.N(backoff/2+1)
 		backoff = min(backoff*2, backoffMax)
 		select {
 		case <-ctx.Done():
+			c.failWaiters(errors.New("the session was stopped"))
 			return
 		case <-time.After(wait):
 		case <-c.trigger:
 		}
 	}
+}
+
+// dropRemote closes the sides that must be opened again after a failure: those on
+// other hosts (their connection may be gone). A local side stays open and connected:
+// its watcher keeps recording changes meanwhile, and the next cycle scans fully.
+func (c *controller) dropRemote(eps *[2]endpoint.Endpoint) (dropped int) {
+	spec := c.snapshot().Spec
+	c.setEndpoints(nil, nil)
+	for i, side := range []string{"alpha", "beta"} {
+		if eps[i] == nil || isLocal(spec.url(side)) {
+			continue
+		}
+		eps[i].Close()
+		eps[i] = nil
+		dropped++
+		c.update(func(s *State) { s.side(i).Link = LinkDisconnected })
+	}
+	c.setEndpoints(eps[0], eps[1])
+	return dropped
 }
 
 // loadHistory reads the ancestor snapshot and replays the journal onto it.
@@ -291,35 +338,36 @@ func (c *controller) loadHistory() error {
 	return nil
 }
 
-// connect opens both endpoints.
-func (c *controller) connect(ctx context.Context) (alpha, beta endpoint.Endpoint, err error) {
+// connect opens the sides not open yet: those Create opened first, then each in turn.
+func (c *controller) connect(ctx context.Context, eps *[2]endpoint.Endpoint) error {
 	spec := c.snapshot().Spec
 	c.mu.Lock()
 	initial := c.initial
 	c.initial = [2]endpoint.Endpoint{}
 	c.mu.Unlock()
 	if initial[0] != nil {
-		alpha, beta = initial[0], initial[1]
-		c.update(func(s *State) { s.Alpha.Connected, s.Beta.Connected = true, true })
-		c.replicaErr = checkReplicas(c.dir, spec, alpha.Replica(), beta.Replica())
-		c.logf(LevelInfo, "connected")
-		return alpha, beta, nil
+		*eps = initial
 	}
-	c.setStatus(StatusConnectingAlpha)
-	alpha, err = c.m.open(ctx, spec, c.dir, "alpha")
-	if err != nil {
-		return nil, nil, fmt.Errorf("connecting to alpha: %w", err)
+	for i, side := range []string{"alpha", "beta"} {
+		if eps[i] != nil {
+			c.update(func(s *State) { s.side(i).Link = LinkConnected })
+			continue
+		}
+		c.update(func(s *State) {
+			s.Status = []Status{StatusConnectingAlpha, StatusConnectingBeta}[i]
+			s.side(i).Link = LinkConnecting
+		})
+		e, err := c.m.open(ctx, spec, c.dir, side)
+		if err != nil {
+			c.update(func(s *State) { s.side(i).Link = LinkDisconnected })
+			return fmt.Errorf("connecting to %s: %w", side, err)
+		}
+		eps[i] = e
+		c.update(func(s *State) { s.side(i).Link = LinkConnected })
 	}
-	c.update(func(s *State) { s.Alpha.Connected, s.Status = true, StatusConnectingBeta })
-	beta, err = c.m.open(ctx, spec, c.dir, "beta")
-	if err != nil {
-		alpha.Close()
-		return nil, nil, fmt.Errorf("connecting to beta: %w", err)
-	}
-	c.update(func(s *State) { s.Beta.Connected = true })
-	c.replicaErr = checkReplicas(c.dir, spec, alpha.Replica(), beta.Replica())
+	c.replicaErr = checkReplicas(c.dir, spec, eps[0].Replica(), eps[1].Replica())
 	c.logf(LevelInfo, "connected")
-	return alpha, beta, nil
+	return nil
 }
 
 // serve runs cycles until an endpoint fails or ctx is cancelled.
@@ -343,6 +391,10 @@ func (c *controller) serve(ctx context.Context, alpha, beta endpoint.Endpoint) e
 			w.done <- err
 		}
 		var halt *haltError
+		if tooManyEntries(err) {
+			halt = &haltError{StatusHaltedTooManyEntries, err.Error()}
+			err = halt
+		}
 		switch {
 		case ctx.Err() != nil:
 			return nil
@@ -424,3 +476,9 @@ func (h *haltError) Is(target error) bool { return target == ErrHalted }
 
 // removeDir deletes a session's state directory.
 func removeDir(dir string) error { return os.RemoveAll(dir) }
+
+// tooManyEntries reports whether err says a root holds more entries than allowed,
+// locally or as an agent reported it.
+func tooManyEntries(err error) bool {
+	return err != nil && (errors.Is(err, scan.ErrTooManyEntries) || strings.Contains(err.Error(), scan.ErrTooManyEntries.Error()))
+}

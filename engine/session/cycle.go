@@ -451,7 +451,7 @@ type derived struct {
 
 func sideState(prev EndpointState, s sideScan, cycle []endpoint.Problem) EndpointState {
 	all := append(slices.Clip(s.problems), cycle...)
-	prev.Connected, prev.Scanned = true, true
+	prev.Link, prev.Scanned = LinkConnected, true
 	prev.Counts = s.counts
 	prev.Watch, prev.WatchProblem = s.res.Watch, s.res.WatchProblem
 	prev.ProblemCount = len(all)

@@ -242,7 +242,11 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) 
 		c.initial = [2]endpoint.Endpoint{opened[0], opened[1]}
 		c.mu.Unlock()
 	}
-	m.publish(c.snapshot())
+	c.update(func(s *State) {
+		if !req.Paused {
+			s.Alpha.Link, s.Beta.Link = LinkConnected, LinkConnected
+		}
+	})
 	c.logf(LevelInfo, "created, %s <-> %s (%s)", spec.Alpha, spec.Beta, spec.Config.Mode)
 	c.start()
 	return c.snapshot(), nil
@@ -336,7 +340,7 @@ func (m *Manager) Pause(sel Selection) error {
 		c.stop()
 		c.update(func(s *State) {
 			s.Status, s.Staging = StatusPaused, nil
-			s.Alpha.Connected, s.Beta.Connected = false, false
+			s.Alpha.Link, s.Beta.Link = LinkPaused, LinkPaused
 		})
 		c.logf(LevelInfo, "paused")
 		return nil
@@ -351,7 +355,8 @@ func (m *Manager) Resume(sel Selection) error {
 		}
 		c.update(func(s *State) {
 			if s.Status == StatusPaused {
-				s.Status = StatusDisconnected
+				s.Status = StatusConnectingAlpha
+				s.Alpha.Link, s.Beta.Link = LinkConnecting, LinkConnecting
 			}
 		})
 		c.logf(LevelInfo, "resumed")

@@ -32,13 +32,33 @@ const (
 	StatusHaltedRootTypeChange Status = "halted-root-type-changed"
 	StatusHaltedMassDeletion   Status = "halted-mass-deletion"
 	StatusHaltedReplicaChanged Status = "halted-replica-changed"
+	StatusHaltedTooManyEntries Status = "halted-too-many-entries"
 )
+
+// Link is the state of a session's connection to one side.
+type Link string
+
+// The link states.
+const (
+	LinkConnecting   Link = "connecting"
+	LinkConnected    Link = "connected"
+	LinkDisconnected Link = "disconnected" // lost or unreachable; retried with backoff
+	LinkPaused       Link = "paused"       // closed on purpose: the session is paused
+)
+
+// side returns alpha's (0) or beta's (1) state.
+func (s *State) side(i int) *EndpointState {
+	if i == 0 {
+		return &s.Alpha
+	}
+	return &s.Beta
+}
 
 // Halted reports whether s is a safety halt.
 func (s Status) Halted() bool {
 	switch s {
 	case StatusHaltedRootDeleted, StatusHaltedRootEmptied, StatusHaltedRootTypeChange,
-		StatusHaltedMassDeletion, StatusHaltedReplicaChanged:
+		StatusHaltedMassDeletion, StatusHaltedReplicaChanged, StatusHaltedTooManyEntries:
 		return true
 	}
 	return false
@@ -50,8 +70,8 @@ const maxListed = 100
 
 // EndpointState describes one side of a session.
 type EndpointState struct {
-	URL       string
-	Connected bool
+	URL  string
+	Link Link
 	// Scanned is set once a scan of this side has completed.
 	Scanned bool
 	Counts  tree.Counts
@@ -77,6 +97,8 @@ type Progress struct {
 
 // State is the observable state of a sync session.
 type State struct {
+	// Seq orders published states: it grows with every one (see protocol.SyncSession).
+	Seq    uint64
 	Spec   Spec
 	Status Status
 	Alpha  EndpointState
