@@ -54,6 +54,9 @@ func TestTwoWayStreamConverges(t *testing.T) {
 		{"ssh, daemon killed", true, 20},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			// The streams are mostly waiting writers: they run side by side, and load
+			// the machine for one another, as a busy laptop would.
+			t.Parallel()
 			alpha := t.TempDir()
 			var e *env
 			var beta, betaURL string
