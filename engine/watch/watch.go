@@ -156,24 +156,41 @@ func (w *Watcher) Barrier(ctx context.Context) error {
 	if w.opts.MarkerDir == "" {
 		return ErrNoBarrier
 	}
+	name, seen, err := w.placeMarker()
+	if err != nil {
+		return err
+	}
+	defer w.dropMarker(name)
+	return w.awaitMarker(ctx, name, seen)
+}
+
+// placeMarker registers a marker and writes its file.
+func (w *Watcher) placeMarker() (string, chan struct{}, error) {
 	w.mu.Lock()
 	w.markerN++
 	name := fmt.Sprintf("%s%d-%d", markerPrefix, os.Getpid(), w.markerN)
 	seen := make(chan struct{})
 	w.markers[name] = seen
 	w.mu.Unlock()
-	defer func() {
-		w.mu.Lock()
-		delete(w.markers, name)
-		w.mu.Unlock()
-	}()
-	p := filepath.Join(w.opts.MarkerDir, name)
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.OpenFile(filepath.Join(w.opts.MarkerDir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return fmt.Errorf("%w: writing a marker: %v", ErrNoBarrier, err)
+		w.dropMarker(name)
+		return "", nil, fmt.Errorf("%w: writing a marker: %v", ErrNoBarrier, err)
 	}
 	f.Close()
-	defer os.Remove(p)
+	return name, seen, nil
+}
+
+// dropMarker forgets a marker and removes its file.
+func (w *Watcher) dropMarker(name string) {
+	w.mu.Lock()
+	delete(w.markers, name)
+	w.mu.Unlock()
+	os.Remove(filepath.Join(w.opts.MarkerDir, name))
+}
+
+// awaitMarker waits until the marker's event has been handled.
+func (w *Watcher) awaitMarker(ctx context.Context, name string, seen chan struct{}) error {
 	timeout := time.NewTimer(barrierTimeout)
 	defer timeout.Stop()
 	select {
