@@ -97,8 +97,11 @@ func Listen(dir string, engine Engine) (*Daemon, error) {
 	return d, nil
 }
 
-// Serve accepts connections until Stop is called.
+// Serve accepts connections until Stop or Shutdown is called. Cancelling ctx does
+// not end the connections (a signal's context must not cut them before Shutdown has
+// told the clients why).
 func (d *Daemon) Serve(ctx context.Context) error {
+	ctx = context.WithoutCancel(ctx)
 	defer d.Stop()
 	for {
 		conn, err := d.ln.Accept()

@@ -31,6 +31,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	clients map[*client]struct{}
+	left    chan struct{} // closed (and replaced) whenever a client disconnects
 	cancels []func()
 
 	stopMu   sync.Mutex
@@ -46,7 +47,7 @@ type PortLister func(ctx context.Context, host url.URL) ([]protocol.ListeningPor
 // New returns a server over the managers. shutdown is called by daemon/shutdown after
 // it replies, with the reason and the client that asked.
 func New(m *session.Manager, f *forward.Manager, ports PortLister, shutdown func(protocol.DaemonStopping)) *Server {
-	s := &Server{m: m, f: f, ports: ports, shutdown: shutdown, clients: map[*client]struct{}{}}
+	s := &Server{m: m, f: f, ports: ports, shutdown: shutdown, clients: map[*client]struct{}{}, left: make(chan struct{})}
 	s.cancels = append(s.cancels, m.Subscribe(s.broadcast), f.Subscribe(s.broadcastForward))
 	return s
 }
@@ -93,6 +94,8 @@ func (s *Server) ServeConn(ctx context.Context, rwc io.ReadWriteCloser) {
 	close(done)
 	s.mu.Lock()
 	delete(s.clients, c)
+	close(s.left)
+	s.left = make(chan struct{})
 	s.mu.Unlock()
 }
 

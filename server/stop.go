@@ -78,23 +78,12 @@ func (s *Server) Announce(info protocol.DaemonStopping) {
 // staging, transitioning or saving (mid-transfer), and no forward with an open
 // connection. Sessions and forwards are persisted, so an idle restart loses nothing:
 // they resume in the next daemon.
+//
+// A client that has just closed its connection (a CLI command that ended an instant
+// ago) may not have been noticed yet: other clients get a few seconds to go away.
 func (s *Server) busy(asker *client) string {
 	var why []string
-	s.mu.Lock()
-	var others []string
-	for c := range s.clients {
-		if c == asker {
-			continue
-		}
-		c.mu.Lock()
-		name := c.name
-		c.mu.Unlock()
-		if name == "" {
-			name = "unnamed"
-		}
-		others = append(others, name)
-	}
-	s.mu.Unlock()
+	others := s.otherClients(asker, othersGrace)
 	if len(others) > 0 {
 		why = append(why, fmt.Sprintf("%s connected (%s)", plural(len(others), "other client"), strings.Join(others, ", ")))
 	}
@@ -114,6 +103,42 @@ func (s *Server) busy(asker *client) string {
 		}
 	}
 	return strings.Join(why, "; ")
+}
+
+// othersGrace is how long an idle check waits for other clients to disconnect.
+const othersGrace = 3 * time.Second
+
+// otherClients names the clients connected besides asker, once none is left or
+// after grace.
+func (s *Server) otherClients(asker *client, grace time.Duration) []string {
+	deadline := time.NewTimer(grace)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		var others []string
+		for c := range s.clients {
+			if c == asker {
+				continue
+			}
+			c.mu.Lock()
+			name := c.name
+			c.mu.Unlock()
+			if name == "" {
+				name = "unnamed"
+			}
+			others = append(others, name)
+		}
+		left := s.left
+		s.mu.Unlock()
+		if len(others) == 0 {
+			return nil
+		}
+		select {
+		case <-left:
+		case <-deadline.C:
+			return others
+		}
+	}
 }
 
 func forwardLabel(st forward.State) string { return label(st.Spec.Name, st.Spec.ID) }

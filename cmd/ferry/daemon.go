@@ -79,14 +79,12 @@ func daemonCommand() *cobra.Command {
 				fmt.Println("The daemon is already running.")
 				return nil
 			}
-			dir, err := server.DataDir()
-			if err != nil {
+			if !errors.Is(err, server.ErrNotRunning) {
 				return err
 			}
-			if _, err := server.StartDaemon(dir); err != nil {
-				return err
-			}
-			c, err = dial(cmd.Context(), true)
+			// Started once, and waited for (even with FERRY_NO_AUTOSTART: this is the
+			// explicit start).
+			c, err = dial(cmd.Context(), true, func(o *server.ClientOptions) { o.Autostart = true })
 			if err != nil {
 				return err
 			}
