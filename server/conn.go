@@ -131,7 +131,10 @@ func shuttingDown(info protocol.DaemonStopping, err error) error {
 	case info.Reason == protocol.StopSignal:
 		why = "it received a signal"
 	}
-	msg := "the daemon is stopping (" + why + ")"
+	msg := "the daemon is stopping"
+	if why != "" {
+		msg += " (" + why + ")"
+	}
 	var rpcErr *jsonrpc2.Error
 	switch {
 	case errors.As(err, &rpcErr):
