@@ -27,11 +27,18 @@ const (
 	CodePaused = -32013
 	// CodeFailed: the operation was valid but failed (unreachable host, cycle error).
 	CodeFailed = -32014
-	// CodeShuttingDown: the daemon is stopping.
+	// CodeShuttingDown: the daemon is stopping: requests that arrive meanwhile, and
+	// those that were running, get this code; send them again once it has restarted.
 	CodeShuttingDown = -32015
 	// CodeVersionMismatch: the client speaks another protocol version.
 	CodeVersionMismatch = -32016
 	// CodeHalted: the session is halted by a safety check (its status is one of the
 	// halted-* ones); the message says why and what to do.
 	CodeHalted = -32017
+	// CodeBusy: the daemon was asked to stop only if idle (daemon/shutdown with ifIdle)
+	// and is not: the message says who or what uses it.
+	CodeBusy = -32018
+	// CodePermissionDenied: the connection comes from another user than the daemon's;
+	// the server sends this error (with a null id) and closes the connection.
+	CodePermissionDenied = -32019
 )

@@ -33,13 +33,35 @@ type ClientOptions struct {
 	Name string
 	// Quiet asks for no state notifications.
 	Quiet bool
+	// OtherVersion says what to do when the running daemon is another release of
+	// ferry (or speaks another protocol version); the zero value uses it as it is.
+	OtherVersion VersionPolicy
 	// OnState receives sync state notifications (on the connection's reader goroutine).
 	OnState func(protocol.SyncSession)
 	// OnForward receives forward state notifications (likewise).
 	OnForward func(protocol.ForwardSession)
+	// OnStopping receives daemon/stopping (likewise), just before the daemon stops on
+	// purpose and closes the connection.
+	OnStopping func(protocol.DaemonStopping)
 	// Prompt answers the daemon's questions; nil declares the client unable to.
 	Prompt Prompter
 }
+
+// VersionPolicy says what a client does with a daemon of another version.
+type VersionPolicy int
+
+// The policies.
+const (
+	// UseAnyVersion uses the running daemon whatever its release (it still fails on
+	// another protocol version).
+	UseAnyVersion VersionPolicy = iota
+	// RestartOtherVersion restarts an idle daemon of another release or protocol
+	// version with this binary (daemon/shutdown with ifIdle, then autostart), and
+	// fails with what to do when the daemon is busy.
+	RestartOtherVersion
+	// RefuseOtherVersion fails with what to do (for instance when autostart is off).
+	RefuseOtherVersion
+)
 
 // Prompter answers prompt requests for a client.
 type Prompter interface {
@@ -49,14 +71,88 @@ type Prompter interface {
 
 // Client is an initialized connection to the daemon.
 type Client struct {
-	conn *jsonrpc2.Conn
+	conn   *jsonrpc2.Conn
+	stream *stream
 	// Init is the daemon's answer to initialize.
 	Init protocol.InitializeResult
 }
 
 // Dial connects to the daemon of opts.DataDir, starting it if allowed, and initializes.
+// A daemon of another version is dealt with as opts.OtherVersion says.
 func Dial(ctx context.Context, opts ClientOptions) (*Client, error) {
-	nc, err := dialSocket(ctx, opts.DataDir, opts.Autostart)
+	c, err := connect(ctx, opts.DataDir, opts.Autostart, opts)
+	if err != nil {
+		return nil, err
+	}
+	err = c.initialize(ctx, opts)
+	theirs, other := c.otherVersion(err)
+	switch {
+	case err != nil && !other:
+		c.Close()
+		return nil, err
+	case !other || opts.OtherVersion == UseAnyVersion:
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		return c, nil
+	case opts.OtherVersion == RefuseOtherVersion:
+		c.Close()
+		return nil, fmt.Errorf("the running daemon is %s and this is ferry %s; restart it with \"ferry daemon stop\" and \"ferry daemon start\" (with FERRY_NO_AUTOSTART=1 ferry does not restart it itself)", theirs, protocol.Version)
+	}
+	// Restart the idle daemon with this binary.
+	err = c.Call(ctx, protocol.MethodDaemonShutdown, protocol.DaemonShutdownParams{Reason: protocol.StopUpgrade, IfIdle: true}, nil)
+	c.Close()
+	var rpcErr *jsonrpc2.Error
+	if errors.As(err, &rpcErr) && rpcErr.Code == protocol.CodeBusy {
+		return nil, fmt.Errorf("the running daemon is %s and this is ferry %s, and it was not restarted because %s; when they are done, run \"ferry daemon stop\" and try again",
+			theirs, protocol.Version, strings.TrimPrefix(rpcErr.Message, "the daemon is busy: "))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("restarting the daemon (%s) for this ferry %s: %s; run \"ferry daemon stop\" and try again", theirs, protocol.Version, rpcMessage(err))
+	}
+	if err := WaitStopped(ctx, opts.DataDir, 30*time.Second); err != nil {
+		return nil, fmt.Errorf("restarting the daemon (%s) for this ferry %s: %w", theirs, protocol.Version, err)
+	}
+	if c, err = connect(ctx, opts.DataDir, true, opts); err != nil {
+		return nil, err
+	}
+	if err := c.initialize(ctx, opts); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if c.Init.Version != protocol.Version {
+		c.Close()
+		return nil, fmt.Errorf("the daemon was restarted for ferry %s, but the one now running is ferry %s (another ferry started it meanwhile); run \"ferry daemon stop\" and try again", protocol.Version, c.Init.Version)
+	}
+	return c, nil
+}
+
+// otherVersion reports whether initialize met a daemon of another release or
+// protocol version, and describes it.
+func (c *Client) otherVersion(initErr error) (string, bool) {
+	var rpcErr *jsonrpc2.Error
+	if errors.As(initErr, &rpcErr) && rpcErr.Code == protocol.CodeVersionMismatch {
+		return "of another protocol version (" + rpcErr.Message + ")", true
+	}
+	if initErr == nil && c.Init.Version != protocol.Version {
+		return "ferry " + c.Init.Version, true
+	}
+	return "", false
+}
+
+// rpcMessage is what a person should read of an error from the daemon.
+func rpcMessage(err error) string {
+	var rpcErr *jsonrpc2.Error
+	if errors.As(err, &rpcErr) {
+		return rpcErr.Message
+	}
+	return err.Error()
+}
+
+// connect opens a JSON-RPC connection to the daemon of dir, not yet initialized.
+func connect(ctx context.Context, dir string, autostart bool, opts ClientOptions) (*Client, error) {
+	nc, err := dialSocket(ctx, dir, autostart)
 	if err != nil {
 		return nil, err
 	}
@@ -72,6 +168,12 @@ func Dial(ctx context.Context, opts ClientOptions) (*Client, error) {
 			var s protocol.ForwardSession
 			if opts.OnForward != nil && json.Unmarshal(*req.Params, &s) == nil {
 				opts.OnForward(s)
+			}
+			return nil, nil
+		case req.Method == protocol.NotifyDaemonStopping && req.Params != nil:
+			var s protocol.DaemonStopping
+			if opts.OnStopping != nil && json.Unmarshal(*req.Params, &s) == nil {
+				opts.OnStopping(s)
 			}
 			return nil, nil
 		case req.Method == protocol.NotifySyncState || req.Method == protocol.NotifyLog:
@@ -91,22 +193,44 @@ func Dial(ctx context.Context, opts ClientOptions) (*Client, error) {
 		}
 		return nil, &jsonrpc2.Error{Code: protocol.CodeMethodNotFound, Message: "this client does not handle " + req.Method}
 	})
+	st := newStream(nc)
+	return &Client{stream: st, conn: jsonrpc2.NewConn(ctx, st, h, jsonrpc2.SetLogger(discardLogger{}))}, nil
+}
 
-	c := &Client{conn: jsonrpc2.NewConn(ctx, newStream(nc), h, jsonrpc2.SetLogger(discardLogger{}))}
-	err = c.conn.Call(ctx, protocol.MethodInitialize, protocol.InitializeParams{
+// initialize sends initialize and records the answer.
+func (c *Client) initialize(ctx context.Context, opts ClientOptions) error {
+	err := c.Call(ctx, protocol.MethodInitialize, protocol.InitializeParams{
 		ClientName: opts.Name, ClientVersion: protocol.Version, ProtocolVersion: protocol.ProtocolVersion, Quiet: opts.Quiet,
 		Prompts: opts.Prompt != nil,
 	}, &c.Init)
 	if err != nil {
-		c.conn.Close()
-		return nil, fmt.Errorf("initializing: %w", err)
+		return fmt.Errorf("initializing: %w", err)
 	}
-	return c, nil
+	return nil
 }
 
-// Call sends a request and decodes its result into result (which may be nil).
+// Call sends a request and decodes its result into result (which may be nil). When the
+// daemon refused the connection, the error is the daemon's reason.
 func (c *Client) Call(ctx context.Context, method string, params, result any) error {
-	return c.conn.Call(ctx, method, params, result)
+	err := c.conn.Call(ctx, method, params, result)
+	if err == nil {
+		return nil
+	}
+	var rpcErr *jsonrpc2.Error
+	if errors.As(err, &rpcErr) {
+		return err
+	}
+	// A refusal comes as an error with a null id just before the connection closes:
+	// wait (briefly) for the reader to have seen everything.
+	select {
+	case <-c.conn.DisconnectNotify():
+	case <-time.After(2 * time.Second):
+	case <-ctx.Done():
+	}
+	if e := c.stream.orphan.Load(); e != nil {
+		return e
+	}
+	return err
 }
 
 // Done is closed when the connection closes.
@@ -115,6 +239,26 @@ func (c *Client) Done() <-chan struct{} { return c.conn.DisconnectNotify() }
 // Close closes the connection.
 func (c *Client) Close() error { return c.conn.Close() }
 
+// StopDaemon asks the daemon of dir to stop (daemon/shutdown, reason requested) and
+// waits until it has. It returns ErrNotRunning when none runs. A daemon of another
+// version or protocol version is stopped too.
+func StopDaemon(ctx context.Context, dir, name string) error {
+	c, err := connect(ctx, dir, false, ClientOptions{})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	err = c.initialize(ctx, ClientOptions{Name: name, Quiet: true})
+	if _, other := c.otherVersion(err); err != nil && !other {
+		return err
+	}
+	// Before initialize (another protocol version), daemon/shutdown is still served.
+	if err := c.Call(ctx, protocol.MethodDaemonShutdown, protocol.DaemonShutdownParams{Reason: protocol.StopRequested}, nil); err != nil {
+		return err
+	}
+	return WaitStopped(ctx, dir, 30*time.Second)
+}
+
 // dialSocket connects to the daemon's socket, starting the daemon if allowed.
 func dialSocket(ctx context.Context, dir string, autostart bool) (net.Conn, error) {
 	sock := SocketPath(dir)
@@ -122,6 +266,9 @@ func dialSocket(ctx context.Context, dir string, autostart bool) (net.Conn, erro
 	conn, err := d.DialContext(ctx, "unix", sock)
 	if err == nil {
 		return conn, nil
+	}
+	if isDenied(err) {
+		return nil, accessError(dir)
 	}
 	if !autostart {
 		return nil, ErrNotRunning

@@ -16,6 +16,7 @@ import (
 	"github.com/ferrysync/ferry/engine/forward"
 	"github.com/ferrysync/ferry/engine/session"
 	"github.com/ferrysync/ferry/engine/transport/ssh"
+	"github.com/ferrysync/ferry/protocol"
 )
 
 // ErrRunning is returned by Run when another daemon holds the data directory.
@@ -30,7 +31,8 @@ type Daemon struct {
 	f        *forward.Manager
 	srv      *Server
 	stopOnce sync.Once
-	stopped  chan struct{}
+	closing  chan struct{} // closed when Shutdown begins
+	stopped  chan struct{} // closed when it has ended
 	wg       sync.WaitGroup
 }
 
@@ -89,20 +91,23 @@ func Listen(dir string, engine Engine) (*Daemon, error) {
 		lock.Close()
 		return nil, fmt.Errorf("loading forwards: %w", err)
 	}
-	d := &Daemon{dir: dir, lock: lock, ln: ln, m: m, f: f, stopped: make(chan struct{})}
-	d.srv = New(m, f, engine.RemotePorts, d.Stop)
+	d := &Daemon{dir: dir, lock: lock, ln: ln, m: m, f: f, closing: make(chan struct{}), stopped: make(chan struct{})}
+	d.srv = New(m, f, engine.RemotePorts, d.Shutdown)
 	srv.Store(d.srv)
 	return d, nil
 }
 
-// Serve accepts connections until Stop is called.
+// Serve accepts connections until Stop or Shutdown is called. Cancelling ctx does
+// not end the connections (a signal's context must not cut them before Shutdown has
+// told the clients why).
 func (d *Daemon) Serve(ctx context.Context) error {
+	ctx = context.WithoutCancel(ctx)
 	defer d.Stop()
 	for {
 		conn, err := d.ln.Accept()
 		if err != nil {
 			select {
-			case <-d.stopped:
+			case <-d.closing:
 				d.wg.Wait()
 				return nil
 			default:
@@ -111,7 +116,7 @@ func (d *Daemon) Serve(ctx context.Context) error {
 		}
 		if err := checkPeer(conn); err != nil {
 			log.Printf("refused a connection: %v", err)
-			conn.Close()
+			go refuse(conn, err)
 			continue
 		}
 		d.wg.Add(1)
@@ -122,17 +127,38 @@ func (d *Daemon) Serve(ctx context.Context) error {
 	}
 }
 
-// Stop stops accepting, disconnects clients, stops every session and releases the lock.
-func (d *Daemon) Stop() {
+// Stop stops the daemon without telling clients why (see Shutdown).
+func (d *Daemon) Stop() { d.Shutdown(protocol.DaemonStopping{}) }
+
+// Shutdown stops the daemon on purpose: every client is sent daemon/stopping with
+// info (unless info.Reason is empty) and requests get CodeShuttingDown from then on;
+// then it stops accepting, stops every session and forward, lets the requests that
+// were running reply, disconnects the clients and releases the lock. Later calls wait
+// for the first to finish.
+func (d *Daemon) Shutdown(info protocol.DaemonStopping) {
 	d.stopOnce.Do(func() {
-		close(d.stopped)
+		if info.Reason != "" {
+			log.Printf("stopping: %s", describeStop(info))
+			d.srv.Announce(info)
+		} else {
+			d.srv.markStopping(info)
+		}
+		close(d.closing)
 		d.ln.Close()
-		d.srv.Close()
 		d.m.Close()
 		d.f.Close()
+		d.srv.Close()
 		os.Remove(SocketPath(d.dir))
 		d.lock.Close()
+		close(d.stopped)
 	})
+}
+
+func describeStop(info protocol.DaemonStopping) string {
+	if info.Client != "" {
+		return info.Reason + " by " + info.Client
+	}
+	return info.Reason
 }
 
 // Prompter asks the most recently connected client that can prompt.

@@ -81,7 +81,7 @@ func (c *client) handleForward(ctx context.Context, req *jsonrpc2.Request) (any,
 
 func toWireForward(s forward.State) protocol.ForwardSession {
 	return protocol.ForwardSession{
-		ID: s.Spec.ID, Name: s.Spec.Name, Labels: s.Spec.Labels,
+		Seq: s.Seq, ID: s.Spec.ID, Name: s.Spec.Name, Labels: s.Spec.Labels,
 		Source: s.Spec.Source, Destination: s.Spec.Destination,
 		SourceConnected: s.SourceConnected, DestinationConnected: s.DestinationConnected,
 		Paused: s.Spec.Paused, CreatedAt: s.Spec.CreatedAt.Format(time.RFC3339),

@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/ferrysync/ferry/engine/url"
+	"github.com/ferrysync/ferry/protocol"
 )
 
 // Files in the data directory.
@@ -34,10 +38,19 @@ func DataDir() (string, error) {
 // one that others can read.
 func ensureDataDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
+		if isDenied(err) {
+			return accessError(dir)
+		}
 		return fmt.Errorf("creating the data directory: %w", err)
 	}
 	info, err := os.Stat(dir)
 	if err != nil {
+		if isDenied(err) {
+			return accessError(dir)
+		}
+		return err
+	}
+	if err := ownerError(dir, info); err != nil {
 		return err
 	}
 	if info.Mode().Perm()&0o077 != 0 {
@@ -53,3 +66,31 @@ func SocketPath(dir string) string { return filepath.Join(dir, socketName) }
 
 // LogPath is where a detached daemon writes its log.
 func LogPath(dir string) string { return filepath.Join(dir, logName) }
+
+// checkAbsolute refuses relative local paths among a sync session's endpoints: the
+// daemon's working directory is not the client's, so only the client can resolve
+// them (the CLI does, against its own).
+func checkAbsolute(alpha, beta string) error {
+	for _, e := range []struct{ side, url string }{{"alpha", alpha}, {"beta", beta}} {
+		if isRelativeLocal(e.url) {
+			return rpcError(protocol.CodeInvalidArgument,
+				"%s: %q is a relative path, which the daemon cannot resolve (its working directory is not yours); pass an absolute path", e.side, e.url)
+		}
+	}
+	return nil
+}
+
+// isRelativeLocal reports whether s names a local path relative to a working
+// directory (not absolute, not "~", not a Windows drive path).
+func isRelativeLocal(s string) bool {
+	u, err := url.ParseWithCwd(s, "/")
+	if err != nil || !u.IsLocal() {
+		return false
+	}
+	if filepath.IsAbs(s) || strings.HasPrefix(s, "/") || s == "~" || strings.HasPrefix(s, "~/") {
+		return false
+	}
+	drive := len(s) >= 3 && s[1] == ':' && (s[2] == '/' || s[2] == '\\') &&
+		('a' <= s[0] && s[0] <= 'z' || 'A' <= s[0] && s[0] <= 'Z')
+	return !drive
+}

@@ -29,7 +29,7 @@ func checkPeer(conn net.Conn) error {
 		return credErr
 	}
 	if int(cred.Uid) != os.Getuid() {
-		return fmt.Errorf("peer uid %d is not the daemon's uid %d", cred.Uid, os.Getuid())
+		return peerError(int(cred.Uid))
 	}
 	return nil
 }

@@ -27,26 +27,36 @@ type Server struct {
 	m        *session.Manager
 	f        *forward.Manager
 	ports    PortLister
-	shutdown func() // asks the daemon to stop; nil when not a daemon
+	shutdown func(protocol.DaemonStopping) // stops the daemon; nil when not a daemon
 
 	mu      sync.Mutex
 	clients map[*client]struct{}
+	left    chan struct{} // closed (and replaced) whenever a client disconnects
 	cancels []func()
+
+	stopMu   sync.Mutex
+	stopping bool
+	stopInfo protocol.DaemonStopping
+
+	active activity // requests being handled
 }
 
 // PortLister lists the TCP ports listening on an SSH host.
 type PortLister func(ctx context.Context, host url.URL) ([]protocol.ListeningPort, error)
 
 // New returns a server over the managers. shutdown is called by daemon/shutdown after
-// it replies.
-func New(m *session.Manager, f *forward.Manager, ports PortLister, shutdown func()) *Server {
-	s := &Server{m: m, f: f, ports: ports, shutdown: shutdown, clients: map[*client]struct{}{}}
+// it replies, with the reason and the client that asked.
+func New(m *session.Manager, f *forward.Manager, ports PortLister, shutdown func(protocol.DaemonStopping)) *Server {
+	s := &Server{m: m, f: f, ports: ports, shutdown: shutdown, clients: map[*client]struct{}{}, left: make(chan struct{})}
 	s.cancels = append(s.cancels, m.Subscribe(s.broadcast), f.Subscribe(s.broadcastForward))
 	return s
 }
 
-// Close stops notifications and disconnects every client.
+// Close lets the requests being handled reply (for a few seconds at most), then stops
+// notifications and disconnects every client. A daemon closes it after stopping the
+// sessions, so that requests waiting on them have their answer.
 func (s *Server) Close() {
+	s.active.wait(drainTimeout)
 	for _, cancel := range s.cancels {
 		cancel()
 	}
@@ -65,9 +75,11 @@ func (s *Server) Close() {
 
 // ServeConn serves one connection until it closes.
 func (s *Server) ServeConn(ctx context.Context, rwc io.ReadWriteCloser) {
-	c := &client{s: s, notify: make(chan struct{}, 1), pending: map[string]notification{}}
-	conn := jsonrpc2.NewConn(ctx, newStream(rwc), jsonrpc2.AsyncHandler(c),
-		jsonrpc2.SetLogger(discardLogger{}))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c := &client{s: s, ctx: ctx, notify: make(chan struct{}, 1), pending: map[string]notification{},
+		queue: make(chan *jsonrpc2.Request, queueSize)}
+	conn := jsonrpc2.NewConn(ctx, newStream(rwc), c, jsonrpc2.SetLogger(discardLogger{}))
 	c.mu.Lock()
 	c.conn = conn
 	c.mu.Unlock()
@@ -76,10 +88,14 @@ func (s *Server) ServeConn(ctx context.Context, rwc io.ReadWriteCloser) {
 	s.mu.Unlock()
 	done := make(chan struct{})
 	go c.sendLoop(done)
+	go c.work()
 	<-conn.DisconnectNotify()
+	cancel()
 	close(done)
 	s.mu.Lock()
 	delete(s.clients, c)
+	close(s.left)
+	s.left = make(chan struct{})
 	s.mu.Unlock()
 }
 
@@ -107,11 +123,15 @@ func (discardLogger) Printf(string, ...any) {}
 
 // client is one connection.
 type client struct {
-	s    *Server
-	conn *jsonrpc2.Conn
+	s     *Server
+	conn  *jsonrpc2.Conn
+	ctx   context.Context // cancelled when the connection ends
+	queue chan *jsonrpc2.Request
 
 	mu          sync.Mutex
 	initialized bool
+	live        bool   // the reply to initialize is out: notifications may flow
+	name        string // from initialize
 	quiet       bool
 	prompts     bool
 	seq         uint64 // initialization order
@@ -139,6 +159,11 @@ func (c *client) enqueue(id string, n notification) {
 	}
 	c.pending[id] = n
 	c.mu.Unlock()
+	c.wake()
+}
+
+// wake asks the send loop to look at the queues.
+func (c *client) wake() {
 	select {
 	case c.notify <- struct{}{}:
 	default:
@@ -181,6 +206,10 @@ func (c *client) sendLoop(done chan struct{}) {
 		case <-c.notify:
 		}
 		c.mu.Lock()
+		if !c.live {
+			c.mu.Unlock()
+			continue // initialize's reply wakes the loop again
+		}
 		batch := make([]notification, 0, len(c.order))
 		for _, id := range c.order {
 			batch = append(batch, c.pending[id])
@@ -233,6 +262,8 @@ func toRPCError(err error) error {
 		code = protocol.CodeInvalidArgument
 	case errors.Is(err, session.ErrPaused):
 		code = protocol.CodePaused
+	case errors.Is(err, session.ErrHalted):
+		code = protocol.CodeHalted
 	}
 	return rpcError(int64(code), "%s", cleanMessage(err))
 }
@@ -260,32 +291,6 @@ func decode[T any](req *jsonrpc2.Request) (T, error) {
 	return v, nil
 }
 
-// Handle implements jsonrpc2.Handler: it dispatches a request and replies.
-func (c *client) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request) {
-	c.mu.Lock()
-	if c.conn == nil {
-		c.conn = conn // a request can arrive before ServeConn records the connection
-	}
-	c.mu.Unlock()
-	result, err := c.handle(ctx, conn, req)
-	if req.Notif {
-		return
-	}
-	if err != nil {
-		var rpcErr *jsonrpc2.Error
-		if !errors.As(err, &rpcErr) {
-			rpcErr = rpcError(protocol.CodeInternal, "%v", err)
-		}
-		conn.ReplyWithError(ctx, req.ID, rpcErr)
-		return
-	}
-	conn.Reply(ctx, req.ID, result)
-	if req.Method == protocol.MethodDaemonShutdown {
-		// Only now that the reply is out.
-		go c.s.shutdown()
-	}
-}
-
 // handle dispatches one request.
 func (c *client) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
 	if req.Method == protocol.MethodInitialize {
@@ -294,7 +299,7 @@ func (c *client) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 	c.mu.Lock()
 	ok := c.initialized
 	c.mu.Unlock()
-	if !ok {
+	if !ok && req.Method != protocol.MethodDaemonShutdown {
 		return nil, rpcError(protocol.CodeNotInitialized, "send initialize before %s", req.Method)
 	}
 	m := c.s.m
@@ -307,6 +312,9 @@ func (c *client) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 		cfg, err := fromWireConfig(p.Config)
 		if err != nil {
 			return nil, rpcError(protocol.CodeInvalidArgument, "%v", err)
+		}
+		if err := checkAbsolute(p.Alpha, p.Beta); err != nil {
+			return nil, err
 		}
 		ctx := ssh.WithPrompter(ctx, c.prompter())
 		st, err := m.Create(ctx, session.CreateRequest{Name: p.Name, Labels: p.Labels, Alpha: p.Alpha, Beta: p.Beta, Config: cfg, Paused: p.Paused})
@@ -411,10 +419,11 @@ func (c *client) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 	case protocol.MethodDaemonVersion:
 		return version(), nil
 	case protocol.MethodDaemonShutdown:
-		if c.s.shutdown == nil {
-			return nil, rpcError(protocol.CodeFailed, "this server is not a daemon")
+		p, err := decode[protocol.DaemonShutdownParams](req)
+		if err != nil {
+			return nil, err
 		}
-		return nil, nil
+		return c.shutdownRequest(p)
 	}
 	return nil, rpcError(protocol.CodeMethodNotFound, "unknown method %q; see docs/api.md for the methods", req.Method)
 }
@@ -436,7 +445,7 @@ func (c *client) initialize(req *jsonrpc2.Request) (any, error) {
 	// Follow changes from now on, so none falls between the snapshot and the first
 	// notification.
 	c.mu.Lock()
-	c.initialized, c.quiet, c.logLevel, c.prompts = true, p.Quiet, level, p.Prompts
+	c.initialized, c.quiet, c.logLevel, c.prompts, c.name = true, p.Quiet, level, p.Prompts, p.ClientName
 	c.seq = initSeq.Add(1)
 	c.mu.Unlock()
 	states, err := c.s.m.List(session.Selection{})
@@ -449,6 +458,34 @@ func (c *client) initialize(req *jsonrpc2.Request) (any, error) {
 		res.Sessions[i] = toWireSession(st)
 	}
 	return res, nil
+}
+
+// shutdownRequest answers daemon/shutdown: it checks that the daemon is idle if asked
+// to, and marks it stopping (the caller stops it once the reply is out).
+func (c *client) shutdownRequest(p protocol.DaemonShutdownParams) (any, error) {
+	if c.s.shutdown == nil {
+		return nil, rpcError(protocol.CodeFailed, "this server is not a daemon")
+	}
+	switch p.Reason {
+	case "":
+		p.Reason = protocol.StopRequested
+	case protocol.StopRequested, protocol.StopUpgrade:
+	default:
+		return nil, rpcError(protocol.CodeInvalidArgument, "unknown shutdown reason %q: use %q or %q", p.Reason, protocol.StopRequested, protocol.StopUpgrade)
+	}
+	if p.IfIdle {
+		if why := c.s.busy(c); why != "" {
+			return nil, rpcError(protocol.CodeBusy, "the daemon is busy: %s", why)
+		}
+	}
+	c.mu.Lock()
+	name := c.name
+	c.mu.Unlock()
+	if !c.s.markStopping(protocol.DaemonStopping{Reason: p.Reason, Client: name}) {
+		info, _ := c.s.stoppingInfo()
+		return nil, shuttingDown(info, nil)
+	}
+	return nil, nil
 }
 
 func (c *client) conflicts(p protocol.Selection) (any, error) {

@@ -2,11 +2,15 @@ package server
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
+
+	"github.com/sourcegraph/jsonrpc2"
 
 	"github.com/ferrysync/ferry/protocol"
 )
@@ -19,6 +23,9 @@ type stream struct {
 	r    *bufio.Reader
 	wmu  sync.Mutex
 	w    *bufio.Writer
+	// orphan is the last error response with a null id that was read: what a server
+	// says before it closes a connection it refuses.
+	orphan atomic.Pointer[jsonrpc2.Error]
 }
 
 func newStream(conn io.ReadWriteCloser) *stream {
@@ -54,6 +61,7 @@ func (s *stream) ReadObject(v any) error {
 		if err != nil {
 			return err
 		}
+		s.noteOrphan(body)
 		if err := json.Unmarshal(body, v); err != nil {
 			if !json.Valid(body) {
 				s.writeError(nil, protocol.CodeParseError, fmt.Sprintf("the message is not valid JSON: %v", err))
@@ -68,6 +76,32 @@ func (s *stream) ReadObject(v any) error {
 		}
 		return nil
 	}
+}
+
+// noteOrphan records an error response that answers no request (a null id).
+func (s *stream) noteOrphan(body []byte) {
+	if !bytes.Contains(body, []byte(`"error"`)) {
+		return
+	}
+	if e := orphanError(body); e != nil {
+		s.orphan.Store(e)
+	}
+}
+
+// orphanError returns the error of a response with a null id, or nil.
+func orphanError(body []byte) *jsonrpc2.Error {
+	var m struct {
+		ID     json.RawMessage `json:"id"`
+		Method string          `json:"method"`
+		Error  *jsonrpc2.Error `json:"error"`
+	}
+	if json.Unmarshal(body, &m) != nil || m.Method != "" || m.Error == nil {
+		return nil
+	}
+	if id := string(bytes.TrimSpace(m.ID)); id != "" && id != "null" {
+		return nil
+	}
+	return m.Error
 }
 
 // writeError sends an error response with the given id (null when unknown).

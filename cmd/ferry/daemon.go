@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log"
 	"runtime/debug"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -60,8 +59,8 @@ func daemonCommand() *cobra.Command {
 			log.Printf("ferry daemon %s serving %s", protocol.Version, server.SocketPath(dir))
 			go func() {
 				select {
-				case <-cmd.Context().Done():
-					d.Stop()
+				case <-cmd.Context().Done(): // SIGINT or SIGTERM
+					d.Shutdown(protocol.DaemonStopping{Reason: protocol.StopSignal})
 				case <-d.Done():
 				}
 			}()
@@ -80,8 +79,11 @@ func daemonCommand() *cobra.Command {
 				fmt.Println("The daemon is already running.")
 				return nil
 			}
-			// Started the way every client starts one (so two racing starts end with
-			// one daemon), even where FERRY_NO_AUTOSTART forbids it for other commands.
+			if !errors.Is(err, server.ErrNotRunning) {
+				return err
+			}
+			// Started once, and waited for (even with FERRY_NO_AUTOSTART: this is the
+			// explicit start).
 			c, err = dial(cmd.Context(), true, func(o *server.ClientOptions) { o.Autostart = true })
 			if err != nil {
 				return err
@@ -95,23 +97,16 @@ func daemonCommand() *cobra.Command {
 		Short: "Stop the daemon; sessions resume when it next starts",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := dial(cmd.Context(), false)
+			dir, err := server.DataDir()
+			if err != nil {
+				return err
+			}
+			err = server.StopDaemon(cmd.Context(), dir, "ferry-cli")
 			if errors.Is(err, server.ErrNotRunning) {
 				fmt.Println("The daemon is not running.")
 				return nil
 			}
 			if err != nil {
-				return err
-			}
-			defer c.Close()
-			if err := c.Call(cmd.Context(), protocol.MethodDaemonShutdown, nil, nil); err != nil {
-				return err
-			}
-			dir, err := server.DataDir()
-			if err != nil {
-				return err
-			}
-			if err := server.WaitStopped(cmd.Context(), dir, 30*time.Second); err != nil {
 				return err
 			}
 			fmt.Println("Stopped the daemon.")

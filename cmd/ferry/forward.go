@@ -152,6 +152,7 @@ func forwardMonitorCommand() *cobra.Command {
 		var mu sync.Mutex
 		last := map[string]string{}
 		var wanted map[string]bool
+		var stopping *protocol.DaemonStopping
 		show := func(s protocol.ForwardSession) {
 			if line := forwardLine(s); last[s.ID] != line {
 				last[s.ID] = line
@@ -160,6 +161,11 @@ func forwardMonitorCommand() *cobra.Command {
 		}
 		c, err := dial(ctx, true, func(o *server.ClientOptions) {
 			o.Quiet = false
+			o.OnStopping = func(s protocol.DaemonStopping) {
+				mu.Lock()
+				stopping = &s
+				mu.Unlock()
+			}
 			o.OnForward = func(s protocol.ForwardSession) {
 				mu.Lock()
 				defer mu.Unlock()
@@ -195,7 +201,12 @@ func forwardMonitorCommand() *cobra.Command {
 		select {
 		case <-ctx.Done():
 		case <-c.Done():
-			return fmt.Errorf("the daemon closed the connection")
+			mu.Lock()
+			defer mu.Unlock()
+			if stopping != nil {
+				return &server.StoppedError{Info: *stopping}
+			}
+			return fmt.Errorf("the daemon closed the connection without saying why (it may have crashed); see its log")
 		}
 		return nil
 	}

@@ -308,12 +308,17 @@ func TestForwardRecoversAfterConnectionLoss(t *testing.T) {
 	_, err = io.ReadFull(c, make([]byte, 256<<10))
 	require.NoError(t, err)
 
+	before := e.forward("web").Seq
 	sshd.Restart()
 	// The cut transfer ends (it does not hang).
 	c.SetReadDeadline(time.Now().Add(time.Minute))
 	_, err = io.Copy(io.Discard, c)
 	require.NoError(t, err) // EOF: the forward closed it
-	// New connections work again once the host is back.
+	// New connections work again once the host is back: the forward went through
+	// disconnected (its listener closed) and is forwarding again.
+	e.waitForward("web", func(f protocol.ForwardSession) bool {
+		return f.Status == protocol.ForwardForwarding && f.Seq >= before+2
+	})
 	require.Equal(t, "still here", get(t, local2))
 	f := e.forward("web")
 	require.Equal(t, protocol.ForwardForwarding, f.Status)

@@ -22,6 +22,13 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := rootCommand().ExecuteContext(ctx); err != nil {
+		// ferry --stdio ends cleanly when the daemon stops on purpose (it relayed
+		// daemon/stopping); it still says so on stderr.
+		var stopped *server.StoppedError
+		if errors.As(err, &stopped) {
+			fmt.Fprintln(os.Stderr, "ferry:", err)
+			os.Exit(0)
+		}
 		// Daemon errors carry a stable code for programs; people need the message.
 		var rpcErr *jsonrpc2.Error
 		if errors.As(err, &rpcErr) {
@@ -52,7 +59,8 @@ starts when needed; editors speak to it with "ferry --stdio".`,
 			if err != nil {
 				return err
 			}
-			return server.Relay(cmd.Context(), os.Stdin, os.Stdout, dir, autostart())
+			return server.Relay(cmd.Context(), os.Stdin, os.Stdout, server.ClientOptions{
+				DataDir: dir, Autostart: autostart(), Name: "ferry-stdio", OtherVersion: otherVersion()})
 		},
 	}
 	root.Flags().BoolVar(&stdio, "stdio", false, "serve the JSON-RPC API on stdin/stdout (for editors), relaying to the daemon")
@@ -67,7 +75,7 @@ func versionCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fmt.Println("client:", protocol.Version)
-			c, err := dial(cmd.Context(), false)
+			c, err := dial(cmd.Context(), false, func(o *server.ClientOptions) { o.OtherVersion = server.UseAnyVersion })
 			if errors.Is(err, server.ErrNotRunning) {
 				fmt.Println("daemon: not running")
 				return nil
@@ -89,6 +97,15 @@ func versionCommand() *cobra.Command {
 // autostart reports whether client commands may start the daemon.
 func autostart() bool { return os.Getenv("FERRY_NO_AUTOSTART") != "1" }
 
+// otherVersion says what clients do with a daemon of another version: restart it if
+// it is idle, unless autostart is off.
+func otherVersion() server.VersionPolicy {
+	if autostart() {
+		return server.RestartOtherVersion
+	}
+	return server.RefuseOtherVersion
+}
+
 // dial connects to the daemon; autostartAllowed lets it start one (if the environment
 // allows).
 func dial(ctx context.Context, autostartAllowed bool, opts ...func(*server.ClientOptions)) (*server.Client, error) {
@@ -97,7 +114,7 @@ func dial(ctx context.Context, autostartAllowed bool, opts ...func(*server.Clien
 		return nil, err
 	}
 	o := server.ClientOptions{DataDir: dir, Autostart: autostartAllowed && autostart(), Name: "ferry-cli", Quiet: true,
-		Prompt: newTerminalPrompter()}
+		Prompt: newTerminalPrompter(), OtherVersion: otherVersion()}
 	for _, f := range opts {
 		f(&o)
 	}

@@ -69,7 +69,7 @@ func ParseAddress(s, cwd string) (Address, error) {
 		}
 		if a.IsLocal() && !strings.HasPrefix(a.Addr, "/") {
 			if cwd == "" {
-				return Address{}, fmt.Errorf("invalid forwarding endpoint %q: the socket path must be absolute", s)
+				return Address{}, fmt.Errorf("invalid forwarding endpoint %q: the socket path is relative, which the daemon cannot resolve (its working directory is not yours); pass an absolute path", s)
 			}
 			a.Addr = strings.TrimSuffix(cwd, "/") + "/" + a.Addr
 		}

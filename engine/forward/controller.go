@@ -14,9 +14,6 @@ import (
 const (
 	backoffMin = 500 * time.Millisecond
 	backoffMax = 30 * time.Second
-	// waitForHost is how long a connection accepted while the destination's host is
-	// unreachable waits for it to come back before it is closed.
-	waitForHost = 10 * time.Second
 	// statsEvery throttles notifications of byte counts.
 	statsEvery = 250 * time.Millisecond
 )
@@ -28,6 +25,9 @@ type controller struct {
 	src Address
 	dst Address
 
+	// pubMu orders publications: it is held from a state's sequence number to its
+	// delivery to the subscribers, so states are published in the order of Seq.
+	pubMu  sync.Mutex
 	mu     sync.Mutex
 	state  State
 	cancel context.CancelFunc
@@ -75,9 +75,13 @@ func (c *controller) snapshotLocked() State {
 	return s
 }
 
+// update changes the state and publishes it with the next sequence number.
 func (c *controller) update(fn func(*State)) {
+	c.pubMu.Lock()
+	defer c.pubMu.Unlock()
 	c.mu.Lock()
 	fn(&c.state)
+	c.state.Seq++
 	s := c.snapshotLocked()
 	c.mu.Unlock()
 	c.m.publish(s)
@@ -169,7 +173,12 @@ func (c *controller) run(ctx context.Context, done chan struct{}) {
 	}
 }
 
-// serve opens the source side and its listener, then accepts until the source fails.
+// serve opens the source side and its listener, then forwards while the destination's
+// side is open. While the destination's host is unreachable (lost, or not reached
+// again yet), the listener is closed, so new connections are refused at once (a
+// refused connect tells a client that nothing was sent, and it may retry); it listens
+// again once the host is back. serve returns when the source fails, or nil when ctx
+// is cancelled.
 func (c *controller) serve(ctx context.Context) error {
 	spec := c.snapshot().Spec
 	c.update(func(s *State) { s.Status = StatusConnectingSource })
@@ -178,24 +187,118 @@ func (c *controller) serve(ctx context.Context) error {
 		return fmt.Errorf("connecting to the source host: %w", err)
 	}
 	defer src.Close()
-	ln, err := src.Listen(ctx, c.src, ListenOptions{SocketMode: spec.SocketMode, SocketOverwrite: spec.SocketOverwrite})
+	listen := func() (Listener, error) {
+		return src.Listen(ctx, c.src, ListenOptions{SocketMode: spec.SocketMode, SocketOverwrite: spec.SocketOverwrite})
+	}
+	// The first listener checks the source before the destination is dialed.
+	ln, err := listen()
 	if err != nil {
 		return err
 	}
-	defer ln.Close()
+	defer func() {
+		if ln != nil {
+			ln.Close()
+		}
+	}()
 	c.update(func(s *State) { s.SourceConnected, s.Status = true, StatusConnectingDestination })
-
-	dst := newDestination(c)
-	defer dst.close()
-	if _, err := dst.firstGet(ctx); err != nil {
-		// The listener stays up; connections wait for the destination's host.
-		c.update(func(s *State) { s.Status, s.LastError = StatusDisconnected, err.Error() })
-		c.reportFirst(fmt.Errorf("destination: %w", err))
-	} else {
-		c.update(func(s *State) { s.Status, s.DestinationConnected = StatusForwarding, true })
+	backoff := backoffMin
+	for {
+		dst, err := c.openDestination(ctx)
+		if err != nil {
+			if ln != nil {
+				ln.Close() // refuse new connections while the destination is unreachable
+				ln = nil
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			c.update(func(s *State) {
+				s.Status, s.DestinationConnected = StatusDisconnected, false
+				s.LastError = fmt.Sprintf("connecting to the destination host: %v; new connections are refused until it is reachable", err)
+			})
+			c.reportFirst(fmt.Errorf("destination: %w", err))
+			if err := c.wait(ctx, src, &backoff); err != nil {
+				return err
+			}
+			continue
+		}
+		backoff = backoffMin
+		if ln == nil {
+			if ln, err = listen(); err != nil {
+				dst.Close()
+				return err
+			}
+		}
+		c.update(func(s *State) { s.Status, s.DestinationConnected, s.LastError = StatusForwarding, true, "" })
 		c.reportFirst(nil)
+		err = c.accept(ctx, src, ln, dst)
+		ln.Close() // before the state says so: new connections are refused from now on
+		ln = nil
+		dst.Close()
+		var lost *destinationLost
+		if !errors.As(err, &lost) {
+			return err
+		}
+		if err := sourceLost(src); err != nil {
+			return err
+		}
+		c.update(func(s *State) {
+			s.Status, s.DestinationConnected = StatusDisconnected, false
+			s.LastError = fmt.Sprintf("%v; new connections are refused until it is back", lost)
+		})
+		c.m.logf("warn", c, "%v; reconnecting", lost)
 	}
+}
 
+// destinationLost says that the destination's side died while forwarding.
+type destinationLost struct{ err error }
+
+func (d *destinationLost) Error() string {
+	if d.err == nil {
+		return "lost the destination host"
+	}
+	return "lost the destination host: " + d.err.Error()
+}
+
+// sourceLost returns why the source side died, or nil if it lives.
+func sourceLost(src Side) error {
+	select {
+	case <-src.Dead():
+		if err := src.Err(); err != nil {
+			return fmt.Errorf("lost the source host: %w", err)
+		}
+		return errors.New("lost the source host")
+	default:
+		return nil
+	}
+}
+
+// openDestination opens the destination's side, within a minute.
+func (c *controller) openDestination(ctx context.Context) (Side, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	return c.m.open(ctx, c.dst)
+}
+
+// wait sleeps for a backoff (and doubles it) before the destination is dialed again;
+// it returns an error if the source dies meanwhile, nil otherwise.
+func (c *controller) wait(ctx context.Context, src Side, backoff *time.Duration) error {
+	d := *backoff/2 + rand.N(*backoff/2+1)
+	*backoff = min(*backoff*2, backoffMax)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-src.Dead():
+		return sourceLost(src)
+	case <-t.C:
+	}
+	return nil
+}
+
+// accept relays every connection ln accepts to dst until ctx is cancelled (nil), a
+// side dies or the listener fails.
+func (c *controller) accept(ctx context.Context, src Side, ln Listener, dst Side) error {
 	accepted := make(chan error, 1)
 	go func() {
 		for {
@@ -214,25 +317,24 @@ func (c *controller) serve(ctx context.Context) error {
 	case <-ctx.Done():
 		return nil
 	case <-src.Dead():
-		return errors.New("the source host's connection was lost")
+		return sourceLost(src)
+	case <-dst.Dead():
+		return &destinationLost{dst.Err()}
 	case err := <-accepted:
+		if err := sourceLost(src); err != nil {
+			return err
+		}
 		return fmt.Errorf("accepting on %s: %w", c.src, err)
 	}
 }
 
 // handle relays one accepted connection.
-func (c *controller) handle(ctx context.Context, conn Conn, dst *destination) {
+func (c *controller) handle(ctx context.Context, conn Conn, dst Side) {
 	defer func() {
 		c.open.Add(^uint64(0))
 		c.touch()
 	}()
-	wctx, cancel := context.WithTimeout(ctx, waitForHost)
-	side, err := dst.get(wctx)
-	cancel()
-	var out Conn
-	if err == nil {
-		out, err = side.Dial(ctx, c.dst)
-	}
+	out, err := dst.Dial(ctx, c.dst)
 	if err != nil {
 		c.refused(err)
 		conn.Close()
@@ -259,117 +361,4 @@ type pendingDial interface {
 func (c *controller) refused(err error) {
 	c.failed.Add(1)
 	c.update(func(s *State) { s.LastError = err.Error() })
-}
-
-// destination keeps the destination's side open, reopening it in the background when
-// its host is lost.
-type destination struct {
-	c       *controller
-	mu      sync.Mutex
-	side    Side
-	ready   chan struct{} // closed when side is set
-	closed  bool
-	running bool
-}
-
-func newDestination(c *controller) *destination {
-	return &destination{c: c, ready: make(chan struct{})}
-}
-
-// get returns the open side, waiting (within ctx) for a reconnection if needed.
-func (d *destination) get(ctx context.Context) (Side, error) {
-	for {
-		d.mu.Lock()
-		if d.closed {
-			d.mu.Unlock()
-			return nil, errors.New("the forward stopped")
-		}
-		if d.side != nil {
-			select {
-			case <-d.side.Dead():
-				d.side.Close()
-				d.side, d.ready = nil, make(chan struct{})
-			default:
-				s := d.side
-				d.mu.Unlock()
-				return s, nil
-			}
-		}
-		ready := d.ready
-		if !d.running {
-			d.running = true
-			go d.reconnect()
-		}
-		d.mu.Unlock()
-		select {
-		case <-ready:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("the destination host %s is unreachable", d.c.dst.Host.String())
-		}
-	}
-}
-
-// firstGet opens the destination side once, reporting why it fails; later failures
-// are retried in the background by get.
-func (d *destination) firstGet(ctx context.Context) (Side, error) {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	side, err := d.c.m.open(ctx, d.c.dst)
-	if err != nil {
-		return nil, err
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.side = side
-	close(d.ready)
-	return side, nil
-}
-
-// reconnect opens the destination side, with backoff, until it succeeds or the
-// forward stops.
-func (d *destination) reconnect() {
-	backoff := backoffMin
-	for {
-		d.mu.Lock()
-		if d.closed {
-			d.running = false
-			d.mu.Unlock()
-			return
-		}
-		d.mu.Unlock()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		side, err := d.c.m.open(ctx, d.c.dst)
-		cancel()
-		d.mu.Lock()
-		if err == nil {
-			if d.closed {
-				d.mu.Unlock()
-				side.Close()
-				return
-			}
-			d.side, d.running = side, false
-			close(d.ready)
-			d.mu.Unlock()
-			d.c.update(func(s *State) {
-				s.DestinationConnected, s.Status, s.LastError = true, StatusForwarding, ""
-			})
-			return
-		}
-		d.mu.Unlock()
-		d.c.update(func(s *State) {
-			s.DestinationConnected, s.Status, s.LastError = false, StatusDisconnected, fmt.Sprintf("connecting to the destination host: %v", err)
-		})
-		time.Sleep(backoff/2 + rand.N(backoff/2+1))
-		backoff = min(backoff*2, backoffMax)
-	}
-}
-
-func (d *destination) close() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.closed = true
-	if d.side != nil {
-		d.side.Close()
-		d.side = nil
-	}
 }

@@ -183,7 +183,7 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) 
 			return fail(errors.New("the forward did not start within 2 minutes"))
 		}
 	}
-	m.publish(c.snapshot())
+	c.update(func(*State) {})
 	m.logf("info", c, "created, %s -> %s", spec.Source, spec.Destination)
 	return c.snapshot(), nil
 }

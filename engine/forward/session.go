@@ -37,6 +37,9 @@ const (
 
 // State is the observable state of a forward session.
 type State struct {
+	// Seq grows with every state published for the forward (Subscribe delivers them in
+	// that order); a snapshot carries the latest.
+	Seq    uint64
 	Spec   Spec
 	Status Status
 	// SourceConnected and DestinationConnected say whether each side is reachable.

@@ -34,11 +34,13 @@ type ListenOptions struct {
 // Side is where a forward listens or dials: this machine or an SSH host.
 //
 // Listen and Dial may be called from any goroutine. Dead is closed when the side can
-// no longer be used (its connection failed); Close releases it.
+// no longer be used (its connection failed, for instance its host stopped answering
+// keepalives); Err then says why (nil before). Close releases it.
 type Side interface {
 	Listen(ctx context.Context, a Address, opts ListenOptions) (Listener, error)
 	Dial(ctx context.Context, a Address) (Conn, error)
 	Dead() <-chan struct{}
+	Err() error
 	Close() error
 }
 
@@ -57,6 +59,9 @@ func OpenLocal(context.Context, Address) (Side, error) { return Local{}, nil }
 
 // Dead implements Side: this machine is always reachable.
 func (Local) Dead() <-chan struct{} { return nil }
+
+// Err implements Side.
+func (Local) Err() error { return nil }
 
 // Close implements Side.
 func (Local) Close() error { return nil }

@@ -10,6 +10,7 @@
 //     failed upload leaves no partial agent; a partial temporary file is removed.
 //   - The agent is started with a single-quoted absolute path and one argument, so no
 //     login shell's syntax matters (sh, bash, zsh, fish, tcsh).
-//   - A connection that fails fails every endpoint on it (their Changes channels close),
-//     and the next Acquire dials anew.
+//   - A connection that fails (a host that stops answering keepalives included) fails
+//     every endpoint and forward side on it (their Changes channels close, Dead closes,
+//     Err says why), and the next Acquire dials anew.
 package remote

@@ -35,6 +35,8 @@ type side struct {
 
 func (s *side) Dead() <-chan struct{} { return s.h.Dead() }
 
+func (s *side) Err() error { return s.h.Err() }
+
 func (s *side) Close() error {
 	s.once.Do(s.release)
 	return nil

@@ -54,6 +54,17 @@ func (h *Host) Open() (net.Conn, error) {
 // Dead is closed when the connection or the agent has failed.
 func (h *Host) Dead() <-chan struct{} { return h.dead }
 
+// Err says why the host is dead ("connection to user@host:port lost: ..."); nil while
+// it lives.
+func (h *Host) Err() error {
+	select {
+	case <-h.dead:
+		return h.err
+	default:
+		return nil
+	}
+}
+
 // Client is the host's SSH connection.
 func (h *Host) Client() *gossh.Client { return h.client }
 

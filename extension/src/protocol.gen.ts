@@ -276,7 +276,10 @@ export const Code = {
   Paused: -32013,
   /** CodeFailed: the operation was valid but failed (unreachable host, cycle error). */
   Failed: -32014,
-  /** CodeShuttingDown: the daemon is stopping. */
+  /**
+   * CodeShuttingDown: the daemon is stopping: requests that arrive meanwhile, and
+   * those that were running, get this code; send them again once it has restarted.
+   */
   ShuttingDown: -32015,
   /** CodeVersionMismatch: the client speaks another protocol version. */
   VersionMismatch: -32016,
@@ -285,6 +288,16 @@ export const Code = {
    * halted-* ones); the message says why and what to do.
    */
   Halted: -32017,
+  /**
+   * CodeBusy: the daemon was asked to stop only if idle (daemon/shutdown with ifIdle)
+   * and is not: the message says who or what uses it.
+   */
+  Busy: -32018,
+  /**
+   * CodePermissionDenied: the connection comes from another user than the daemon's;
+   * the server sends this error (with a null id) and closes the connection.
+   */
+  PermissionDenied: -32019,
 } as const;
 /** One of the values of {@link Code}. */
 export type Code = (typeof Code)[keyof typeof Code];
@@ -744,6 +757,29 @@ export interface VersionResult {
   os: string;
   /** GoVersion, OS and Arch describe the daemon's build. */
   arch: string;
+}
+
+/**
+ * DaemonShutdownParams are the optional parameters of daemon/shutdown (a request
+ * without them stops the daemon at once, for reason requested).
+ */
+export interface DaemonShutdownParams {
+  /**
+   * Reason is reported to every client in daemon/stopping: requested (the default)
+   * or upgrade (a client of another version restarts the daemon).
+   */
+  reason?: string;
+  /**
+   * IfIdle stops the daemon only if it is idle: no other client is connected, no
+   * sync session is staging, transitioning or saving, and no forward has an open
+   * connection. Otherwise the request fails with CodeBusy and a message that says
+   * what keeps the daemon busy.
+   *
+   * daemon/shutdown is the one request served before initialize, so that a client of
+   * another protocol version (initialize failed with CodeVersionMismatch) can still
+   * stop or restart the daemon.
+   */
+  ifIdle?: boolean;
 }
 
 /** ForwardCreateParams describes a new forward session. */

@@ -39,7 +39,8 @@ type HostConfig struct {
 	// host key verification; 0 means no limit but the context's.
 	ConnectTimeout time.Duration
 	// ServerAliveInterval is how often a silent connection is probed;
-	// 0 means never.
+	// 0 (unset) means ferry's default, 2 s: ferry always probes, so that a
+	// dead host is noticed.
 	ServerAliveInterval time.Duration
 	// ServerAliveCountMax is how many probes may go unanswered before the
 	// connection is closed.

@@ -45,8 +45,10 @@ func Dial(ctx context.Context, target Target, p Prompter) (*gossh.Client, error)
 // hosts, verifies its host key and authenticates. p may be nil (see
 // Prompter). Cancelling ctx abandons the attempt; once DialConfig has
 // returned, ctx no longer matters. The returned client closes its jump
-// host connections when it closes, and, if ServerAliveInterval is set,
-// closes itself after ServerAliveCountMax unanswered keepalives.
+// host connections when it closes, and closes itself when the host stops
+// answering: after ServerAliveCountMax unanswered keepalives sent every
+// ServerAliveInterval (2 s and 3 when the config sets no interval); its Wait
+// then returns an error that says so.
 func DialConfig(ctx context.Context, hc *HostConfig, p Prompter) (*gossh.Client, error) {
 	return dialHost(ctx, hc, p, 0)
 }
@@ -170,7 +172,8 @@ func handshake(ctx context.Context, conn net.Conn, hc *HostConfig, p Prompter, j
 	}
 	v.beforeCheck = func() { _ = conn.SetDeadline(time.Time{}) }
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	c, chans, reqs, err := gossh.NewClientConn(conn, hc.Address(), &gossh.ClientConfig{
+	live := &liveConn{Conn: conn}
+	c, chans, reqs, err := gossh.NewClientConn(live, hc.Address(), &gossh.ClientConfig{
 		User:              hc.User,
 		Auth:              auth.methods,
 		HostKeyCallback:   v.callback,
@@ -192,9 +195,8 @@ func handshake(ctx context.Context, conn net.Conn, hc *HostConfig, p Prompter, j
 		closeAll(jumps)
 		close(done)
 	}()
-	if hc.ServerAliveInterval > 0 {
-		go keepAlive(client, hc.ServerAliveInterval, hc.ServerAliveCountMax, done)
-	}
+	interval, count := keepAliveSettings(hc)
+	go keepAlive(client, live, fmt.Sprintf("%s (%s)", hc.Alias, hc.Address()), interval, count, done)
 	return client, nil
 }
 

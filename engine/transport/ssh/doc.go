@@ -26,6 +26,12 @@
 //     what happened and what to do.
 //   - Dial leaks nothing on failure: every connection it opened (jump
 //     hosts included) is closed; a returned client owns its jump hosts.
+//   - A returned client never outlives its host silently: it sends
+//     keepalive@openssh.com after every silent ServerAliveInterval (2 s when
+//     unset) and closes itself once ServerAliveCountMax (3) probes in a row
+//     went unanswered, so a dead host or path is noticed within about 8 s
+//     even though its TCP connection stays up; any traffic from the server
+//     counts as an answer; Wait then says why.
 //
 // Resolution asks the installed OpenSSH client ("ssh -G"), so Match,
 // Include, CanonicalizeHostname and the rest behave exactly as for ssh;
