@@ -56,8 +56,8 @@ const (
 	// Params: none. Result: VersionResult.
 	MethodDaemonVersion = "daemon/version"
 	// MethodDaemonShutdown stops the daemon after replying; sessions resume when it
-	// next starts.
-	// Params: none. Result: none (null).
+	// next starts. It is served before initialize too; its params may be omitted.
+	// Params: DaemonShutdownParams. Result: none (null).
 	MethodDaemonShutdown = "daemon/shutdown"
 )
 

@@ -99,8 +99,8 @@ export const Method = {
   DaemonVersion: "daemon/version",
   /**
    * MethodDaemonShutdown stops the daemon after replying; sessions resume when it
-   * next starts.
-   * Params: none. Result: none (null).
+   * next starts. It is served before initialize too; its params may be omitted.
+   * Params: DaemonShutdownParams. Result: none (null).
    */
   DaemonShutdown: "daemon/shutdown",
   /**
@@ -1031,10 +1031,10 @@ export interface ClientRequests {
   "daemon/version": { params: null; result: VersionResult };
   /**
    * MethodDaemonShutdown stops the daemon after replying; sessions resume when it
-   * next starts.
-   * Params: none. Result: none (null).
+   * next starts. It is served before initialize too; its params may be omitted.
+   * Params: DaemonShutdownParams. Result: none (null).
    */
-  "daemon/shutdown": { params: null; result: null };
+  "daemon/shutdown": { params: DaemonShutdownParams; result: null };
   /**
    * MethodForwardCreate creates a forward session and connects both sides.
    * Params: ForwardCreateParams. Result: ForwardCreateResult.
@@ -1126,7 +1126,7 @@ export const methodTable = {
   "sync/trash": { direction: "request", params: "SyncTrashParams", result: "SyncTrashResult" },
   "sync/restore": { direction: "request", params: "SyncRestoreParams", result: "SyncRestoreResult" },
   "daemon/version": { direction: "request", params: null, result: "VersionResult" },
-  "daemon/shutdown": { direction: "request", params: null, result: null },
+  "daemon/shutdown": { direction: "request", params: "DaemonShutdownParams", result: null },
   "forward/create": { direction: "request", params: "ForwardCreateParams", result: "ForwardCreateResult" },
   "forward/list": { direction: "request", params: "ForwardListParams", result: "ForwardListResult" },
   "forward/pause": { direction: "request", params: "Selection", result: null },
