@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/ferrysync/ferry/engine/delta"
-	"github.com/ferrysync/ferry/engine/reconcile"
 	"github.com/ferrysync/ferry/engine/tree"
 )
 
@@ -63,7 +62,7 @@ type Endpoint interface {
 	// Transition applies changes and returns, for each, what is now at its path as far as
 	// the endpoint knows: New when the change was applied, otherwise what remains of Old.
 	// Problems explain changes that were skipped or failed.
-	Transition(ctx context.Context, changes []reconcile.Change) ([]*tree.Entry, []Problem, error)
+	Transition(ctx context.Context, changes []tree.Change) ([]*tree.Entry, []Problem, error)
 
 	// ReadFile returns the contents of the regular file at path, refusing files larger
 	// than limit bytes. Unlike the methods above it may be called at any time, from any

@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/ferrysync/ferry/engine/endpoint"
-	"github.com/ferrysync/ferry/engine/reconcile"
 	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/stage"
 	"github.com/ferrysync/ferry/engine/transition"
@@ -372,7 +371,7 @@ func (e *Endpoint) Supply(ctx context.Context, needed []endpoint.Needed, r endpo
 }
 
 // Transition implements endpoint.Endpoint.
-func (e *Endpoint) Transition(ctx context.Context, changes []reconcile.Change) ([]*tree.Entry, []endpoint.Problem, error) {
+func (e *Endpoint) Transition(ctx context.Context, changes []tree.Change) ([]*tree.Entry, []endpoint.Problem, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/ferrysync/ferry/engine/delta"
 	"github.com/ferrysync/ferry/engine/endpoint"
-	"github.com/ferrysync/ferry/engine/reconcile"
 	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/tree"
 )
@@ -44,7 +43,7 @@ func TestScanSeesOwnTransitionAtOnce(t *testing.T) {
 		_, err = r.Close()
 		require.NoError(t, err)
 		p := fmt.Sprintf("f%02d", i)
-		_, problems, err := e.Transition(ctx, []reconcile.Change{{Path: p, New: f}})
+		_, problems, err := e.Transition(ctx, []tree.Change{{Path: p, New: f}})
 		require.NoError(t, err)
 		require.Empty(t, problems)
 		res, err := e.Scan(ctx, endpoint.ScanOptions{})

@@ -95,7 +95,7 @@ func genTriple(t *rapid.T, untracked bool) triple {
 }
 
 // apply applies changes to a side the way a fully successful transition would.
-func apply(side *tree.Entry, changes []Change) *tree.Entry {
+func apply(side *tree.Entry, changes []tree.Change) *tree.Entry {
 	for _, c := range changes {
 		side = tree.With(side, c.Path, c.New)
 	}
@@ -106,7 +106,7 @@ func apply(side *tree.Entry, changes []Change) *tree.Entry {
 // first, as the session does after a transition.
 func nextAncestor(res Result) *tree.Entry {
 	all := append(slices.Clone(res.AlphaChanges), res.BetaChanges...)
-	slices.SortStableFunc(all, func(a, b Change) int { return tree.Depth(a.Path) - tree.Depth(b.Path) })
+	slices.SortStableFunc(all, func(a, b tree.Change) int { return tree.Depth(a.Path) - tree.Depth(b.Path) })
 	return apply(res.Ancestor, all)
 }
 
@@ -127,7 +127,7 @@ func checkWellFormed(t require.TestingT, alpha, beta *tree.Entry, res Result) {
 	}
 	for _, side := range []struct {
 		root    *tree.Entry
-		changes []Change
+		changes []tree.Change
 	}{{alpha, res.AlphaChanges}, {beta, res.BetaChanges}} {
 		for i, c := range side.changes {
 			require.True(t, tree.Equal(tree.Lookup(side.root, c.Path), c.Old), "change %q: Old must be what the side has", c.Path)
@@ -206,7 +206,7 @@ func TestPropertySafety(t *testing.T) {
 		if mode == TwoWaySafe {
 			checkPreserved(t, "alpha", changedSince(tr.anc, tr.alpha), alpha)
 		}
-		for _, side := range [][]Change{res.AlphaChanges, res.BetaChanges} {
+		for _, side := range [][]tree.Change{res.AlphaChanges, res.BetaChanges} {
 			for _, c := range side {
 				require.False(t, hasUntracked(c.Old) && c.New == nil, "change %q deletes untracked content", c.Path)
 			}

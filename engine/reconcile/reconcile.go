@@ -67,13 +67,6 @@ func ParseMode(s string) (Mode, error) {
 	return 0, fmt.Errorf("unknown mode %q: use two-way-safe, two-way-resolved, one-way-safe or one-way-replica", s)
 }
 
-// Change replaces the entry at Path on one side: Old is what the scan saw there (nil for
-// nothing), New what must be there afterwards (nil to remove it).
-type Change struct {
-	Path     string
-	Old, New *tree.Entry
-}
-
 // Conflict is a path where both sides changed and the mode will not choose.
 type Conflict struct {
 	Path                  string
@@ -87,7 +80,7 @@ type Result struct {
 	// transition reports what it did.
 	Ancestor *tree.Entry
 	// AlphaChanges and BetaChanges are the changes to apply to each side, in path order.
-	AlphaChanges, BetaChanges []Change
+	AlphaChanges, BetaChanges []tree.Change
 	// Conflicts are the disagreements left for the user, in path order.
 	Conflicts []Conflict
 }
@@ -101,7 +94,7 @@ func Reconcile(ancestor, alpha, beta *tree.Entry, mode Mode) Result {
 
 type reconciler struct {
 	mode        Mode
-	alpha, beta []Change
+	alpha, beta []tree.Change
 	conflicts   []Conflict
 }
 
@@ -212,7 +205,7 @@ func (r *reconciler) oneWaySafe(path string, anc, a, b *tree.Entry) {
 // keepModification resolves a deletion on one side against a modification on the other
 // without losing the modification: what the modifying side changed is recreated on the
 // deleting side, and what it did not change is deleted there.
-func (r *reconciler) keepModification(deleted, modifying *[]Change, path string, anc, kept *tree.Entry) {
+func (r *reconciler) keepModification(deleted, modifying *[]tree.Change, path string, anc, kept *tree.Entry) {
 	if anc == nil || anc.Kind != tree.Directory || kept.Kind != tree.Directory {
 		r.propagate(deleted, path, nil, kept)
 		return
@@ -229,8 +222,8 @@ func (r *reconciler) keepModification(deleted, modifying *[]Change, path string,
 // survivors splits kept, a directory whose ancestor anc was deleted on the other side,
 // into the part that changed since anc (returned as a pruned directory, nil if nothing
 // changed) and deletions of the unchanged rest.
-func survivors(path string, anc, kept *tree.Entry) (*tree.Entry, []Change) {
-	var deletions []Change
+func survivors(path string, anc, kept *tree.Entry) (*tree.Entry, []tree.Change) {
+	var deletions []tree.Change
 	contents := map[string]*tree.Entry{}
 	var ancContents map[string]*tree.Entry
 	if anc != nil && anc.Kind == tree.Directory {
@@ -244,14 +237,14 @@ func survivors(path string, anc, kept *tree.Entry) (*tree.Entry, []Change) {
 			// Never deleted, never copied; the directory stays on this side.
 			contents[name] = k
 		case tree.Equal(a, k):
-			deletions = append(deletions, Change{Path: p, Old: k})
+			deletions = append(deletions, tree.Change{Path: p, Old: k})
 		case k.Kind == tree.Directory && a != nil && a.Kind == tree.Directory:
 			sub, subDeletions := survivors(p, a, k)
 			deletions = append(deletions, subDeletions...)
 			if sub != nil {
 				contents[name] = sub
 			} else {
-				deletions = append(deletions, Change{Path: p, Old: k})
+				deletions = append(deletions, tree.Change{Path: p, Old: k})
 			}
 		default:
 			contents[name] = k
@@ -264,8 +257,8 @@ func survivors(path string, anc, kept *tree.Entry) (*tree.Entry, []Change) {
 }
 
 // propagate records a change on one side from old to new.
-func (r *reconciler) propagate(side *[]Change, path string, old, new *tree.Entry) {
-	*side = append(*side, Change{Path: path, Old: old, New: stripUntracked(new)})
+func (r *reconciler) propagate(side *[]tree.Change, path string, old, new *tree.Entry) {
+	*side = append(*side, tree.Change{Path: path, Old: old, New: stripUntracked(new)})
 }
 
 func (r *reconciler) conflict(path string, anc, a, b *tree.Entry) {

@@ -135,7 +135,7 @@ func (s *scenario) format(res Result) string {
 	var b strings.Builder
 	for _, side := range []struct {
 		name    string
-		changes []Change
+		changes []tree.Change
 	}{{"alpha", res.AlphaChanges}, {"beta", res.BetaChanges}} {
 		for _, c := range side.changes {
 			fmt.Fprintf(&b, "%s %s: %s => %s\n", side.name, display(c.Path), s.describe(c.Old), s.describe(c.New))

@@ -10,7 +10,6 @@ import (
 	"sync"
 
 	"github.com/ferrysync/ferry/engine/endpoint"
-	"github.com/ferrysync/ferry/engine/reconcile"
 	"github.com/ferrysync/ferry/engine/session"
 	"github.com/ferrysync/ferry/engine/tree"
 	"github.com/ferrysync/ferry/protocol/agentwire"
@@ -233,7 +232,7 @@ func (e *Endpoint) Stage(ctx context.Context, files []endpoint.StageFile, signat
 }
 
 // Transition implements endpoint.Endpoint.
-func (e *Endpoint) Transition(ctx context.Context, changes []reconcile.Change) ([]*tree.Entry, []endpoint.Problem, error) {
+func (e *Endpoint) Transition(ctx context.Context, changes []tree.Change) ([]*tree.Entry, []endpoint.Problem, error) {
 	out, err := e.call(ctx, agentwire.MethodTransition, agentwire.AppendChanges(nil, changes))
 	if err != nil {
 		return nil, nil, err

@@ -176,7 +176,7 @@ func (c *controller) settlePending(alpha, beta *tree.Entry) error {
 // intend starts writing the cycle's intent record: the agreements its reconcile found
 // and the changes it will apply. The function it returns waits for the write (durable
 // when it returns nil); it may be called more than once.
-func (c *controller) intend(alpha, beta []reconcile.Change) func() error {
+func (c *controller) intend(alpha, beta []tree.Change) func() error {
 	done := make(chan error, 1)
 	wait := sync.OnceValue(func() error { return <-done })
 	patches := tree.Diff(c.recorded, c.ancestor)
@@ -351,9 +351,9 @@ func applyResolutions(res *reconcile.Result, resolutions []*resolution) map[stri
 		}
 		resolving[cf.Path] = r
 		if r.keepAlpha {
-			res.BetaChanges = append(res.BetaChanges, reconcile.Change{Path: cf.Path, Old: cf.Beta, New: stripUntracked(cf.Alpha)})
+			res.BetaChanges = append(res.BetaChanges, tree.Change{Path: cf.Path, Old: cf.Beta, New: stripUntracked(cf.Alpha)})
 		} else {
-			res.AlphaChanges = append(res.AlphaChanges, reconcile.Change{Path: cf.Path, Old: cf.Alpha, New: stripUntracked(cf.Beta)})
+			res.AlphaChanges = append(res.AlphaChanges, tree.Change{Path: cf.Path, Old: cf.Alpha, New: stripUntracked(cf.Beta)})
 		}
 	}
 	res.Conflicts = left
@@ -539,7 +539,7 @@ type churn struct {
 func (c churn) loss() int64 { return int64(c.deleted) - int64(c.created) }
 
 // fileChurn counts the files changes remove and add.
-func fileChurn(changes []reconcile.Change) churn {
+func fileChurn(changes []tree.Change) churn {
 	var c churn
 	for _, ch := range changes {
 		switch o, nw := tree.Count(ch.Old).Files, tree.Count(ch.New).Files; {
@@ -583,7 +583,7 @@ func (c *controller) checkMassDeletion(spec Spec, i int, side string, now churn,
 
 // pruneLarge removes files above max from the changes' new contents: a change to a
 // single such file is dropped, and such files inside a new directory are left out.
-func pruneLarge(changes []reconcile.Change, max int64) ([]reconcile.Change, []endpoint.Problem) {
+func pruneLarge(changes []tree.Change, max int64) ([]tree.Change, []endpoint.Problem) {
 	if max <= 0 {
 		return changes, nil
 	}
@@ -623,7 +623,7 @@ func pruneLarge(changes []reconcile.Change, max int64) ([]reconcile.Change, []en
 }
 
 // stage brings the contents the changes need onto the receiving side.
-func (c *controller) stage(ctx context.Context, from, to endpoint.Endpoint, side string, changes []reconcile.Change, signatures bool) ([]endpoint.Problem, error) {
+func (c *controller) stage(ctx context.Context, from, to endpoint.Endpoint, side string, changes []tree.Change, signatures bool) ([]endpoint.Problem, error) {
 	var files []endpoint.StageFile
 	for _, ch := range changes {
 		tree.Walk(ch.New, ch.Path, func(p string, e *tree.Entry) bool {
@@ -661,7 +661,7 @@ func (c *controller) stage(ctx context.Context, from, to endpoint.Endpoint, side
 
 // transition applies both sides' changes at once and records the results in the
 // ancestor, shallow paths first.
-func (c *controller) transition(ctx context.Context, alpha, beta endpoint.Endpoint, ac, bc []reconcile.Change) (ar, br []*tree.Entry, ap, bp []endpoint.Problem, err error) {
+func (c *controller) transition(ctx context.Context, alpha, beta endpoint.Endpoint, ac, bc []tree.Change) (ar, br []*tree.Entry, ap, bp []endpoint.Problem, err error) {
 	var wg sync.WaitGroup
 	var aerr, berr error
 	if len(ac) > 0 {
@@ -710,7 +710,7 @@ func (c *controller) transition(ctx context.Context, alpha, beta endpoint.Endpoi
 }
 
 // adjustCounts updates a side's counts from its scan with what the transition did.
-func adjustCounts(c tree.Counts, changes []reconcile.Change, results []*tree.Entry) tree.Counts {
+func adjustCounts(c tree.Counts, changes []tree.Change, results []*tree.Entry) tree.Counts {
 	for i, ch := range changes {
 		c = c.Minus(tree.Count(ch.Old)).Plus(tree.Count(results[i]))
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/zeebo/xxh3"
 
-	"github.com/ferrysync/ferry/engine/reconcile"
 	"github.com/ferrysync/ferry/engine/tree"
 )
 
@@ -232,9 +231,9 @@ func (j *journal) close() error {
 }
 
 // intentsOf lists a cycle's changes as intents.
-func intentsOf(alpha, beta []reconcile.Change) []intent {
+func intentsOf(alpha, beta []tree.Change) []intent {
 	out := make([]intent, 0, len(alpha)+len(beta))
-	for side, changes := range [][]reconcile.Change{alpha, beta} {
+	for side, changes := range [][]tree.Change{alpha, beta} {
 		for _, ch := range changes {
 			out = append(out, intent{side: side, path: ch.Path, old: ch.Old, new: ch.New})
 		}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ferrysync/ferry/engine/reconcile"
 	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/tree"
 )
@@ -45,7 +44,7 @@ func TestManualPermissionsGiveDefaultModes(t *testing.T) {
 	file.Executable = true
 	dir := tree.NewDir(map[string]*tree.Entry{"run.sh": file})
 	replacement := f.stageContent("replaced")
-	_, problems := f.tr.Apply(context.Background(), []reconcile.Change{
+	_, problems := f.tr.Apply(context.Background(), []tree.Change{
 		{Path: "d", New: dir},
 		{Path: "kept.sh", Old: old, New: replacement},
 	})
@@ -61,7 +60,7 @@ func TestPortablePermissionsAddExecutableBitsToTheFileMode(t *testing.T) {
 	f.tr.perms = Permissions{FileMode: 0o640, UID: -1, GID: -1}
 	file := f.stageContent("#!/bin/sh\n")
 	file.Executable = true
-	_, problems := f.tr.Apply(context.Background(), []reconcile.Change{{Path: "run.sh", New: file}})
+	_, problems := f.tr.Apply(context.Background(), []tree.Change{{Path: "run.sh", New: file}})
 	require.Empty(t, problems)
 	require.Equal(t, fs.FileMode(0o750), modeOf(t, filepath.Join(f.root, "run.sh")))
 }
@@ -76,7 +75,7 @@ func TestDefaultOwner(t *testing.T) {
 	shared := f.stageContent("twice") // landed twice: a copy, then the staged file
 	link := tree.NewSymlink("../a")
 	dir := tree.NewDir(map[string]*tree.Entry{"a": file, "b": shared, "c": shared, "l": link})
-	_, problems := f.tr.Apply(context.Background(), []reconcile.Change{{Path: "d", New: dir}})
+	_, problems := f.tr.Apply(context.Background(), []tree.Change{{Path: "d", New: dir}})
 	require.Empty(t, problems)
 	for _, p := range []string{"d", "d/a", "d/b", "d/c", "d/l"} {
 		info, err := os.Lstat(filepath.Join(f.root, p))

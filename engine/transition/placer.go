@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"sync"
 
-	"github.com/ferrysync/ferry/engine/reconcile"
 	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/stage"
 	"github.com/ferrysync/ferry/engine/tree"
@@ -132,7 +131,7 @@ func (pl *placer) land(j placeJob) error {
 
 // finish waits for the workers, records what they landed in the scan cache, and
 // reports what they could not land, removing it from the changes' results.
-func (pl *placer) finish(changes []reconcile.Change, results []*tree.Entry) {
+func (pl *placer) finish(changes []tree.Change, results []*tree.Entry) {
 	if !pl.started {
 		return
 	}

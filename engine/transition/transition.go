@@ -10,7 +10,6 @@ import (
 	"slices"
 
 	"github.com/ferrysync/ferry/engine/endpoint"
-	"github.com/ferrysync/ferry/engine/reconcile"
 	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/stage"
 	"github.com/ferrysync/ferry/engine/trash"
@@ -48,7 +47,7 @@ func New(sc *scan.Scanner, area *stage.Area, bin *trash.Bin, perms Permissions) 
 }
 
 // Apply applies changes in order and returns, for each, what is now at its path.
-func (t *Transitioner) Apply(ctx context.Context, changes []reconcile.Change) ([]*tree.Entry, []endpoint.Problem) {
+func (t *Transitioner) Apply(ctx context.Context, changes []tree.Change) ([]*tree.Entry, []endpoint.Problem) {
 	t.uses, t.dirs, t.problems, t.flushed = map[tree.Digest]int{}, map[string]bool{}, nil, false
 	t.bin.Begin()
 	defer func() {
@@ -84,7 +83,7 @@ func (t *Transitioner) problem(path, format string, args ...any) {
 	t.problems = append(t.problems, endpoint.Problem{Path: path, Error: fmt.Sprintf(format, args...)})
 }
 
-func (t *Transitioner) apply(c reconcile.Change) *tree.Entry {
+func (t *Transitioner) apply(c tree.Change) *tree.Entry {
 	if err := tree.ValidPath(c.Path); err != nil {
 		t.problem(c.Path, "%v", err)
 		return c.Old

@@ -11,7 +11,6 @@ import (
 
 	"github.com/ferrysync/ferry/engine/delta"
 	"github.com/ferrysync/ferry/engine/endpoint"
-	"github.com/ferrysync/ferry/engine/reconcile"
 	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/stage"
 	"github.com/ferrysync/ferry/engine/trash"
@@ -88,7 +87,7 @@ func TestEditBetweenScanAndTransitionSurvives(t *testing.T) {
 	time.Sleep(10 * time.Millisecond) // a distinct mtime is not needed (size differs), but real editors take time
 	write(t, filepath.Join(f.root, "a.txt"), "edited after the scan")
 
-	results, problems := f.tr.Apply(context.Background(), []reconcile.Change{{Path: "a.txt", Old: old, New: incoming}})
+	results, problems := f.tr.Apply(context.Background(), []tree.Change{{Path: "a.txt", Old: old, New: incoming}})
 	require.Equal(t, "edited after the scan", f.read("a.txt"), "the edit must survive")
 	require.Len(t, problems, 1)
 	require.Contains(t, problems[0].Error, "modified since the scan")
@@ -108,7 +107,7 @@ func TestSameSizeSameMtimeEditDetected(t *testing.T) {
 	require.NoError(t, os.Chtimes(tmp, info.ModTime(), info.ModTime()))
 	require.NoError(t, os.Rename(tmp, filepath.Join(f.root, "a.txt")))
 
-	_, problems := f.tr.Apply(context.Background(), []reconcile.Change{{Path: "a.txt", Old: old, New: incoming}})
+	_, problems := f.tr.Apply(context.Background(), []tree.Change{{Path: "a.txt", Old: old, New: incoming}})
 	require.Equal(t, "cccc", f.read("a.txt"))
 	require.Len(t, problems, 1)
 }
@@ -117,7 +116,7 @@ func TestCreationNeverClobbers(t *testing.T) {
 	f := newFixture(t, nil)
 	incoming := f.stageContent("incoming")
 	write(t, filepath.Join(f.root, "new.txt"), "created locally after the scan")
-	results, problems := f.tr.Apply(context.Background(), []reconcile.Change{{Path: "new.txt", New: incoming}})
+	results, problems := f.tr.Apply(context.Background(), []tree.Change{{Path: "new.txt", New: incoming}})
 	require.Equal(t, "created locally after the scan", f.read("new.txt"))
 	require.Len(t, problems, 1)
 	require.Nil(t, results[0])
@@ -127,7 +126,7 @@ func TestDeletionKeepsChangedChild(t *testing.T) {
 	f := newFixture(t, map[string]string{"d/keep": "1", "d/gone": "1"})
 	old := tree.Lookup(f.scan(), "d")
 	write(t, filepath.Join(f.root, "d/keep"), "edited")
-	results, problems := f.tr.Apply(context.Background(), []reconcile.Change{{Path: "d", Old: old}})
+	results, problems := f.tr.Apply(context.Background(), []tree.Change{{Path: "d", Old: old}})
 	require.Equal(t, "edited", f.read("d/keep"))
 	require.NoFileExists(t, filepath.Join(f.root, "d/gone"))
 	require.NotEmpty(t, problems)
@@ -139,7 +138,7 @@ func TestDeletionLeavesNewContentInDirectory(t *testing.T) {
 	f := newFixture(t, map[string]string{"d/a": "1"})
 	old := tree.Lookup(f.scan(), "d")
 	write(t, filepath.Join(f.root, "d/new"), "appeared after the scan")
-	results, problems := f.tr.Apply(context.Background(), []reconcile.Change{{Path: "d", Old: old}})
+	results, problems := f.tr.Apply(context.Background(), []tree.Change{{Path: "d", Old: old}})
 	require.Equal(t, "appeared after the scan", f.read("d/new"))
 	require.NotEmpty(t, problems)
 	require.NotNil(t, results[0])
@@ -151,7 +150,7 @@ func TestReplaceAndCreate(t *testing.T) {
 	incoming := f.stageContent("new")
 	exec := tree.NewFile(incoming.Size, incoming.Digest, true)
 	dir := tree.NewDir(map[string]*tree.Entry{"one": incoming, "two": exec, "l": tree.NewSymlink("one")})
-	results, problems := f.tr.Apply(context.Background(), []reconcile.Change{
+	results, problems := f.tr.Apply(context.Background(), []tree.Change{
 		{Path: "a.txt", Old: old, New: incoming},
 		{Path: "d", New: dir},
 	})
@@ -177,7 +176,7 @@ func TestUnstagedContentFailsCleanly(t *testing.T) {
 	f := newFixture(t, map[string]string{"a.txt": "old"})
 	old := tree.Lookup(f.scan(), "a.txt")
 	missing := tree.NewFile(3, scan.Digest([]byte("xyz")), false)
-	results, problems := f.tr.Apply(context.Background(), []reconcile.Change{{Path: "a.txt", Old: old, New: missing}})
+	results, problems := f.tr.Apply(context.Background(), []tree.Change{{Path: "a.txt", Old: old, New: missing}})
 	require.Equal(t, "old", f.read("a.txt"))
 	require.Len(t, problems, 1)
 	require.Same(t, old, results[0])
@@ -190,7 +189,7 @@ func TestParentSymlinkRefused(t *testing.T) {
 	require.NoError(t, os.RemoveAll(filepath.Join(f.root, "d")))
 	require.NoError(t, os.Symlink(outside, filepath.Join(f.root, "d")))
 	incoming := f.stageContent("escape")
-	_, problems := f.tr.Apply(context.Background(), []reconcile.Change{{Path: "d/x", New: incoming}})
+	_, problems := f.tr.Apply(context.Background(), []tree.Change{{Path: "d/x", New: incoming}})
 	require.Len(t, problems, 1)
 	require.NoFileExists(t, filepath.Join(outside, "x"), "nothing may be written through a symlinked parent")
 }
@@ -199,7 +198,7 @@ func TestInvalidPathRefused(t *testing.T) {
 	f := newFixture(t, nil)
 	incoming := f.stageContent("x")
 	for _, p := range []string{"../escape", "/abs", "a/../../b"} {
-		_, problems := f.tr.Apply(context.Background(), []reconcile.Change{{Path: p, New: incoming}})
+		_, problems := f.tr.Apply(context.Background(), []tree.Change{{Path: p, New: incoming}})
 		require.Len(t, problems, 1, p)
 	}
 	require.NoFileExists(t, filepath.Join(filepath.Dir(f.root), "escape"))
@@ -226,7 +225,7 @@ func TestRemovedAndOverwrittenGoToTrash(t *testing.T) {
 	f := newFixture(t, map[string]string{"keep/a.txt": "version 1", "gone.txt": "deleted content"})
 	root := f.scan()
 	incoming := f.stageContent("version 2")
-	_, problems := f.tr.Apply(context.Background(), []reconcile.Change{
+	_, problems := f.tr.Apply(context.Background(), []tree.Change{
 		{Path: "keep/a.txt", Old: tree.Lookup(root, "keep/a.txt"), New: incoming},
 		{Path: "gone.txt", Old: tree.Lookup(root, "gone.txt")},
 	})
@@ -261,7 +260,7 @@ func TestTrashUnavailableMeansNotRemoved(t *testing.T) {
 	blocked := filepath.Join(t.TempDir(), "blocked")
 	require.NoError(t, os.WriteFile(blocked, nil, 0o600))
 	f.tr.bin = trash.Open(filepath.Join(blocked, "trash"), trash.Limits{})
-	_, problems := f.tr.Apply(context.Background(), []reconcile.Change{{Path: "a.txt", Old: tree.Lookup(root, "a.txt")}})
+	_, problems := f.tr.Apply(context.Background(), []tree.Change{{Path: "a.txt", Old: tree.Lookup(root, "a.txt")}})
 	require.Len(t, problems, 1)
 	require.Contains(t, problems[0].Error, "trash")
 	require.Equal(t, "precious", f.read("a.txt"))

@@ -207,3 +207,10 @@ func ValidName(name string) bool {
 	}
 	return !bytes.ContainsAny([]byte(name), "/\x00")
 }
+
+// Change replaces the entry at Path on one side of a session: Old is what the scan saw
+// there (nil for nothing), New what must be there afterwards (nil to remove it).
+type Change struct {
+	Path     string
+	Old, New *Entry
+}

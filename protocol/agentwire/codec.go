@@ -6,7 +6,6 @@ import (
 
 	"github.com/ferrysync/ferry/engine/delta"
 	"github.com/ferrysync/ferry/engine/endpoint"
-	"github.com/ferrysync/ferry/engine/reconcile"
 	"github.com/ferrysync/ferry/engine/tree"
 )
 
@@ -205,7 +204,7 @@ func (d *Decoder) Needed() []endpoint.Needed {
 }
 
 // AppendChanges encodes changes.
-func AppendChanges(b []byte, changes []reconcile.Change) []byte {
+func AppendChanges(b []byte, changes []tree.Change) []byte {
 	b = binary.AppendUvarint(b, uint64(len(changes)))
 	for _, c := range changes {
 		b = AppendString(b, c.Path)
@@ -216,11 +215,11 @@ func AppendChanges(b []byte, changes []reconcile.Change) []byte {
 }
 
 // Changes decodes what AppendChanges encoded.
-func (d *Decoder) Changes() []reconcile.Change {
+func (d *Decoder) Changes() []tree.Change {
 	n := d.Count(3)
-	out := make([]reconcile.Change, 0, n)
+	out := make([]tree.Change, 0, n)
 	for i := 0; i < n && d.err == nil; i++ {
-		out = append(out, reconcile.Change{Path: d.Path(), Old: d.Tree(), New: d.Tree()})
+		out = append(out, tree.Change{Path: d.Path(), Old: d.Tree(), New: d.Tree()})
 	}
 	return out
 }

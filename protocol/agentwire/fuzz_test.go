@@ -7,7 +7,6 @@ import (
 
 	"github.com/ferrysync/ferry/engine/delta"
 	"github.com/ferrysync/ferry/engine/endpoint"
-	"github.com/ferrysync/ferry/engine/reconcile"
 	"github.com/ferrysync/ferry/engine/tree"
 )
 
@@ -15,7 +14,7 @@ import (
 // and every path they accept is valid.
 func FuzzDecoders(f *testing.F) {
 	file := tree.NewFile(3, tree.Digest{1}, false)
-	f.Add(AppendChanges(nil, []reconcile.Change{{Path: "a/b", Old: nil, New: file}}))
+	f.Add(AppendChanges(nil, []tree.Change{{Path: "a/b", Old: nil, New: file}}))
 	f.Add(AppendStageFiles(nil, []endpoint.StageFile{{Path: "x", Size: 9}}))
 	sig, _ := delta.Sign(bytes.NewReader(make([]byte, 5000)), 5000)
 	f.Add(AppendNeeded(nil, []endpoint.Needed{{Path: "x", Size: 5000, Signature: sig}}))
