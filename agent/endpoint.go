@@ -12,7 +12,6 @@ import (
 
 	"github.com/ferrysync/ferry/engine/local"
 	"github.com/ferrysync/ferry/engine/memory"
-	"github.com/ferrysync/ferry/engine/session"
 	"github.com/ferrysync/ferry/engine/tree"
 	"github.com/ferrysync/ferry/protocol/agentwire"
 )
@@ -107,18 +106,18 @@ func (a *Agent) open(req agentwire.EndpointOpen) (*local.Endpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	var cfg session.SyncConfig
+	var cfg local.Config
 	if err := json.Unmarshal(req.Config, &cfg); err != nil {
 		return nil, fmt.Errorf("bad configuration: %v", err)
 	}
-	if err := session.PrepareRoot(root, req.Create); err != nil {
+	if err := local.PrepareRoot(root, req.Create); err != nil {
 		return nil, err
 	}
 	name := req.Session + "-" + req.Side
 	if strings.ContainsAny(name, `/\`) || strings.Contains(name, "..") {
 		return nil, fmt.Errorf("bad session name %q", name)
 	}
-	opts, err := session.LocalOptions(cfg, session.LocalPaths{
+	opts, err := local.OptionsFor(cfg, local.Paths{
 		Cache:   filepath.Join(a.opts.DataDir, "caches", name+".cache"),
 		Staging: filepath.Join(a.opts.DataDir, "staging", name),
 		Trash:   filepath.Join(a.opts.DataDir, "trash", name),

@@ -8,6 +8,7 @@ import (
 	"github.com/ferrysync/ferry/engine/endpoint"
 	"github.com/ferrysync/ferry/engine/local"
 	"github.com/ferrysync/ferry/engine/reconcile"
+	"github.com/ferrysync/ferry/engine/registry"
 	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/session"
 	"github.com/ferrysync/ferry/engine/tree"
@@ -105,7 +106,7 @@ func parseMode(s, what string) (fs.FileMode, error) {
 	if s == "" {
 		return 0, nil
 	}
-	mode, ok := session.ParseMode(s)
+	mode, ok := local.ParseMode(s)
 	if !ok {
 		return 0, fmt.Errorf("invalid %s %q: give octal permission bits such as 0644", what, s)
 	}
@@ -148,6 +149,6 @@ func fromWireConfig(c protocol.SyncConfig) (session.SyncConfig, error) {
 	return out, out.Validate()
 }
 
-func fromWireSelection(s protocol.Selection) session.Selection {
-	return session.Selection{Specs: s.Sessions, LabelSelector: s.LabelSelector, All: s.All}
+func fromWireSelection(s protocol.Selection) registry.Selection {
+	return registry.Selection{Specs: s.Sessions, LabelSelector: s.LabelSelector, All: s.All}
 }

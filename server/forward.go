@@ -8,7 +8,7 @@ import (
 	"github.com/sourcegraph/jsonrpc2"
 
 	"github.com/ferrysync/ferry/engine/forward"
-	"github.com/ferrysync/ferry/engine/session"
+	"github.com/ferrysync/ferry/engine/registry"
 	"github.com/ferrysync/ferry/engine/transport/ssh"
 	"github.com/ferrysync/ferry/engine/url"
 	"github.com/ferrysync/ferry/protocol"
@@ -53,7 +53,7 @@ func (c *client) handleForward(ctx context.Context, req *jsonrpc2.Request) (any,
 		if err != nil {
 			return nil, err
 		}
-		op := map[string]func(session.Selection) error{
+		op := map[string]func(registry.Selection) error{
 			protocol.MethodForwardPause: f.Pause, protocol.MethodForwardResume: f.Resume,
 			protocol.MethodForwardTerminate: f.Terminate,
 		}[req.Method]

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ferrysync/ferry/engine/endpoint"
+	"github.com/ferrysync/ferry/engine/registry"
 	"github.com/ferrysync/ferry/engine/session"
 	"github.com/ferrysync/ferry/protocol"
 )
@@ -268,7 +269,7 @@ func TestErrorCodes(t *testing.T) {
 		code int
 	}{
 		{"halted", fmt.Errorf("web: %w", session.ErrHalted), protocol.CodeHalted},
-		{"not found", fmt.Errorf("%w: no session named x", session.ErrNotFound), protocol.CodeNotFound},
+		{"not found", fmt.Errorf("%w: no session named x", registry.ErrNotFound), protocol.CodeNotFound},
 		{"paused", session.ErrPaused, protocol.CodePaused},
 		{"other", errors.New("boom"), protocol.CodeFailed},
 	} {

@@ -15,6 +15,7 @@ import (
 	"github.com/sourcegraph/jsonrpc2"
 
 	"github.com/ferrysync/ferry/engine/forward"
+	"github.com/ferrysync/ferry/engine/registry"
 	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/session"
 	"github.com/ferrysync/ferry/engine/transport/ssh"
@@ -254,11 +255,11 @@ func toRPCError(err error) error {
 	}
 	code := protocol.CodeFailed
 	switch {
-	case errors.Is(err, session.ErrNotFound):
+	case errors.Is(err, registry.ErrNotFound):
 		code = protocol.CodeNotFound
-	case errors.Is(err, session.ErrExists):
+	case errors.Is(err, registry.ErrExists):
 		code = protocol.CodeExists
-	case errors.Is(err, session.ErrInvalid):
+	case errors.Is(err, registry.ErrInvalid):
 		code = protocol.CodeInvalidArgument
 	case errors.Is(err, session.ErrPaused):
 		code = protocol.CodePaused
@@ -271,7 +272,7 @@ func toRPCError(err error) error {
 // cleanMessage drops the sentinel prefixes that exist for errors.Is.
 func cleanMessage(err error) string {
 	msg := err.Error()
-	for _, s := range []error{session.ErrNotFound, session.ErrExists, session.ErrInvalid} {
+	for _, s := range []error{registry.ErrNotFound, registry.ErrExists, registry.ErrInvalid} {
 		prefix := s.Error() + ": "
 		if len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
 			return msg[len(prefix):]
@@ -341,7 +342,7 @@ func (c *client) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 		if err != nil {
 			return nil, err
 		}
-		op := map[string]func(session.Selection) error{
+		op := map[string]func(registry.Selection) error{
 			protocol.MethodSyncPause: m.Pause, protocol.MethodSyncResume: m.Resume,
 			protocol.MethodSyncReset: m.Reset, protocol.MethodSyncTerminate: m.Terminate,
 		}[req.Method]
@@ -448,7 +449,7 @@ func (c *client) initialize(req *jsonrpc2.Request) (any, error) {
 	c.initialized, c.quiet, c.logLevel, c.prompts, c.name = true, p.Quiet, level, p.Prompts, p.ClientName
 	c.seq = initSeq.Add(1)
 	c.mu.Unlock()
-	states, err := c.s.m.List(session.Selection{})
+	states, err := c.s.m.List(registry.Selection{})
 	if err != nil {
 		return nil, toRPCError(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ferrysync/ferry/engine/forward"
+	"github.com/ferrysync/ferry/engine/registry"
 	"github.com/ferrysync/ferry/engine/session"
 	"github.com/ferrysync/ferry/protocol"
 )
@@ -87,7 +88,7 @@ func (s *Server) busy(asker *client) string {
 	if len(others) > 0 {
 		why = append(why, fmt.Sprintf("%s connected (%s)", plural(len(others), "other client"), strings.Join(others, ", ")))
 	}
-	if states, err := s.m.List(session.Selection{}); err == nil {
+	if states, err := s.m.List(registry.Selection{}); err == nil {
 		for _, st := range states {
 			switch st.Status {
 			case session.StatusStagingAlpha, session.StatusStagingBeta, session.StatusTransitioning, session.StatusSaving:
@@ -95,7 +96,7 @@ func (s *Server) busy(asker *client) string {
 			}
 		}
 	}
-	if states, err := s.f.List(session.Selection{}); err == nil {
+	if states, err := s.f.List(registry.Selection{}); err == nil {
 		for _, st := range states {
 			if st.Open > 0 {
 				why = append(why, fmt.Sprintf("forward %s has %s", forwardLabel(st), plural(int(st.Open), "open connection")))

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/ferrysync/ferry/engine/session"
+	"github.com/ferrysync/ferry/engine/local"
 	"github.com/ferrysync/ferry/engine/transport/ssh/sshdtest"
 )
 
@@ -32,7 +32,7 @@ func TestFlushIsABarrier(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var delay []string
 			if !tc.busy {
-				delay = []string{session.WatchDelayEnv + "=20ms"}
+				delay = []string{local.WatchDelayEnv + "=20ms"}
 			}
 			alpha := t.TempDir()
 			var e *env

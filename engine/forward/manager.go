@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ferrysync/ferry/engine/session"
+	"github.com/ferrysync/ferry/engine/registry"
 )
 
 // Manager hosts every forward session of a daemon.
@@ -24,16 +24,14 @@ type Manager struct {
 	sessions map[string]*controller
 	closed   bool
 
-	subMu  sync.Mutex
-	subs   map[int]func(State)
-	nextID int
+	subs registry.Subscribers[State]
 }
 
 // NewManager loads the forwards persisted under dataDir and starts those not paused.
 // remote opens sides on SSH hosts (nil: none reachable); log receives log lines.
 func NewManager(dataDir string, local, remote SideOpener, log func(level, id, msg string)) (*Manager, error) {
 	m := &Manager{dir: filepath.Join(dataDir, "forward"), local: local, remote: remote, log: log,
-		sessions: map[string]*controller{}, subs: map[int]func(State){}}
+		sessions: map[string]*controller{}}
 	if err := os.MkdirAll(m.dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -68,26 +66,9 @@ func (m *Manager) logf(level string, c *controller, format string, args ...any) 
 
 // Subscribe calls fn with every state a forward publishes until cancel is called; fn
 // must not block.
-func (m *Manager) Subscribe(fn func(State)) (cancel func()) {
-	m.subMu.Lock()
-	id := m.nextID
-	m.nextID++
-	m.subs[id] = fn
-	m.subMu.Unlock()
-	return func() {
-		m.subMu.Lock()
-		delete(m.subs, id)
-		m.subMu.Unlock()
-	}
-}
+func (m *Manager) Subscribe(fn func(State)) (cancel func()) { return m.subs.Subscribe(fn) }
 
-func (m *Manager) publish(s State) {
-	m.subMu.Lock()
-	defer m.subMu.Unlock()
-	for _, fn := range m.subs {
-		fn(s)
-	}
-}
+func (m *Manager) publish(s State) { m.subs.Publish(s) }
 
 // open opens the side for an address.
 func (m *Manager) open(ctx context.Context, a Address) (Side, error) {
@@ -117,24 +98,24 @@ const createTimeout = 2 * time.Minute
 // the destination's host cannot be reached), and persists it. On failure nothing is
 // left behind.
 func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) {
-	if err := session.ValidateName(req.Name); err != nil {
-		return State{}, fmt.Errorf("%w: %v", session.ErrInvalid, err)
+	if err := registry.ValidateName(req.Name); err != nil {
+		return State{}, fmt.Errorf("%w: %v", registry.ErrInvalid, err)
 	}
-	if err := session.ValidateLabels(req.Labels); err != nil {
-		return State{}, fmt.Errorf("%w: %v", session.ErrInvalid, err)
+	if err := registry.ValidateLabels(req.Labels); err != nil {
+		return State{}, fmt.Errorf("%w: %v", registry.ErrInvalid, err)
 	}
 	src, err := ParseAddress(req.Source, "")
 	if err != nil {
-		return State{}, fmt.Errorf("%w: source: %v", session.ErrInvalid, err)
+		return State{}, fmt.Errorf("%w: source: %v", registry.ErrInvalid, err)
 	}
 	dst, err := ParseAddress(req.Destination, "")
 	if err != nil {
-		return State{}, fmt.Errorf("%w: destination: %v", session.ErrInvalid, err)
+		return State{}, fmt.Errorf("%w: destination: %v", registry.ErrInvalid, err)
 	}
 	if req.SocketMode&^fs.ModePerm != 0 {
-		return State{}, fmt.Errorf("%w: socket mode %o has bits beyond the permissions", session.ErrInvalid, req.SocketMode)
+		return State{}, fmt.Errorf("%w: socket mode %o has bits beyond the permissions", registry.ErrInvalid, req.SocketMode)
 	}
-	spec := Spec{ID: session.NewID("fwrd"), Name: req.Name, Labels: req.Labels,
+	spec := Spec{ID: registry.NewID("fwrd"), Name: req.Name, Labels: req.Labels,
 		Source: src.String(), Destination: dst.String(), SocketMode: req.SocketMode,
 		SocketOverwrite: req.SocketOverwrite, Paused: req.Paused, CreatedAt: time.Now().UTC()}
 
@@ -147,7 +128,7 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) 
 		for _, c := range m.sessions {
 			if c.snapshot().Spec.Name == req.Name {
 				m.mu.Unlock()
-				return State{}, fmt.Errorf("%w: a forward named %q exists; choose another name or terminate it first", session.ErrExists, req.Name)
+				return State{}, fmt.Errorf("%w: a forward named %q exists; choose another name or terminate it first", registry.ErrExists, req.Name)
 			}
 		}
 	}
@@ -188,21 +169,21 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) 
 	return c.snapshot(), nil
 }
 
-func (m *Manager) selectForwards(sel session.Selection, allowEmpty bool) ([]*controller, error) {
+func (m *Manager) selectForwards(sel registry.Selection, allowEmpty bool) ([]*controller, error) {
 	m.mu.Lock()
 	all := make([]*controller, 0, len(m.sessions))
 	for _, c := range m.sessions {
 		all = append(all, c)
 	}
 	m.mu.Unlock()
-	return session.Select(all, func(c *controller) session.Identity {
+	return registry.Select(all, func(c *controller) registry.Identity {
 		s := c.snapshot().Spec
-		return session.Identity{ID: s.ID, Name: s.Name, Labels: s.Labels, CreatedAt: s.CreatedAt}
+		return registry.Identity{ID: s.ID, Name: s.Name, Labels: s.Labels, CreatedAt: s.CreatedAt}
 	}, sel, allowEmpty, "forward")
 }
 
 // List returns the states of the selected forwards (all for an empty selection).
-func (m *Manager) List(sel session.Selection) ([]State, error) {
+func (m *Manager) List(sel registry.Selection) ([]State, error) {
 	cs, err := m.selectForwards(sel, true)
 	if err != nil {
 		return nil, err
@@ -215,7 +196,7 @@ func (m *Manager) List(sel session.Selection) ([]State, error) {
 }
 
 // Pause closes the selected forwards' listeners until resumed.
-func (m *Manager) Pause(sel session.Selection) error {
+func (m *Manager) Pause(sel registry.Selection) error {
 	return m.each(sel, func(c *controller) error {
 		if err := c.setPaused(true); err != nil {
 			return err
@@ -231,7 +212,7 @@ func (m *Manager) Pause(sel session.Selection) error {
 }
 
 // Resume restarts the selected paused forwards.
-func (m *Manager) Resume(sel session.Selection) error {
+func (m *Manager) Resume(sel registry.Selection) error {
 	return m.each(sel, func(c *controller) error {
 		if err := c.setPaused(false); err != nil {
 			return err
@@ -248,7 +229,7 @@ func (m *Manager) Resume(sel session.Selection) error {
 }
 
 // Terminate stops the selected forwards and deletes them.
-func (m *Manager) Terminate(sel session.Selection) error {
+func (m *Manager) Terminate(sel registry.Selection) error {
 	return m.each(sel, func(c *controller) error {
 		c.stop()
 		m.mu.Lock()
@@ -261,12 +242,12 @@ func (m *Manager) Terminate(sel session.Selection) error {
 	})
 }
 
-func (m *Manager) each(sel session.Selection, fn func(*controller) error) error {
+func (m *Manager) each(sel registry.Selection, fn func(*controller) error) error {
 	cs, err := m.selectForwards(sel, false)
 	if err != nil {
 		return err
 	}
-	return session.Each(cs, (*controller).label, fn)
+	return registry.Each(cs, (*controller).label, fn)
 }
 
 // Close stops every forward without changing what is persisted.
@@ -278,7 +259,7 @@ func (m *Manager) Close() {
 		cs = append(cs, c)
 	}
 	m.mu.Unlock()
-	session.StopAll(cs, (*controller).stop)
+	registry.StopAll(cs, (*controller).stop)
 }
 
 func (c *controller) setPaused(paused bool) error {

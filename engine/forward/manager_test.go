@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferrysync/ferry/engine/registry"
 	"github.com/stretchr/testify/require"
-
-	"github.com/ferrysync/ferry/engine/session"
 )
 
 func freePort(t *testing.T) int {
@@ -72,8 +71,8 @@ func TestForwardStatesArePublishedInSeqOrder(t *testing.T) {
 			t.Fatal("the refused connections were never all counted")
 		}
 	}
-	require.NoError(t, m.Pause(session.Selection{Specs: []string{"refused"}}))
-	require.NoError(t, m.Resume(session.Selection{Specs: []string{"refused"}}))
+	require.NoError(t, m.Pause(registry.Selection{Specs: []string{"refused"}}))
+	require.NoError(t, m.Resume(registry.Selection{Specs: []string{"refused"}}))
 
 	mu.Lock()
 	got := append([]uint64(nil), seqs...)
@@ -82,7 +81,7 @@ func TestForwardStatesArePublishedInSeqOrder(t *testing.T) {
 	for i := 1; i < len(got); i++ {
 		require.Greater(t, got[i], got[i-1], "state %d was published after a newer one: %v", i, got)
 	}
-	list, err := m.List(session.Selection{})
+	list, err := m.List(registry.Selection{})
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, list[0].Seq, got[len(got)-1])
 }

@@ -5,7 +5,7 @@ import (
 	"maps"
 	"time"
 
-	"github.com/ferrysync/ferry/engine/session"
+	"github.com/ferrysync/ferry/engine/registry"
 )
 
 // Spec is what identifies and configures a forward session; it is persisted.
@@ -57,6 +57,6 @@ func (s State) clone() State {
 	return s
 }
 
-func saveSpec(dir string, spec Spec) error { return session.SaveSpec(dir, spec) }
+func saveSpec(dir string, spec Spec) error { return registry.SaveSpec(dir, spec) }
 
-func loadSpec(dir string) (Spec, error) { return session.LoadSpec[Spec](dir) }
+func loadSpec(dir string) (Spec, error) { return registry.LoadSpec[Spec](dir) }

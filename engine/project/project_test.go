@@ -18,8 +18,8 @@ import (
 	"github.com/ferrysync/ferry/engine/ignore"
 	"github.com/ferrysync/ferry/engine/local"
 	"github.com/ferrysync/ferry/engine/reconcile"
+	"github.com/ferrysync/ferry/engine/registry"
 	"github.com/ferrysync/ferry/engine/scan"
-	"github.com/ferrysync/ferry/engine/session"
 	"github.com/ferrysync/ferry/engine/url"
 )
 
@@ -149,8 +149,8 @@ func TestNaming(t *testing.T) {
 		require.Equal(t, c.ID, ID(c.Dir), "ID(%q)", c.Dir)
 		require.Equal(t, c.Prefix, Prefix(c.Dir), "Prefix(%q)", c.Dir)
 		require.LessOrEqual(t, len(c.Prefix)+MaxEntryName, 64, "a prefix leaves room for any entry name")
-		require.NoError(t, session.ValidateName(c.Prefix+"a"))
-		require.NoError(t, session.ValidateLabels(map[string]string{LabelProject: c.ID}))
+		require.NoError(t, registry.ValidateName(c.Prefix+"a"))
+		require.NoError(t, registry.ValidateLabels(map[string]string{LabelProject: c.ID}))
 	}
 	for _, c := range n.Sessions {
 		require.Equal(t, c.Name, SessionName(c.Dir, c.Entry))
@@ -158,7 +158,7 @@ func TestNaming(t *testing.T) {
 	}
 	for _, c := range n.Digests {
 		require.Equal(t, c.Digest, Digest([]byte(c.Text)))
-		require.NoError(t, session.ValidateLabels(map[string]string{LabelDigest: c.Digest}))
+		require.NoError(t, registry.ValidateLabels(map[string]string{LabelDigest: c.Digest}))
 	}
 }
 
@@ -299,10 +299,10 @@ func checkInvariants(t testing.TB, p *Project, data []byte) {
 	checkCommon := func(entry, name string, labels map[string]string) {
 		require.Regexp(t, entryNameRE, entry)
 		require.Equal(t, SessionName(p.Dir, entry), name)
-		require.NoError(t, session.ValidateName(name))
+		require.NoError(t, registry.ValidateName(name))
 		require.False(t, names[entry], "entry %s declared once", entry)
 		names[entry] = true
-		require.NoError(t, session.ValidateLabels(labels))
+		require.NoError(t, registry.ValidateLabels(labels))
 		require.Equal(t, p.ID, labels[LabelProject])
 		require.Equal(t, p.Digest, labels[LabelDigest])
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/ferrysync/ferry/engine/ignore"
 	"github.com/ferrysync/ferry/engine/local"
 	"github.com/ferrysync/ferry/engine/reconcile"
+	"github.com/ferrysync/ferry/engine/registry"
 	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/session"
 	"github.com/ferrysync/ferry/engine/url"
@@ -109,7 +110,7 @@ func checkName(p *Project, e *entry, names map[string]*entry, ps *problems) {
 		return
 	}
 	names[e.name] = e
-	if err := session.ValidateName(SessionName(p.Dir, e.name)); err != nil {
+	if err := registry.ValidateName(SessionName(p.Dir, e.name)); err != nil {
 		ps.add(e.line, "%s%v", e.where(), err)
 	}
 }
@@ -158,7 +159,7 @@ func buildSync(p *Project, e *entry, m syncModel, ps *problems) Sync {
 			ps.add(e.lineOf("beta"), "%s%s", e.where(), msg)
 		}
 	}
-	cfg := session.SyncConfig{Ignores: m.Ignore, IgnoreVCS: m.IgnoreVCS, MaxEntries: m.MaxEntryCount, MaxFileSize: m.MaxStagingFileSize}
+	cfg := session.SyncConfig{Config: local.Config{Ignores: m.Ignore, IgnoreVCS: m.IgnoreVCS, MaxEntries: m.MaxEntryCount}, MaxFileSize: m.MaxStagingFileSize}
 	var err error
 	if cfg.Mode, err = reconcile.ParseMode(m.Mode); err != nil {
 		ps.add(e.lineOf("mode"), "%smode %q is not a mode; use two-way-safe (the default), two-way-resolved, one-way-safe or one-way-replica", e.where(), m.Mode)
@@ -191,7 +192,7 @@ func buildSync(p *Project, e *entry, m syncModel, ps *problems) Sync {
 		if !e.has(k.key) {
 			continue
 		}
-		mode, ok := session.ParseMode(k.value)
+		mode, ok := local.ParseMode(k.value)
 		if !ok {
 			ps.add(e.lineOf(k.key), "%s%s %q is not a permission mode; write octal bits such as \"0644\"", e.where(), k.key, k.value)
 			continue
@@ -243,7 +244,7 @@ func buildForward(p *Project, e *entry, m forwardModel, ps *problems) Forward {
 		f.Destination = dst.String()
 	}
 	if e.has("socketMode") {
-		if _, ok := session.ParseMode(m.SocketMode); !ok {
+		if _, ok := local.ParseMode(m.SocketMode); !ok {
 			ps.add(e.lineOf("socketMode"), "%ssocketMode %q is not a permission mode; write octal bits such as \"0600\"", e.where(), m.SocketMode)
 		}
 		f.SocketMode = m.SocketMode
@@ -269,7 +270,7 @@ func buildLabels(p *Project, e *entry, in map[string]string, ps *problems) map[s
 			ps.add(line, "%slabels: %s is set by ferry on every session of the project; choose another key", e.where(), k)
 			continue
 		}
-		if err := session.ValidateLabels(map[string]string{k: v}); err != nil {
+		if err := registry.ValidateLabels(map[string]string{k: v}); err != nil {
 			ps.add(line, "%slabels: %v", e.where(), err)
 			continue
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ferrysync/ferry/engine/registry"
 	"github.com/ferrysync/ferry/engine/remote"
 	"github.com/ferrysync/ferry/engine/session"
 	"github.com/ferrysync/ferry/engine/transport/ssh/sshdtest"
@@ -57,7 +58,7 @@ func (f *fixture) flush(name string) {
 	f.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	require.NoError(f.t, f.m.Flush(ctx, session.Selection{Specs: []string{name}}, false, false))
+	require.NoError(f.t, f.m.Flush(ctx, registry.Selection{Specs: []string{name}}, false, false))
 }
 
 func write(t *testing.T, path, content string) {

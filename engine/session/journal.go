@@ -13,6 +13,7 @@ import (
 
 	"github.com/zeebo/xxh3"
 
+	"github.com/ferrysync/ferry/engine/registry"
 	"github.com/ferrysync/ferry/engine/tree"
 )
 
@@ -208,7 +209,7 @@ func (j *journal) compact(seq uint64) error {
 		}
 		rest = rest[n:]
 	}
-	if err := WriteFileAtomic(j.path, keep, 0o600); err != nil {
+	if err := registry.WriteFileAtomic(j.path, keep, 0o600); err != nil {
 		return err
 	}
 	f, err := os.OpenFile(j.path, os.O_RDWR, 0o600)

@@ -14,17 +14,12 @@ import (
 
 	"github.com/ferrysync/ferry/engine/endpoint"
 	"github.com/ferrysync/ferry/engine/reconcile"
+	"github.com/ferrysync/ferry/engine/registry"
 	"github.com/ferrysync/ferry/engine/url"
 )
 
-// Errors of the session API. Each message says what to do.
+// Errors of the session API. registry.Each message says what to do.
 var (
-	// ErrNotFound: a selection matched no session.
-	ErrNotFound = errors.New("no such session")
-	// ErrExists: a session with that name exists.
-	ErrExists = errors.New("session exists")
-	// ErrInvalid: a request is malformed.
-	ErrInvalid = errors.New("invalid request")
 	// ErrHalted: the session is halted by a safety check; the error's text says why.
 	ErrHalted = errors.New("session halted")
 )
@@ -64,15 +59,13 @@ type Manager struct {
 	sessions map[string]*controller
 	closed   bool
 
-	subMu  sync.Mutex
-	subs   map[int]func(State)
-	nextID int
+	subs registry.Subscribers[State]
 }
 
 // NewManager loads the sessions persisted under dataDir and starts those not paused.
 func NewManager(dataDir string, t Transports, log Logger) (*Manager, error) {
 	m := &Manager{dir: filepath.Join(dataDir, "sync"), transports: t, log: log,
-		sessions: map[string]*controller{}, subs: map[int]func(State){}}
+		sessions: map[string]*controller{}}
 	if err := os.MkdirAll(m.dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -81,7 +74,7 @@ func NewManager(dataDir string, t Transports, log Logger) (*Manager, error) {
 		return nil, err
 	}
 	for _, e := range entries {
-		if !e.IsDir() || !isID(e.Name()) {
+		if !e.IsDir() || !registry.IsID(e.Name()) {
 			continue
 		}
 		dir := filepath.Join(m.dir, e.Name())
@@ -99,26 +92,9 @@ func NewManager(dataDir string, t Transports, log Logger) (*Manager, error) {
 
 // Subscribe calls fn with every state a session publishes, until cancel is called.
 // fn runs on the publishing goroutine and must not block.
-func (m *Manager) Subscribe(fn func(State)) (cancel func()) {
-	m.subMu.Lock()
-	id := m.nextID
-	m.nextID++
-	m.subs[id] = fn
-	m.subMu.Unlock()
-	return func() {
-		m.subMu.Lock()
-		delete(m.subs, id)
-		m.subMu.Unlock()
-	}
-}
+func (m *Manager) Subscribe(fn func(State)) (cancel func()) { return m.subs.Subscribe(fn) }
 
-func (m *Manager) publish(s State) {
-	m.subMu.Lock()
-	defer m.subMu.Unlock()
-	for _, fn := range m.subs {
-		fn(s)
-	}
-}
+func (m *Manager) publish(s State) { m.subs.Publish(s) }
 
 // open opens one side of a session.
 func (m *Manager) open(ctx context.Context, spec Spec, dir, side string) (endpoint.Endpoint, error) {
@@ -158,27 +134,27 @@ type CreateRequest struct {
 // if either is unreachable), and starts it unless paused. On failure nothing is left
 // behind.
 func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) {
-	if err := ValidateName(req.Name); err != nil {
-		return State{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	if err := registry.ValidateName(req.Name); err != nil {
+		return State{}, fmt.Errorf("%w: %v", registry.ErrInvalid, err)
 	}
-	if err := ValidateLabels(req.Labels); err != nil {
-		return State{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+	if err := registry.ValidateLabels(req.Labels); err != nil {
+		return State{}, fmt.Errorf("%w: %v", registry.ErrInvalid, err)
 	}
 	if err := req.Config.Validate(); err != nil {
-		return State{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return State{}, fmt.Errorf("%w: %v", registry.ErrInvalid, err)
 	}
 	alpha, err := url.Parse(req.Alpha)
 	if err != nil {
-		return State{}, fmt.Errorf("%w: alpha: %v", ErrInvalid, err)
+		return State{}, fmt.Errorf("%w: alpha: %v", registry.ErrInvalid, err)
 	}
 	beta, err := url.Parse(req.Beta)
 	if err != nil {
-		return State{}, fmt.Errorf("%w: beta: %v", ErrInvalid, err)
+		return State{}, fmt.Errorf("%w: beta: %v", registry.ErrInvalid, err)
 	}
 	if err := CheckRoots(alpha, beta); err != nil {
-		return State{}, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return State{}, fmt.Errorf("%w: %v", registry.ErrInvalid, err)
 	}
-	spec := Spec{ID: NewID("sync"), Name: req.Name, Labels: req.Labels,
+	spec := Spec{ID: registry.NewID("sync"), Name: req.Name, Labels: req.Labels,
 		Alpha: alpha.String(), Beta: beta.String(), Config: req.Config.withDefaults(),
 		Paused: req.Paused, CreatedAt: time.Now().UTC()}
 
@@ -191,7 +167,7 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) 
 		for _, c := range m.sessions {
 			if c.snapshot().Spec.Name == req.Name {
 				m.mu.Unlock()
-				return State{}, fmt.Errorf("%w: a session named %q exists; choose another name or terminate it first", ErrExists, req.Name)
+				return State{}, fmt.Errorf("%w: a session named %q exists; choose another name or terminate it first", registry.ErrExists, req.Name)
 			}
 		}
 	}
@@ -289,22 +265,22 @@ func CheckRoots(a, b url.URL) error {
 
 // selectSessions returns the sessions a selection names, in creation order. An empty
 // selection selects every session when allowEmpty is set.
-func (m *Manager) selectSessions(sel Selection, allowEmpty bool) ([]*controller, error) {
+func (m *Manager) selectSessions(sel registry.Selection, allowEmpty bool) ([]*controller, error) {
 	m.mu.Lock()
 	all := make([]*controller, 0, len(m.sessions))
 	for _, c := range m.sessions {
 		all = append(all, c)
 	}
 	m.mu.Unlock()
-	return Select(all, func(c *controller) Identity {
+	return registry.Select(all, func(c *controller) registry.Identity {
 		s := c.snapshot().Spec
-		return Identity{ID: s.ID, Name: s.Name, Labels: s.Labels, CreatedAt: s.CreatedAt}
+		return registry.Identity{ID: s.ID, Name: s.Name, Labels: s.Labels, CreatedAt: s.CreatedAt}
 	}, sel, allowEmpty, "sync")
 }
 
 // List returns the states of the selected sessions (every session for an empty
 // selection).
-func (m *Manager) List(sel Selection) ([]State, error) {
+func (m *Manager) List(sel registry.Selection) ([]State, error) {
 	cs, err := m.selectSessions(sel, true)
 	if err != nil {
 		return nil, err
@@ -317,7 +293,7 @@ func (m *Manager) List(sel Selection) ([]State, error) {
 }
 
 // Conflicts returns every conflict of each selected session, by identifier.
-func (m *Manager) Conflicts(sel Selection) (map[string][]reconcile.Conflict, error) {
+func (m *Manager) Conflicts(sel registry.Selection) (map[string][]reconcile.Conflict, error) {
 	cs, err := m.selectSessions(sel, true)
 	if err != nil {
 		return nil, err
@@ -332,7 +308,7 @@ func (m *Manager) Conflicts(sel Selection) (map[string][]reconcile.Conflict, err
 }
 
 // Pause stops the selected sessions; they stay paused across daemon restarts.
-func (m *Manager) Pause(sel Selection) error {
+func (m *Manager) Pause(sel registry.Selection) error {
 	return m.each(sel, func(c *controller) error {
 		if err := c.setPaused(true); err != nil {
 			return err
@@ -348,7 +324,7 @@ func (m *Manager) Pause(sel Selection) error {
 }
 
 // Resume restarts the selected paused sessions.
-func (m *Manager) Resume(sel Selection) error {
+func (m *Manager) Resume(sel registry.Selection) error {
 	return m.each(sel, func(c *controller) error {
 		if err := c.setPaused(false); err != nil {
 			return err
@@ -368,7 +344,7 @@ func (m *Manager) Resume(sel Selection) error {
 // Flush runs a cycle on each selected session and, unless skipWait, waits until each
 // has completed one that started after the request. allowDeletions lets that cycle
 // propagate a mass deletion that halted the session.
-func (m *Manager) Flush(ctx context.Context, sel Selection, skipWait, allowDeletions bool) error {
+func (m *Manager) Flush(ctx context.Context, sel registry.Selection, skipWait, allowDeletions bool) error {
 	cs, err := m.selectSessions(sel, false)
 	if err != nil {
 		return err
@@ -401,7 +377,7 @@ func (m *Manager) Flush(ctx context.Context, sel Selection, skipWait, allowDelet
 // Reset forgets the selected sessions' ancestors: the next cycle merges the two sides
 // as a first one does (equal content agrees, differing content conflicts in safe
 // modes).
-func (m *Manager) Reset(sel Selection) error {
+func (m *Manager) Reset(sel registry.Selection) error {
 	return m.each(sel, func(c *controller) error {
 		c.stop()
 		var err error
@@ -429,7 +405,7 @@ func (m *Manager) Reset(sel Selection) error {
 
 // Terminate stops the selected sessions and deletes their state. Synchronized files
 // stay as they are on both sides.
-func (m *Manager) Terminate(sel Selection) error {
+func (m *Manager) Terminate(sel registry.Selection) error {
 	return m.each(sel, func(c *controller) error {
 		c.stop()
 		m.mu.Lock()
@@ -443,12 +419,12 @@ func (m *Manager) Terminate(sel Selection) error {
 	})
 }
 
-func (m *Manager) each(sel Selection, fn func(*controller) error) error {
+func (m *Manager) each(sel registry.Selection, fn func(*controller) error) error {
 	cs, err := m.selectSessions(sel, false)
 	if err != nil {
 		return err
 	}
-	return Each(cs, (*controller).label, fn)
+	return registry.Each(cs, (*controller).label, fn)
 }
 
 // Close stops every session without changing what is persisted.
@@ -460,7 +436,7 @@ func (m *Manager) Close() {
 		cs = append(cs, c)
 	}
 	m.mu.Unlock()
-	StopAll(cs, (*controller).stop)
+	registry.StopAll(cs, (*controller).stop)
 }
 
 // setPaused records the paused flag persistently.
@@ -496,7 +472,7 @@ type ResolveResult struct {
 // Resolve settles conflicts of one session (all of them when paths is empty) by
 // keeping alpha's or beta's version, and returns when the resolving cycle completed.
 func (m *Manager) Resolve(ctx context.Context, name string, paths []string, keepAlpha bool) (ResolveResult, error) {
-	cs, err := m.selectSessions(Selection{Specs: []string{name}}, false)
+	cs, err := m.selectSessions(registry.Selection{Specs: []string{name}}, false)
 	if err != nil {
 		return ResolveResult{}, err
 	}
@@ -526,7 +502,7 @@ func (m *Manager) Resolve(ctx context.Context, name string, paths []string, keep
 
 // connected returns a connected side ("alpha" or "beta") of the named session.
 func (m *Manager) connected(name, side string) (endpoint.Endpoint, error) {
-	cs, err := m.selectSessions(Selection{Specs: []string{name}}, false)
+	cs, err := m.selectSessions(registry.Selection{Specs: []string{name}}, false)
 	if err != nil {
 		return nil, err
 	}
@@ -537,7 +513,7 @@ func (m *Manager) connected(name, side string) (endpoint.Endpoint, error) {
 	case "beta":
 		i = 1
 	default:
-		return nil, fmt.Errorf("%w: side must be alpha or beta, not %q", ErrInvalid, side)
+		return nil, fmt.Errorf("%w: side must be alpha or beta, not %q", registry.ErrInvalid, side)
 	}
 	e := c.endpoint(i)
 	if e == nil {
@@ -583,7 +559,7 @@ func (m *Manager) Restore(ctx context.Context, name, side, batch, path, to strin
 			}
 		}
 		if batch == "" {
-			return "", fmt.Errorf("%w: %s is not in %s's trash; \"ferry sync trash %s\" lists what is", ErrNotFound, path, side, name)
+			return "", fmt.Errorf("%w: %s is not in %s's trash; \"ferry sync trash %s\" lists what is", registry.ErrNotFound, path, side, name)
 		}
 	}
 	if to == "" {

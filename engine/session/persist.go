@@ -3,47 +3,17 @@ package session
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 
+	"github.com/ferrysync/ferry/engine/registry"
 	"github.com/ferrysync/ferry/engine/tree"
 )
 
-// WriteFileAtomic writes data to path through a temporary file that is synced and then
-// renamed over path, so readers see the old or the new content, even after a crash.
-func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, perm)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
-}
-
 const (
-	specFile     = "session.json"
 	ancestorFile = "ancestor"
 	// ancestorMagic starts a snapshot: then the sequence number of the last journal
 	// record it includes, then the tree. Snapshots of the first format (ancestorMagic1)
@@ -52,42 +22,16 @@ const (
 	ancestorMagic1 = "ferry-ancestor-1\n"
 )
 
-func saveSpec(dir string, spec Spec) error { return SaveSpec(dir, spec) }
+func saveSpec(dir string, spec Spec) error { return registry.SaveSpec(dir, spec) }
 
-func loadSpec(dir string) (Spec, error) { return LoadSpec[Spec](dir) }
-
-// SaveSpec writes a session's specification (sync or forward) as JSON to its
-// directory, atomically.
-func SaveSpec(dir string, spec any) error {
-	data, err := json.MarshalIndent(spec, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return err
-	}
-	return WriteFileAtomic(filepath.Join(dir, specFile), data, 0o600)
-}
-
-// LoadSpec reads what SaveSpec wrote.
-func LoadSpec[T any](dir string) (T, error) {
-	var spec T
-	data, err := os.ReadFile(filepath.Join(dir, specFile))
-	if err != nil {
-		return spec, err
-	}
-	if err := json.Unmarshal(data, &spec); err != nil {
-		return spec, fmt.Errorf("reading %s: %w", filepath.Join(dir, specFile), err)
-	}
-	return spec, nil
-}
+func loadSpec(dir string) (Spec, error) { return registry.LoadSpec[Spec](dir) }
 
 // saveAncestor writes a snapshot of the ancestor that includes the journal's records
 // up to seq.
 func saveAncestor(dir string, anc *tree.Entry, seq uint64) error {
 	buf := binary.AppendUvarint([]byte(ancestorMagic), seq)
 	buf = tree.Encode(buf, anc)
-	return WriteFileAtomic(filepath.Join(dir, ancestorFile), buf, 0o600)
+	return registry.WriteFileAtomic(filepath.Join(dir, ancestorFile), buf, 0o600)
 }
 
 // loadAncestor reads the snapshot and the sequence number it was taken at; a session

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ferrysync/ferry/engine/registry"
 	"github.com/ferrysync/ferry/engine/tree"
 )
 
@@ -34,7 +35,7 @@ func loadReplicas(dir string) (map[string]string, error) {
 
 func saveReplicas(dir string, rec map[string]string) error {
 	data, _ := json.Marshal(rec)
-	return WriteFileAtomic(filepath.Join(dir, replicasFile), data, 0o600)
+	return registry.WriteFileAtomic(filepath.Join(dir, replicasFile), data, 0o600)
 }
 
 // checkReplicas compares the sides' replica identifiers with those recorded, recording

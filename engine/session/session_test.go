@@ -12,6 +12,7 @@ import (
 
 	"github.com/ferrysync/ferry/engine/local"
 	"github.com/ferrysync/ferry/engine/reconcile"
+	"github.com/ferrysync/ferry/engine/registry"
 	"github.com/ferrysync/ferry/engine/tree"
 )
 
@@ -42,12 +43,12 @@ func flush(t *testing.T, m *Manager, name string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	require.NoError(t, m.Flush(ctx, Selection{Specs: []string{name}}, false, false))
+	require.NoError(t, m.Flush(ctx, registry.Selection{Specs: []string{name}}, false, false))
 }
 
 func state(t *testing.T, m *Manager, name string) State {
 	t.Helper()
-	states, err := m.List(Selection{Specs: []string{name}})
+	states, err := m.List(registry.Selection{Specs: []string{name}})
 	require.NoError(t, err)
 	require.Len(t, states, 1)
 	return states[0]
@@ -145,9 +146,9 @@ func TestPollingAndNoWatch(t *testing.T) {
 	m, _ := newManager(t)
 	a1, b1, a2, b2 := t.TempDir(), t.TempDir(), t.TempDir(), t.TempDir()
 	_, err := m.Create(context.Background(), CreateRequest{Name: "poll", Alpha: a1, Beta: b1,
-		Config: SyncConfig{Watch: local.WatchForcePoll, PollInterval: 200 * time.Millisecond}})
+		Config: SyncConfig{Config: local.Config{Watch: local.WatchForcePoll, PollInterval: 200 * time.Millisecond}}})
 	require.NoError(t, err)
-	_, err = m.Create(context.Background(), CreateRequest{Name: "manual", Alpha: a2, Beta: b2, Config: SyncConfig{Watch: local.WatchNone}})
+	_, err = m.Create(context.Background(), CreateRequest{Name: "manual", Alpha: a2, Beta: b2, Config: SyncConfig{Config: local.Config{Watch: local.WatchNone}}})
 	require.NoError(t, err)
 	flush(t, m, "poll")
 	flush(t, m, "manual")
@@ -181,20 +182,20 @@ func TestHaltsOnRootLoss(t *testing.T) {
 	require.NoError(t, os.Remove(filepath.Join(beta, "one")))
 	require.NoError(t, os.Remove(filepath.Join(beta, "two")))
 	ctx := context.Background()
-	err = m.Flush(ctx, Selection{Specs: []string{"h"}}, false, false)
+	err = m.Flush(ctx, registry.Selection{Specs: []string{"h"}}, false, false)
 	require.ErrorContains(t, err, "emptied")
 	waitFor(t, m, "h", "the emptied halt", func(s State) bool { return s.Status == StatusHaltedRootEmptied })
 	require.FileExists(t, filepath.Join(alpha, "one"))
 
 	// Deleted root: same.
 	require.NoError(t, os.Remove(beta))
-	err = m.Flush(ctx, Selection{Specs: []string{"h"}}, false, false)
+	err = m.Flush(ctx, registry.Selection{Specs: []string{"h"}}, false, false)
 	require.ErrorContains(t, err, "deleted")
 	waitFor(t, m, "h", "the deleted halt", func(s State) bool { return s.Status == StatusHaltedRootDeleted })
 	require.FileExists(t, filepath.Join(alpha, "two"))
 
 	// Reset copies alpha back into beta.
-	require.NoError(t, m.Reset(Selection{Specs: []string{"h"}}))
+	require.NoError(t, m.Reset(registry.Selection{Specs: []string{"h"}}))
 	flush(t, m, "h")
 	require.Equal(t, "1", read(t, filepath.Join(beta, "one")))
 	waitFor(t, m, "h", "watching", func(s State) bool { return s.Status == StatusWatching })
@@ -250,14 +251,14 @@ func TestMassDeletionHaltsAndTrashRestores(t *testing.T) {
 	// The watcher may have propagated the first deletions already; the halt stops the
 	// rest once they exceed half the files.
 	ctx := context.Background()
-	err = m.Flush(ctx, Selection{Specs: []string{"md"}}, false, false)
+	err = m.Flush(ctx, registry.Selection{Specs: []string{"md"}}, false, false)
 	require.ErrorContains(t, err, "files on beta")
 	waitFor(t, m, "md", "the mass-deletion halt", func(s State) bool { return s.Status == StatusHaltedMassDeletion })
 	left, err := os.ReadDir(filepath.Join(beta, "d"))
 	require.NoError(t, err)
 	require.Greater(t, len(left), 50, "at most half the files were deleted on beta")
 
-	require.NoError(t, m.Flush(ctx, Selection{Specs: []string{"md"}}, false, true))
+	require.NoError(t, m.Flush(ctx, registry.Selection{Specs: []string{"md"}}, false, true))
 	left, err = os.ReadDir(filepath.Join(beta, "d"))
 	require.NoError(t, err)
 	require.Len(t, left, 20)
