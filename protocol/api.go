@@ -7,57 +7,42 @@ const ProtocolVersion = 1
 // Methods a client calls on the server (requests).
 const (
 	// MethodInitialize must be the first request on a connection.
-	// Params: InitializeParams. Result: InitializeResult.
 	MethodInitialize = "initialize"
 	// MethodSyncCreate creates a sync session and connects both sides.
-	// Params: SyncCreateParams. Result: SyncCreateResult.
 	MethodSyncCreate = "sync/create"
 	// MethodSyncList lists sync sessions (all of them for an empty selection).
-	// Params: SyncListParams. Result: SyncListResult.
 	MethodSyncList = "sync/list"
 	// MethodSyncPause pauses sessions; they stay paused across daemon restarts.
-	// Params: Selection. Result: none (null).
 	MethodSyncPause = "sync/pause"
 	// MethodSyncResume resumes paused sessions.
-	// Params: Selection. Result: none (null).
 	MethodSyncResume = "sync/resume"
 	// MethodSyncFlush runs a cycle and, unless skipWait, returns when it has completed.
-	// Params: SyncFlushParams. Result: none (null).
 	MethodSyncFlush = "sync/flush"
 	// MethodSyncReset forgets the sessions' synchronization history (their ancestor):
 	// the next cycle merges both sides as a first one does.
-	// Params: Selection. Result: none (null).
 	MethodSyncReset = "sync/reset"
 	// MethodSyncTerminate stops sessions and deletes their state; files stay.
-	// Params: Selection. Result: none (null).
 	MethodSyncTerminate = "sync/terminate"
 	// MethodSyncConflicts returns every conflict of the selected sessions (state
 	// notifications carry at most 100 per session).
-	// Params: Selection. Result: SyncConflictsResult.
 	MethodSyncConflicts = "sync/conflicts"
 	// MethodSyncReadFile reads a file on one side of a session, for instance to show both
 	// versions of a conflicting file. Files above 16 MiB are refused.
-	// Params: SyncReadFileParams. Result: SyncReadFileResult.
 	MethodSyncReadFile = "sync/readFile"
 	// MethodSyncResolve resolves conflicts of one session by keeping one side's version
 	// (the other side's is replaced, through the same checks as any change). It returns
 	// when the resolving cycle has completed.
-	// Params: SyncResolveParams. Result: SyncResolveResult.
 	MethodSyncResolve = "sync/resolve"
 	// MethodSyncTrash lists what synchronization removed or overwrote and kept, on
 	// one or both sides of a session, newest first.
-	// Params: SyncTrashParams. Result: SyncTrashResult.
 	MethodSyncTrash = "sync/trash"
 	// MethodSyncRestore copies a trash item back under its side's root (never over an
 	// existing file); the next cycle propagates it.
-	// Params: SyncRestoreParams. Result: SyncRestoreResult.
 	MethodSyncRestore = "sync/restore"
 	// MethodDaemonVersion reports the daemon's version.
-	// Params: none. Result: VersionResult.
 	MethodDaemonVersion = "daemon/version"
 	// MethodDaemonShutdown stops the daemon after replying; sessions resume when it
 	// next starts. It is served before initialize too; its params may be omitted.
-	// Params: DaemonShutdownParams. Result: none (null).
 	MethodDaemonShutdown = "daemon/shutdown"
 )
 
@@ -66,12 +51,10 @@ const (
 	// NotifySyncState carries the full state of a sync session whenever it changes
 	// (status, progress, counts, conflicts, problems, last error). A session that was
 	// terminated is sent once more with terminated set.
-	// Params: SyncSession.
 	NotifySyncState = "sync/state"
 	// NotifyDaemonStopping is sent to every client just before the daemon stops on
 	// purpose (daemon/shutdown, "ferry daemon stop", a restart for an upgrade), so a
 	// client can tell a deliberate stop from a crash.
-	// Params: DaemonStopping.
 	NotifyDaemonStopping = "daemon/stopping"
 )
 

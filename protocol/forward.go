@@ -3,27 +3,20 @@ package protocol
 // Forward session methods and notifications.
 const (
 	// MethodForwardCreate creates a forward session and connects both sides.
-	// Params: ForwardCreateParams. Result: ForwardCreateResult.
 	MethodForwardCreate = "forward/create"
 	// MethodForwardList lists forward sessions (all for an empty selection).
-	// Params: ForwardListParams. Result: ForwardListResult.
 	MethodForwardList = "forward/list"
 	// MethodForwardPause closes a forward's listener and connections until resumed.
-	// Params: Selection. Result: none (null).
 	MethodForwardPause = "forward/pause"
 	// MethodForwardResume resumes paused forwards.
-	// Params: Selection. Result: none (null).
 	MethodForwardResume = "forward/resume"
 	// MethodForwardTerminate stops forwards and deletes them.
-	// Params: Selection. Result: none (null).
 	MethodForwardTerminate = "forward/terminate"
 	// MethodRemotePorts lists the TCP ports listening on a remote host.
-	// Params: RemotePortsParams. Result: RemotePortsResult.
 	MethodRemotePorts = "remote/ports"
 
 	// NotifyForwardState carries the full state of a forward session whenever it
 	// changes; a terminated one is sent once more with terminated set.
-	// Params: ForwardSession.
 	NotifyForwardState = "forward/state"
 )
 

@@ -1,7 +1,6 @@
 package protocol
 
 // NotifyLog carries a daemon log line to clients that asked for logs in initialize.
-// Params: LogMessage.
 const NotifyLog = "log"
 
 // Log levels, from most to least severe.

@@ -5,10 +5,8 @@ package protocol
 // needed the answer then fails with a message saying what to do.
 const (
 	// RequestHostKey asks whether to trust an SSH host key seen for the first time.
-	// Params: HostKeyPrompt. Result: HostKeyAnswer.
 	RequestHostKey = "prompt/hostKey"
 	// RequestSecret asks for a passphrase, password or keyboard-interactive answer.
-	// Params: SecretPrompt. Result: SecretAnswer.
 	RequestSecret = "prompt/secret"
 )
 

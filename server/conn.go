@@ -32,16 +32,8 @@ const queueSize = 256
 
 // runsLong reports whether req is started and then left to run on its own.
 func runsLong(req *jsonrpc2.Request) bool {
-	switch req.Method {
-	case protocol.MethodSyncCreate, protocol.MethodSyncResolve, protocol.MethodSyncReadFile,
-		protocol.MethodSyncTrash, protocol.MethodSyncRestore, protocol.MethodForwardCreate,
-		protocol.MethodRemotePorts:
-		return true
-	case protocol.MethodSyncFlush:
-		p, err := decode[protocol.SyncFlushParams](req)
-		return err == nil && !p.SkipWait
-	}
-	return false
+	r, ok := routes[req.Method]
+	return ok && r.long != nil && r.long(req.Params)
 }
 
 // Handle implements jsonrpc2.Handler. It runs on the connection's reader and only
@@ -87,7 +79,7 @@ func (c *client) serve(req *jsonrpc2.Request) {
 	if info, stopping := c.s.stoppingInfo(); stopping {
 		err = shuttingDown(info, nil)
 	} else {
-		result, err = c.handle(ctx, conn, req)
+		result, err = c.handle(ctx, req)
 		if info, stopping := c.s.stoppingInfo(); stopping && err != nil && req.Method != protocol.MethodDaemonShutdown {
 			err = shuttingDown(info, err)
 		}
@@ -140,7 +132,7 @@ func shuttingDown(info protocol.DaemonStopping, err error) error {
 	case errors.As(err, &rpcErr):
 		msg += ": " + rpcErr.Message
 	case err != nil:
-		msg += ": " + cleanMessage(err)
+		msg += ": " + err.Error()
 	}
 	return rpcError(protocol.CodeShuttingDown, "%s; send the request again once it has restarted (any ferry command starts it)", msg)
 }

@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,9 +14,7 @@ import (
 
 	"github.com/ferrysync/ferry/engine/forward"
 	"github.com/ferrysync/ferry/engine/registry"
-	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/session"
-	"github.com/ferrysync/ferry/engine/transport/ssh"
 	"github.com/ferrysync/ferry/engine/url"
 	"github.com/ferrysync/ferry/protocol"
 )
@@ -266,34 +262,11 @@ func toRPCError(err error) error {
 	case errors.Is(err, session.ErrHalted):
 		code = protocol.CodeHalted
 	}
-	return rpcError(int64(code), "%s", cleanMessage(err))
-}
-
-// cleanMessage drops the sentinel prefixes that exist for errors.Is.
-func cleanMessage(err error) string {
-	msg := err.Error()
-	for _, s := range []error{registry.ErrNotFound, registry.ErrExists, registry.ErrInvalid} {
-		prefix := s.Error() + ": "
-		if len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
-			return msg[len(prefix):]
-		}
-	}
-	return msg
-}
-
-func decode[T any](req *jsonrpc2.Request) (T, error) {
-	var v T
-	if req.Params == nil {
-		return v, nil
-	}
-	if err := json.Unmarshal(*req.Params, &v); err != nil {
-		return v, rpcError(protocol.CodeInvalidParams, "invalid parameters for %s: %v", req.Method, err)
-	}
-	return v, nil
+	return rpcError(int64(code), "%s", err.Error())
 }
 
 // handle dispatches one request.
-func (c *client) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.Request) (any, error) {
+func (c *client) handle(ctx context.Context, req *jsonrpc2.Request) (any, error) {
 	if req.Method == protocol.MethodInitialize {
 		return c.initialize(req)
 	}
@@ -303,134 +276,15 @@ func (c *client) handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 	if !ok && req.Method != protocol.MethodDaemonShutdown {
 		return nil, rpcError(protocol.CodeNotInitialized, "send initialize before %s", req.Method)
 	}
-	m := c.s.m
-	switch req.Method {
-	case protocol.MethodSyncCreate:
-		p, err := decode[protocol.SyncCreateParams](req)
-		if err != nil {
-			return nil, err
-		}
-		cfg, err := fromWireConfig(p.Config)
-		if err != nil {
-			return nil, rpcError(protocol.CodeInvalidArgument, "%v", err)
-		}
-		if err := checkAbsolute(p.Alpha, p.Beta); err != nil {
-			return nil, err
-		}
-		ctx := ssh.WithPrompter(ctx, c.prompter())
-		st, err := m.Create(ctx, session.CreateRequest{Name: p.Name, Labels: p.Labels, Alpha: p.Alpha, Beta: p.Beta, Config: cfg, Paused: p.Paused})
-		if err != nil {
-			return nil, toRPCError(err)
-		}
-		return protocol.SyncCreateResult{Session: toWireSession(st)}, nil
-	case protocol.MethodSyncList:
-		p, err := decode[protocol.SyncListParams](req)
-		if err != nil {
-			return nil, err
-		}
-		states, err := m.List(fromWireSelection(p.Selection))
-		if err != nil {
-			return nil, toRPCError(err)
-		}
-		out := protocol.SyncListResult{Sessions: make([]protocol.SyncSession, len(states))}
-		for i, st := range states {
-			out.Sessions[i] = toWireSession(st)
-		}
-		return out, nil
-	case protocol.MethodSyncPause, protocol.MethodSyncResume, protocol.MethodSyncReset, protocol.MethodSyncTerminate:
-		p, err := decode[protocol.Selection](req)
-		if err != nil {
-			return nil, err
-		}
-		op := map[string]func(registry.Selection) error{
-			protocol.MethodSyncPause: m.Pause, protocol.MethodSyncResume: m.Resume,
-			protocol.MethodSyncReset: m.Reset, protocol.MethodSyncTerminate: m.Terminate,
-		}[req.Method]
-		return nil, toRPCError(op(fromWireSelection(p)))
-	case protocol.MethodSyncFlush:
-		p, err := decode[protocol.SyncFlushParams](req)
-		if err != nil {
-			return nil, err
-		}
-		return nil, toRPCError(m.Flush(ctx, fromWireSelection(p.Selection), p.SkipWait, p.AllowDeletions))
-	case protocol.MethodSyncConflicts:
-		p, err := decode[protocol.Selection](req)
-		if err != nil {
-			return nil, err
-		}
-		return c.conflicts(p)
-	case protocol.MethodSyncReadFile:
-		p, err := decode[protocol.SyncReadFileParams](req)
-		if err != nil {
-			return nil, err
-		}
-		data, err := m.ReadFile(ctx, p.Session, p.Side, p.Path, maxReadFile)
-		if err != nil {
-			return nil, toRPCError(err)
-		}
-		return protocol.SyncReadFileResult{Data: base64.StdEncoding.EncodeToString(data), Size: int64(len(data)),
-			Digest: scan.Digest(data).String()}, nil
-	case protocol.MethodSyncResolve:
-		p, err := decode[protocol.SyncResolveParams](req)
-		if err != nil {
-			return nil, err
-		}
-		if p.Keep != protocol.SideAlpha && p.Keep != protocol.SideBeta {
-			return nil, rpcError(protocol.CodeInvalidArgument, "keep must be \"alpha\" or \"beta\", not %q", p.Keep)
-		}
-		r, err := m.Resolve(ctx, p.Session, p.Paths, p.Keep == protocol.SideAlpha)
-		if err != nil {
-			return nil, toRPCError(err)
-		}
-		return protocol.SyncResolveResult{Resolved: nonNil(r.Resolved), Failed: toWireProblems(r.Failed)}, nil
-	case protocol.MethodForwardCreate, protocol.MethodForwardList, protocol.MethodForwardPause,
-		protocol.MethodForwardResume, protocol.MethodForwardTerminate, protocol.MethodRemotePorts:
-		return c.handleForward(ctx, req)
-	case protocol.MethodSyncTrash:
-		p, err := decode[protocol.SyncTrashParams](req)
-		if err != nil {
-			return nil, err
-		}
-		sides := []string{protocol.SideAlpha, protocol.SideBeta}
-		if p.Side != "" {
-			sides = []string{p.Side}
-		}
-		out := protocol.SyncTrashResult{Items: []protocol.TrashItem{}}
-		for _, side := range sides {
-			items, err := m.Trash(ctx, p.Session, side)
-			if err != nil {
-				return nil, toRPCError(err)
-			}
-			for _, it := range items {
-				out.Items = append(out.Items, protocol.TrashItem{Side: side, Batch: it.Batch,
-					Time: it.Time.UTC().Format(time.RFC3339Nano), Path: it.Path, Size: it.Size, Link: it.Link})
-			}
-		}
-		return out, nil
-	case protocol.MethodSyncRestore:
-		p, err := decode[protocol.SyncRestoreParams](req)
-		if err != nil {
-			return nil, err
-		}
-		path, err := m.Restore(ctx, p.Session, p.Side, p.Batch, p.Path, p.To)
-		if err != nil {
-			return nil, toRPCError(err)
-		}
-		return protocol.SyncRestoreResult{Path: path}, nil
-	case protocol.MethodDaemonVersion:
-		return version(), nil
-	case protocol.MethodDaemonShutdown:
-		p, err := decode[protocol.DaemonShutdownParams](req)
-		if err != nil {
-			return nil, err
-		}
-		return c.shutdownRequest(p)
+	r, found := routes[req.Method]
+	if !found {
+		return nil, rpcError(protocol.CodeMethodNotFound, "unknown method %q; see docs/api.md for the methods", req.Method)
 	}
-	return nil, rpcError(protocol.CodeMethodNotFound, "unknown method %q; see docs/api.md for the methods", req.Method)
+	return r.run(ctx, c, req.Params)
 }
 
 func (c *client) initialize(req *jsonrpc2.Request) (any, error) {
-	p, err := decode[protocol.InitializeParams](req)
+	p, err := decodeParams[protocol.InitializeParams](req.Method, req.Params)
 	if err != nil {
 		return nil, err
 	}
@@ -487,27 +341,6 @@ func (c *client) shutdownRequest(p protocol.DaemonShutdownParams) (any, error) {
 		return nil, shuttingDown(info, nil)
 	}
 	return nil, nil
-}
-
-func (c *client) conflicts(p protocol.Selection) (any, error) {
-	sel := fromWireSelection(p)
-	states, err := c.s.m.List(sel)
-	if err != nil {
-		return nil, toRPCError(err)
-	}
-	all, err := c.s.m.Conflicts(sel)
-	if err != nil {
-		return nil, toRPCError(err)
-	}
-	out := protocol.SyncConflictsResult{Sessions: []protocol.SessionConflicts{}}
-	for _, st := range states {
-		sc := protocol.SessionConflicts{ID: st.Spec.ID, Name: st.Spec.Name, Conflicts: []protocol.Conflict{}}
-		for _, cf := range all[st.Spec.ID] {
-			sc.Conflicts = append(sc.Conflicts, toWireConflict(cf))
-		}
-		out.Sessions = append(out.Sessions, sc)
-	}
-	return out, nil
 }
 
 // initSeq orders client initializations.

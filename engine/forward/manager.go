@@ -99,21 +99,21 @@ const createTimeout = 2 * time.Minute
 // left behind.
 func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) {
 	if err := registry.ValidateName(req.Name); err != nil {
-		return State{}, fmt.Errorf("%w: %v", registry.ErrInvalid, err)
+		return State{}, registry.Errorf(registry.ErrInvalid, "%v", err)
 	}
 	if err := registry.ValidateLabels(req.Labels); err != nil {
-		return State{}, fmt.Errorf("%w: %v", registry.ErrInvalid, err)
+		return State{}, registry.Errorf(registry.ErrInvalid, "%v", err)
 	}
 	src, err := ParseAddress(req.Source, "")
 	if err != nil {
-		return State{}, fmt.Errorf("%w: source: %v", registry.ErrInvalid, err)
+		return State{}, registry.Errorf(registry.ErrInvalid, "source: %v", err)
 	}
 	dst, err := ParseAddress(req.Destination, "")
 	if err != nil {
-		return State{}, fmt.Errorf("%w: destination: %v", registry.ErrInvalid, err)
+		return State{}, registry.Errorf(registry.ErrInvalid, "destination: %v", err)
 	}
 	if req.SocketMode&^fs.ModePerm != 0 {
-		return State{}, fmt.Errorf("%w: socket mode %o has bits beyond the permissions", registry.ErrInvalid, req.SocketMode)
+		return State{}, registry.Errorf(registry.ErrInvalid, "socket mode %o has bits beyond the permissions", req.SocketMode)
 	}
 	spec := Spec{ID: registry.NewID("fwrd"), Name: req.Name, Labels: req.Labels,
 		Source: src.String(), Destination: dst.String(), SocketMode: req.SocketMode,
@@ -128,7 +128,7 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) 
 		for _, c := range m.sessions {
 			if c.snapshot().Spec.Name == req.Name {
 				m.mu.Unlock()
-				return State{}, fmt.Errorf("%w: a forward named %q exists; choose another name or terminate it first", registry.ErrExists, req.Name)
+				return State{}, registry.Errorf(registry.ErrExists, "a forward named %q exists; choose another name or terminate it first", req.Name)
 			}
 		}
 	}

@@ -14,7 +14,10 @@
 //     one publisher.
 package registry
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors of a registry's selections and names; each message that wraps one says what
 // to do.
@@ -26,3 +29,22 @@ var (
 	// ErrInvalid: a request is malformed.
 	ErrInvalid = errors.New("invalid request")
 )
+
+// Error is an error of one of the kinds above. Its message is its own text alone (the
+// kind is not a prefix of it), and errors.Is matches it to its kind, so the API can
+// send the kind as a code and the text as the message.
+type Error struct {
+	Kind error
+	err  error
+}
+
+// Errorf returns an Error of kind with the formatted message (%w wraps as in
+// fmt.Errorf).
+func Errorf(kind error, format string, args ...any) error {
+	return &Error{Kind: kind, err: fmt.Errorf(format, args...)}
+}
+
+func (e *Error) Error() string { return e.err.Error() }
+
+// Unwrap returns the kind and the wrapped error, if any.
+func (e *Error) Unwrap() []error { return []error{e.Kind, e.err} }

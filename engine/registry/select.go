@@ -116,7 +116,7 @@ func Select[T comparable](items []T, identity func(T) Identity, sel Selection, a
 		sel.All = true
 	}
 	if err := sel.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, Errorf(ErrInvalid, "%v", err)
 	}
 	reqs, _ := parseLabelSelector(sel.LabelSelector)
 	ids := make(map[T]Identity, len(items))
@@ -141,7 +141,7 @@ func Select[T comparable](items []T, identity func(T) Identity, sel Selection, a
 			}
 		}
 		if len(out) == 0 && !allowEmpty {
-			return nil, fmt.Errorf("%w: no session matches the label selector %q; \"ferry %s list\" shows the sessions and their labels", ErrNotFound, sel.LabelSelector, kind)
+			return nil, Errorf(ErrNotFound, "no session matches the label selector %q; \"ferry %s list\" shows the sessions and their labels", sel.LabelSelector, kind)
 		}
 		return out, nil
 	}
@@ -157,7 +157,7 @@ func Select[T comparable](items []T, identity func(T) Identity, sel Selection, a
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("%w: no session named or identified %q; \"ferry %s list\" shows the sessions", ErrNotFound, want, kind)
+			return nil, Errorf(ErrNotFound, "no session named or identified %q; \"ferry %s list\" shows the sessions", want, kind)
 		}
 	}
 	return out, nil

@@ -58,7 +58,7 @@ func (f *fixture) flush(name string) {
 	f.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	require.NoError(f.t, f.m.Flush(ctx, registry.Selection{Specs: []string{name}}, false, false))
+	require.NoError(f.t, f.m.Flush(ctx, registry.Selection{Specs: []string{name}}, session.FlushOptions{}))
 }
 
 func write(t *testing.T, path, content string) {

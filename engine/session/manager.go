@@ -135,24 +135,24 @@ type CreateRequest struct {
 // behind.
 func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) {
 	if err := registry.ValidateName(req.Name); err != nil {
-		return State{}, fmt.Errorf("%w: %v", registry.ErrInvalid, err)
+		return State{}, registry.Errorf(registry.ErrInvalid, "%v", err)
 	}
 	if err := registry.ValidateLabels(req.Labels); err != nil {
-		return State{}, fmt.Errorf("%w: %v", registry.ErrInvalid, err)
+		return State{}, registry.Errorf(registry.ErrInvalid, "%v", err)
 	}
 	if err := req.Config.Validate(); err != nil {
-		return State{}, fmt.Errorf("%w: %v", registry.ErrInvalid, err)
+		return State{}, registry.Errorf(registry.ErrInvalid, "%v", err)
 	}
 	alpha, err := url.Parse(req.Alpha)
 	if err != nil {
-		return State{}, fmt.Errorf("%w: alpha: %v", registry.ErrInvalid, err)
+		return State{}, registry.Errorf(registry.ErrInvalid, "alpha: %v", err)
 	}
 	beta, err := url.Parse(req.Beta)
 	if err != nil {
-		return State{}, fmt.Errorf("%w: beta: %v", registry.ErrInvalid, err)
+		return State{}, registry.Errorf(registry.ErrInvalid, "beta: %v", err)
 	}
 	if err := CheckRoots(alpha, beta); err != nil {
-		return State{}, fmt.Errorf("%w: %v", registry.ErrInvalid, err)
+		return State{}, registry.Errorf(registry.ErrInvalid, "%v", err)
 	}
 	spec := Spec{ID: registry.NewID("sync"), Name: req.Name, Labels: req.Labels,
 		Alpha: alpha.String(), Beta: beta.String(), Config: req.Config.withDefaults(),
@@ -167,7 +167,7 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) 
 		for _, c := range m.sessions {
 			if c.snapshot().Spec.Name == req.Name {
 				m.mu.Unlock()
-				return State{}, fmt.Errorf("%w: a session named %q exists; choose another name or terminate it first", registry.ErrExists, req.Name)
+				return State{}, registry.Errorf(registry.ErrExists, "a session named %q exists; choose another name or terminate it first", req.Name)
 			}
 		}
 	}
@@ -341,10 +341,18 @@ func (m *Manager) Resume(sel registry.Selection) error {
 	})
 }
 
-// Flush runs a cycle on each selected session and, unless skipWait, waits until each
-// has completed one that started after the request. allowDeletions lets that cycle
-// propagate a mass deletion that halted the session.
-func (m *Manager) Flush(ctx context.Context, sel registry.Selection, skipWait, allowDeletions bool) error {
+// FlushOptions say what a flush asks of the cycle it requests.
+type FlushOptions struct {
+	// SkipWait returns as soon as the cycles are requested.
+	SkipWait bool
+	// AllowDeletions lets the cycle propagate a mass deletion that halted the session.
+	AllowDeletions bool
+}
+
+// Flush runs a cycle on each selected session and, unless opts.SkipWait, waits until
+// each has completed one that started after the request; every change made on either
+// side before Flush was called is in that cycle.
+func (m *Manager) Flush(ctx context.Context, sel registry.Selection, opts FlushOptions) error {
 	cs, err := m.selectSessions(sel, false)
 	if err != nil {
 		return err
@@ -352,13 +360,13 @@ func (m *Manager) Flush(ctx context.Context, sel registry.Selection, skipWait, a
 	var waits []<-chan error
 	var names []string
 	for _, c := range cs {
-		ch, err := c.flush(nil, allowDeletions)
+		ch, err := c.flush(nil, opts.AllowDeletions)
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.label(), err)
 		}
 		waits, names = append(waits, ch), append(names, c.label())
 	}
-	if skipWait {
+	if opts.SkipWait {
 		return nil
 	}
 	for i, ch := range waits {
@@ -513,7 +521,7 @@ func (m *Manager) connected(name, side string) (endpoint.Endpoint, error) {
 	case "beta":
 		i = 1
 	default:
-		return nil, fmt.Errorf("%w: side must be alpha or beta, not %q", registry.ErrInvalid, side)
+		return nil, registry.Errorf(registry.ErrInvalid, "side must be alpha or beta, not %q", side)
 	}
 	e := c.endpoint(i)
 	if e == nil {
@@ -540,30 +548,42 @@ func (m *Manager) Trash(ctx context.Context, name, side string) ([]endpoint.Tras
 	return e.Trash(ctx)
 }
 
-// Restore copies a trash item back under one side's root; an empty batch means the
-// newest item at path. It returns the restored path.
-func (m *Manager) Restore(ctx context.Context, name, side, batch, path, to string) (string, error) {
-	e, err := m.connected(name, side)
+// RestoreRequest names a trash item and where to put it.
+type RestoreRequest struct {
+	// Side is "alpha" or "beta".
+	Side string
+	// Batch and Path name the item; an empty Batch means the newest item at Path.
+	Batch, Path string
+	// To is where to restore it, relative to the root; empty means Path.
+	To string
+}
+
+// Restore copies a trash item back under one side's root (never over anything) and
+// returns the restored path; the next cycle propagates it.
+func (m *Manager) Restore(ctx context.Context, name string, req RestoreRequest) (string, error) {
+	e, err := m.connected(name, req.Side)
 	if err != nil {
 		return "", err
 	}
+	batch := req.Batch
 	if batch == "" {
 		items, err := e.Trash(ctx)
 		if err != nil {
 			return "", err
 		}
 		for _, it := range items {
-			if it.Path == path {
+			if it.Path == req.Path {
 				batch = it.Batch
 				break
 			}
 		}
 		if batch == "" {
-			return "", fmt.Errorf("%w: %s is not in %s's trash; \"ferry sync trash %s\" lists what is", registry.ErrNotFound, path, side, name)
+			return "", registry.Errorf(registry.ErrNotFound, "%s is not in %s's trash; \"ferry sync trash %s\" lists what is", req.Path, req.Side, name)
 		}
 	}
+	to := req.To
 	if to == "" {
-		to = path
+		to = req.Path
 	}
-	return to, e.Restore(ctx, batch, path, to)
+	return to, e.Restore(ctx, batch, req.Path, to)
 }

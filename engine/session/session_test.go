@@ -43,7 +43,7 @@ func flush(t *testing.T, m *Manager, name string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	require.NoError(t, m.Flush(ctx, registry.Selection{Specs: []string{name}}, false, false))
+	require.NoError(t, m.Flush(ctx, registry.Selection{Specs: []string{name}}, FlushOptions{}))
 }
 
 func state(t *testing.T, m *Manager, name string) State {
@@ -182,14 +182,14 @@ func TestHaltsOnRootLoss(t *testing.T) {
 	require.NoError(t, os.Remove(filepath.Join(beta, "one")))
 	require.NoError(t, os.Remove(filepath.Join(beta, "two")))
 	ctx := context.Background()
-	err = m.Flush(ctx, registry.Selection{Specs: []string{"h"}}, false, false)
+	err = m.Flush(ctx, registry.Selection{Specs: []string{"h"}}, FlushOptions{})
 	require.ErrorContains(t, err, "emptied")
 	waitFor(t, m, "h", "the emptied halt", func(s State) bool { return s.Status == StatusHaltedRootEmptied })
 	require.FileExists(t, filepath.Join(alpha, "one"))
 
 	// Deleted root: same.
 	require.NoError(t, os.Remove(beta))
-	err = m.Flush(ctx, registry.Selection{Specs: []string{"h"}}, false, false)
+	err = m.Flush(ctx, registry.Selection{Specs: []string{"h"}}, FlushOptions{})
 	require.ErrorContains(t, err, "deleted")
 	waitFor(t, m, "h", "the deleted halt", func(s State) bool { return s.Status == StatusHaltedRootDeleted })
 	require.FileExists(t, filepath.Join(alpha, "two"))
@@ -251,14 +251,14 @@ func TestMassDeletionHaltsAndTrashRestores(t *testing.T) {
 	// The watcher may have propagated the first deletions already; the halt stops the
 	// rest once they exceed half the files.
 	ctx := context.Background()
-	err = m.Flush(ctx, registry.Selection{Specs: []string{"md"}}, false, false)
+	err = m.Flush(ctx, registry.Selection{Specs: []string{"md"}}, FlushOptions{})
 	require.ErrorContains(t, err, "files on beta")
 	waitFor(t, m, "md", "the mass-deletion halt", func(s State) bool { return s.Status == StatusHaltedMassDeletion })
 	left, err := os.ReadDir(filepath.Join(beta, "d"))
 	require.NoError(t, err)
 	require.Greater(t, len(left), 50, "at most half the files were deleted on beta")
 
-	require.NoError(t, m.Flush(ctx, registry.Selection{Specs: []string{"md"}}, false, true))
+	require.NoError(t, m.Flush(ctx, registry.Selection{Specs: []string{"md"}}, FlushOptions{AllowDeletions: true}))
 	left, err = os.ReadDir(filepath.Join(beta, "d"))
 	require.NoError(t, err)
 	require.Len(t, left, 20)
@@ -267,11 +267,11 @@ func TestMassDeletionHaltsAndTrashRestores(t *testing.T) {
 	items, err := m.Trash(ctx, "md", "beta")
 	require.NoError(t, err)
 	require.Len(t, items, 80)
-	to, err := m.Restore(ctx, "md", "beta", "", "d/f007", "")
+	to, err := m.Restore(ctx, "md", RestoreRequest{Side: "beta", Path: "d/f007"})
 	require.NoError(t, err)
 	require.Equal(t, "d/f007", to)
 	require.Equal(t, "content 7", read(t, filepath.Join(beta, "d", "f007")))
-	_, err = m.Restore(ctx, "md", "beta", "", "d/f007", "")
+	_, err = m.Restore(ctx, "md", RestoreRequest{Side: "beta", Path: "d/f007"})
 	require.ErrorContains(t, err, "exists", "a restore never overwrites")
 	flush(t, m, "md")
 	require.Equal(t, "content 7", read(t, filepath.Join(alpha, "d", "f007")))

@@ -20,118 +20,69 @@ export const ProtocolVersion = 1;
 
 /** Methods a client calls on the server (requests). */
 export const Method = {
-  /**
-   * MethodInitialize must be the first request on a connection.
-   * Params: InitializeParams. Result: InitializeResult.
-   */
+  /** MethodInitialize must be the first request on a connection. */
   Initialize: "initialize",
-  /**
-   * MethodSyncCreate creates a sync session and connects both sides.
-   * Params: SyncCreateParams. Result: SyncCreateResult.
-   */
+  /** MethodSyncCreate creates a sync session and connects both sides. */
   SyncCreate: "sync/create",
-  /**
-   * MethodSyncList lists sync sessions (all of them for an empty selection).
-   * Params: SyncListParams. Result: SyncListResult.
-   */
+  /** MethodSyncList lists sync sessions (all of them for an empty selection). */
   SyncList: "sync/list",
-  /**
-   * MethodSyncPause pauses sessions; they stay paused across daemon restarts.
-   * Params: Selection. Result: none (null).
-   */
+  /** MethodSyncPause pauses sessions; they stay paused across daemon restarts. */
   SyncPause: "sync/pause",
-  /**
-   * MethodSyncResume resumes paused sessions.
-   * Params: Selection. Result: none (null).
-   */
+  /** MethodSyncResume resumes paused sessions. */
   SyncResume: "sync/resume",
-  /**
-   * MethodSyncFlush runs a cycle and, unless skipWait, returns when it has completed.
-   * Params: SyncFlushParams. Result: none (null).
-   */
+  /** MethodSyncFlush runs a cycle and, unless skipWait, returns when it has completed. */
   SyncFlush: "sync/flush",
   /**
    * MethodSyncReset forgets the sessions' synchronization history (their ancestor):
    * the next cycle merges both sides as a first one does.
-   * Params: Selection. Result: none (null).
    */
   SyncReset: "sync/reset",
-  /**
-   * MethodSyncTerminate stops sessions and deletes their state; files stay.
-   * Params: Selection. Result: none (null).
-   */
+  /** MethodSyncTerminate stops sessions and deletes their state; files stay. */
   SyncTerminate: "sync/terminate",
   /**
    * MethodSyncConflicts returns every conflict of the selected sessions (state
    * notifications carry at most 100 per session).
-   * Params: Selection. Result: SyncConflictsResult.
    */
   SyncConflicts: "sync/conflicts",
   /**
    * MethodSyncReadFile reads a file on one side of a session, for instance to show both
    * versions of a conflicting file. Files above 16 MiB are refused.
-   * Params: SyncReadFileParams. Result: SyncReadFileResult.
    */
   SyncReadFile: "sync/readFile",
   /**
    * MethodSyncResolve resolves conflicts of one session by keeping one side's version
    * (the other side's is replaced, through the same checks as any change). It returns
    * when the resolving cycle has completed.
-   * Params: SyncResolveParams. Result: SyncResolveResult.
    */
   SyncResolve: "sync/resolve",
   /**
    * MethodSyncTrash lists what synchronization removed or overwrote and kept, on
    * one or both sides of a session, newest first.
-   * Params: SyncTrashParams. Result: SyncTrashResult.
    */
   SyncTrash: "sync/trash",
   /**
    * MethodSyncRestore copies a trash item back under its side's root (never over an
    * existing file); the next cycle propagates it.
-   * Params: SyncRestoreParams. Result: SyncRestoreResult.
    */
   SyncRestore: "sync/restore",
-  /**
-   * MethodDaemonVersion reports the daemon's version.
-   * Params: none. Result: VersionResult.
-   */
+  /** MethodDaemonVersion reports the daemon's version. */
   DaemonVersion: "daemon/version",
   /**
    * MethodDaemonShutdown stops the daemon after replying; sessions resume when it
    * next starts. It is served before initialize too; its params may be omitted.
-   * Params: DaemonShutdownParams. Result: none (null).
    */
   DaemonShutdown: "daemon/shutdown",
-  /**
-   * MethodForwardCreate creates a forward session and connects both sides.
-   * Params: ForwardCreateParams. Result: ForwardCreateResult.
-   */
+  /** MethodForwardCreate creates a forward session and connects both sides. */
   ForwardCreate: "forward/create",
-  /**
-   * MethodForwardList lists forward sessions (all for an empty selection).
-   * Params: ForwardListParams. Result: ForwardListResult.
-   */
+  /** MethodForwardList lists forward sessions (all for an empty selection). */
   ForwardList: "forward/list",
-  /**
-   * MethodForwardPause closes a forward's listener and connections until resumed.
-   * Params: Selection. Result: none (null).
-   */
+  /** MethodForwardPause closes a forward's listener and connections until resumed. */
   ForwardPause: "forward/pause",
-  /**
-   * MethodForwardResume resumes paused forwards.
-   * Params: Selection. Result: none (null).
-   */
+  /** MethodForwardResume resumes paused forwards. */
   ForwardResume: "forward/resume",
-  /**
-   * MethodForwardTerminate stops forwards and deletes them.
-   * Params: Selection. Result: none (null).
-   */
+  /** MethodForwardTerminate stops forwards and deletes them. */
   ForwardTerminate: "forward/terminate",
-  /**
-   * MethodRemotePorts lists the TCP ports listening on a remote host.
-   * Params: RemotePortsParams. Result: RemotePortsResult.
-   */
+  /** MethodRemotePorts lists the TCP ports listening on a remote host. */
   RemotePorts: "remote/ports",
 } as const;
 /** One of the values of {@link Method}. */
@@ -143,26 +94,20 @@ export const Notify = {
    * NotifySyncState carries the full state of a sync session whenever it changes
    * (status, progress, counts, conflicts, problems, last error). A session that was
    * terminated is sent once more with terminated set.
-   * Params: SyncSession.
    */
   SyncState: "sync/state",
   /**
    * NotifyDaemonStopping is sent to every client just before the daemon stops on
    * purpose (daemon/shutdown, "ferry daemon stop", a restart for an upgrade), so a
    * client can tell a deliberate stop from a crash.
-   * Params: DaemonStopping.
    */
   DaemonStopping: "daemon/stopping",
   /**
    * NotifyForwardState carries the full state of a forward session whenever it
    * changes; a terminated one is sent once more with terminated set.
-   * Params: ForwardSession.
    */
   ForwardState: "forward/state",
-  /**
-   * NotifyLog carries a daemon log line to clients that asked for logs in initialize.
-   * Params: LogMessage.
-   */
+  /** NotifyLog carries a daemon log line to clients that asked for logs in initialize. */
   Log: "log",
 } as const;
 /** One of the values of {@link Notify}. */
@@ -332,15 +277,9 @@ export type Log = (typeof Log)[keyof typeof Log];
  * needed the answer then fails with a message saying what to do.
  */
 export const Request = {
-  /**
-   * RequestHostKey asks whether to trust an SSH host key seen for the first time.
-   * Params: HostKeyPrompt. Result: HostKeyAnswer.
-   */
+  /** RequestHostKey asks whether to trust an SSH host key seen for the first time. */
   HostKey: "prompt/hostKey",
-  /**
-   * RequestSecret asks for a passphrase, password or keyboard-interactive answer.
-   * Params: SecretPrompt. Result: SecretAnswer.
-   */
+  /** RequestSecret asks for a passphrase, password or keyboard-interactive answer. */
   Secret: "prompt/secret",
 } as const;
 /** One of the values of {@link Request}. */
@@ -952,118 +891,69 @@ export interface SecretAnswer {
 
 /** Requests a client sends to the server: method name to params and result (null: none). */
 export interface ClientRequests {
-  /**
-   * MethodInitialize must be the first request on a connection.
-   * Params: InitializeParams. Result: InitializeResult.
-   */
+  /** MethodInitialize must be the first request on a connection. */
   "initialize": { params: InitializeParams; result: InitializeResult };
-  /**
-   * MethodSyncCreate creates a sync session and connects both sides.
-   * Params: SyncCreateParams. Result: SyncCreateResult.
-   */
+  /** MethodSyncCreate creates a sync session and connects both sides. */
   "sync/create": { params: SyncCreateParams; result: SyncCreateResult };
-  /**
-   * MethodSyncList lists sync sessions (all of them for an empty selection).
-   * Params: SyncListParams. Result: SyncListResult.
-   */
+  /** MethodSyncList lists sync sessions (all of them for an empty selection). */
   "sync/list": { params: SyncListParams; result: SyncListResult };
-  /**
-   * MethodSyncPause pauses sessions; they stay paused across daemon restarts.
-   * Params: Selection. Result: none (null).
-   */
+  /** MethodSyncPause pauses sessions; they stay paused across daemon restarts. */
   "sync/pause": { params: Selection; result: null };
-  /**
-   * MethodSyncResume resumes paused sessions.
-   * Params: Selection. Result: none (null).
-   */
+  /** MethodSyncResume resumes paused sessions. */
   "sync/resume": { params: Selection; result: null };
-  /**
-   * MethodSyncFlush runs a cycle and, unless skipWait, returns when it has completed.
-   * Params: SyncFlushParams. Result: none (null).
-   */
+  /** MethodSyncFlush runs a cycle and, unless skipWait, returns when it has completed. */
   "sync/flush": { params: SyncFlushParams; result: null };
   /**
    * MethodSyncReset forgets the sessions' synchronization history (their ancestor):
    * the next cycle merges both sides as a first one does.
-   * Params: Selection. Result: none (null).
    */
   "sync/reset": { params: Selection; result: null };
-  /**
-   * MethodSyncTerminate stops sessions and deletes their state; files stay.
-   * Params: Selection. Result: none (null).
-   */
+  /** MethodSyncTerminate stops sessions and deletes their state; files stay. */
   "sync/terminate": { params: Selection; result: null };
   /**
    * MethodSyncConflicts returns every conflict of the selected sessions (state
    * notifications carry at most 100 per session).
-   * Params: Selection. Result: SyncConflictsResult.
    */
   "sync/conflicts": { params: Selection; result: SyncConflictsResult };
   /**
    * MethodSyncReadFile reads a file on one side of a session, for instance to show both
    * versions of a conflicting file. Files above 16 MiB are refused.
-   * Params: SyncReadFileParams. Result: SyncReadFileResult.
    */
   "sync/readFile": { params: SyncReadFileParams; result: SyncReadFileResult };
   /**
    * MethodSyncResolve resolves conflicts of one session by keeping one side's version
    * (the other side's is replaced, through the same checks as any change). It returns
    * when the resolving cycle has completed.
-   * Params: SyncResolveParams. Result: SyncResolveResult.
    */
   "sync/resolve": { params: SyncResolveParams; result: SyncResolveResult };
   /**
    * MethodSyncTrash lists what synchronization removed or overwrote and kept, on
    * one or both sides of a session, newest first.
-   * Params: SyncTrashParams. Result: SyncTrashResult.
    */
   "sync/trash": { params: SyncTrashParams; result: SyncTrashResult };
   /**
    * MethodSyncRestore copies a trash item back under its side's root (never over an
    * existing file); the next cycle propagates it.
-   * Params: SyncRestoreParams. Result: SyncRestoreResult.
    */
   "sync/restore": { params: SyncRestoreParams; result: SyncRestoreResult };
-  /**
-   * MethodDaemonVersion reports the daemon's version.
-   * Params: none. Result: VersionResult.
-   */
+  /** MethodDaemonVersion reports the daemon's version. */
   "daemon/version": { params: null; result: VersionResult };
   /**
    * MethodDaemonShutdown stops the daemon after replying; sessions resume when it
    * next starts. It is served before initialize too; its params may be omitted.
-   * Params: DaemonShutdownParams. Result: none (null).
    */
   "daemon/shutdown": { params: DaemonShutdownParams; result: null };
-  /**
-   * MethodForwardCreate creates a forward session and connects both sides.
-   * Params: ForwardCreateParams. Result: ForwardCreateResult.
-   */
+  /** MethodForwardCreate creates a forward session and connects both sides. */
   "forward/create": { params: ForwardCreateParams; result: ForwardCreateResult };
-  /**
-   * MethodForwardList lists forward sessions (all for an empty selection).
-   * Params: ForwardListParams. Result: ForwardListResult.
-   */
+  /** MethodForwardList lists forward sessions (all for an empty selection). */
   "forward/list": { params: ForwardListParams; result: ForwardListResult };
-  /**
-   * MethodForwardPause closes a forward's listener and connections until resumed.
-   * Params: Selection. Result: none (null).
-   */
+  /** MethodForwardPause closes a forward's listener and connections until resumed. */
   "forward/pause": { params: Selection; result: null };
-  /**
-   * MethodForwardResume resumes paused forwards.
-   * Params: Selection. Result: none (null).
-   */
+  /** MethodForwardResume resumes paused forwards. */
   "forward/resume": { params: Selection; result: null };
-  /**
-   * MethodForwardTerminate stops forwards and deletes them.
-   * Params: Selection. Result: none (null).
-   */
+  /** MethodForwardTerminate stops forwards and deletes them. */
   "forward/terminate": { params: Selection; result: null };
-  /**
-   * MethodRemotePorts lists the TCP ports listening on a remote host.
-   * Params: RemotePortsParams. Result: RemotePortsResult.
-   */
+  /** MethodRemotePorts lists the TCP ports listening on a remote host. */
   "remote/ports": { params: RemotePortsParams; result: RemotePortsResult };
 }
 
@@ -1073,40 +963,28 @@ export interface ServerNotifications {
    * NotifySyncState carries the full state of a sync session whenever it changes
    * (status, progress, counts, conflicts, problems, last error). A session that was
    * terminated is sent once more with terminated set.
-   * Params: SyncSession.
    */
   "sync/state": SyncSession;
   /**
    * NotifyDaemonStopping is sent to every client just before the daemon stops on
    * purpose (daemon/shutdown, "ferry daemon stop", a restart for an upgrade), so a
    * client can tell a deliberate stop from a crash.
-   * Params: DaemonStopping.
    */
   "daemon/stopping": DaemonStopping;
   /**
    * NotifyForwardState carries the full state of a forward session whenever it
    * changes; a terminated one is sent once more with terminated set.
-   * Params: ForwardSession.
    */
   "forward/state": ForwardSession;
-  /**
-   * NotifyLog carries a daemon log line to clients that asked for logs in initialize.
-   * Params: LogMessage.
-   */
+  /** NotifyLog carries a daemon log line to clients that asked for logs in initialize. */
   "log": LogMessage;
 }
 
 /** Requests the server sends to a client that initialized with prompts set: method name to params and result. */
 export interface ServerRequests {
-  /**
-   * RequestHostKey asks whether to trust an SSH host key seen for the first time.
-   * Params: HostKeyPrompt. Result: HostKeyAnswer.
-   */
+  /** RequestHostKey asks whether to trust an SSH host key seen for the first time. */
   "prompt/hostKey": { params: HostKeyPrompt; result: HostKeyAnswer };
-  /**
-   * RequestSecret asks for a passphrase, password or keyboard-interactive answer.
-   * Params: SecretPrompt. Result: SecretAnswer.
-   */
+  /** RequestSecret asks for a passphrase, password or keyboard-interactive answer. */
   "prompt/secret": { params: SecretPrompt; result: SecretAnswer };
 }
 

@@ -62,22 +62,23 @@ func TestEveryMethodIsDocumentedAndTyped(t *testing.T) {
 	}
 }
 
-func TestSignatureParsing(t *testing.T) {
+func TestDescriptorParsing(t *testing.T) {
 	tests := []struct {
-		name, doc, params, result, wantErr string
+		name, decl, params, result, wantErr string
 	}{
-		{"types", "X does. Params: InitializeParams. Result: InitializeResult.", "InitializeParams", "InitializeResult", ""},
-		{"null result", "X does.\nParams: Selection. Result: none (null).", "Selection", "", ""},
-		{"no params", "X does.\nParams: none. Result: VersionResult.", "", "VersionResult", ""},
-		{"missing params", "X does.", "", "", "needs a \"Params"},
-		{"missing result", "X does. Params: Selection.", "", "", "needs a \"Result"},
-		{"unknown type", "X does. Params: Nope. Result: none (null).", "", "", "Nope is not an exported type"},
+		{"types", "X = Request[InitializeParams, InitializeResult]{MethodX}", "InitializeParams", "InitializeResult", ""},
+		{"null result", "X = Request[Selection, None]{MethodX}", "Selection", "", ""},
+		{"no params", "X = Request[None, VersionResult]{MethodX}", "", "VersionResult", ""},
+		{"missing declaration", "Y = 1", "", "", "has no declaration"},
+		{"wrong kind", "X = Notification[Selection]{MethodX}", "", "", "declared as a notification"},
+		{"unknown type", "X = Request[Nope, None]{MethodX}", "", "", "Nope is not an exported type"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			src := "package protocol\n\ntype Selection struct{}\ntype InitializeParams struct{}\ntype InitializeResult struct{}\ntype VersionResult struct{}\n\nconst (\n" +
-				"\t// " + strings.ReplaceAll(tc.doc, "\n", "\n\t// ") + "\n\tMethodX = \"x\"\n)\n"
+			src := "package protocol\n\ntype Selection struct{}\ntype InitializeParams struct{}\ntype InitializeResult struct{}\ntype VersionResult struct{}\n" +
+				"type Request[P, R any] struct{ Method string }\ntype Notification[P any] struct{ Method string }\ntype None struct{}\n\n" +
+				"const (\n\t// MethodX does.\n\tMethodX = \"x\"\n)\n\nvar " + tc.decl + "\n"
 			if err := os.WriteFile(filepath.Join(dir, "api.go"), []byte(src), 0o644); err != nil {
 				t.Fatal(err)
 			}

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -95,19 +94,14 @@ type Method struct {
 	Direction string
 	// Params and Result name declared types; "" stands for none (null).
 	Params, Result string
-	// Summary is the constant's doc without its Params/Result line.
+	// Summary is the constant's doc.
 	Summary string
+	// Var is the variable that declares the method with its types (methods.go).
+	Var string
 }
 
 // Directions of methods by constant prefix.
 var directions = map[string]string{"Method": "request", "Notify": "notification", "Request": "serverRequest"}
-
-var (
-	paramsRE = regexp.MustCompile(`Params:\s*(none|[A-Za-z_][A-Za-z0-9_]*)\.`)
-	resultRE = regexp.MustCompile(`Result:\s*(none \(null\)|none|[A-Za-z_][A-Za-z0-9_]*)\.`)
-	// signatureRE matches the whole Params/Result line for removal from summaries.
-	signatureRE = regexp.MustCompile(`\s*Params:\s*[^.]+\.(\s*Result:\s*(none \(null\)|[^.]+)\.)?`)
-)
 
 // Load parses the non-test Go files of the package in dir.
 func Load(dir string) (*API, error) {
@@ -146,7 +140,11 @@ func Load(dir string) (*API, error) {
 	if err := api.loadConsts(fset, pkg); err != nil {
 		return nil, err
 	}
-	if err := api.loadMethods(); err != nil {
+	descs, err := loadDescriptors(pkg)
+	if err != nil {
+		return nil, err
+	}
+	if err := api.loadMethods(descs); err != nil {
 		return nil, err
 	}
 	return api, nil
@@ -177,6 +175,9 @@ func (api *API) loadTypes(fset *token.FileSet, pkg *doc.Package) error {
 	}
 	var all []placed
 	for _, dt := range pkg.Types {
+		if _, ok := descriptorKinds[dt.Name]; ok || dt.Name == "None" {
+			continue // how methods are declared, not wire types
+		}
 		var spec *ast.TypeSpec
 		for _, s := range dt.Decl.Specs {
 			if ts, ok := s.(*ast.TypeSpec); ok && ts.Name.Name == dt.Name {
@@ -453,7 +454,81 @@ func constValue(fset *token.FileSet, x ast.Expr) (string, bool, error) {
 	return tv.Value.ExactString(), tv.Value.Kind().String() == "String", nil
 }
 
-func (api *API) loadMethods() error {
+// descriptor is a method's declaration with its types: a variable of type
+// Request[P, R], Notification[P] or ServerRequest[P, R] whose value names the method's
+// constant.
+type descriptor struct {
+	Var            string
+	Direction      string
+	Params, Result string // "" for None
+}
+
+// descriptorKinds maps the generic types that declare methods to their directions.
+var descriptorKinds = map[string]string{"Request": "request", "Notification": "notification", "ServerRequest": "serverRequest"}
+
+// loadDescriptors reads the method declarations, by the constant each names.
+func loadDescriptors(pkg *doc.Package) (map[string]descriptor, error) {
+	out := map[string]descriptor{}
+	for _, v := range pkg.Vars {
+		for _, s := range v.Decl.Specs {
+			spec := s.(*ast.ValueSpec)
+			for i, n := range spec.Names {
+				if i >= len(spec.Values) {
+					continue
+				}
+				lit, ok := spec.Values[i].(*ast.CompositeLit)
+				if !ok {
+					continue
+				}
+				var generic ast.Expr
+				var args []ast.Expr
+				switch t := lit.Type.(type) {
+				case *ast.IndexExpr:
+					generic, args = t.X, []ast.Expr{t.Index}
+				case *ast.IndexListExpr:
+					generic, args = t.X, t.Indices
+				default:
+					continue
+				}
+				id, ok := generic.(*ast.Ident)
+				dir := descriptorKinds[id.Name]
+				if !ok || dir == "" {
+					continue
+				}
+				if len(lit.Elts) != 1 {
+					return nil, fmt.Errorf("%s: the method declaration names one method constant", n.Name)
+				}
+				c, ok := lit.Elts[0].(*ast.Ident)
+				if !ok {
+					return nil, fmt.Errorf("%s: the method must be given by its constant", n.Name)
+				}
+				d := descriptor{Var: n.Name, Direction: dir}
+				names := make([]string, len(args))
+				for j, a := range args {
+					ai, ok := a.(*ast.Ident)
+					if !ok {
+						return nil, fmt.Errorf("%s: type argument %s must be a declared type of the package", n.Name, types.ExprString(a))
+					}
+					if ai.Name != "None" {
+						names[j] = ai.Name
+					}
+				}
+				d.Params = names[0]
+				if len(names) > 1 {
+					d.Result = names[1]
+				}
+				if prev, dup := out[c.Name]; dup {
+					return nil, fmt.Errorf("%s and %s both declare %s", prev.Var, n.Name, c.Name)
+				}
+				out[c.Name] = d
+			}
+		}
+	}
+	return out, nil
+}
+
+func (api *API) loadMethods(descs map[string]descriptor) error {
+	seen := 0
 	for _, g := range api.Groups {
 		dir, ok := directions[g.Prefix]
 		if !ok {
@@ -463,29 +538,30 @@ func (api *API) loadMethods() error {
 			if !c.IsString {
 				return fmt.Errorf("method constant %s is not a string", c.Name)
 			}
-			wire, _ := strconv.Unquote(c.Value)
-			m := &Method{Const: c, Wire: wire, Direction: dir}
-			pm := paramsRE.FindStringSubmatch(c.Doc)
-			if pm == nil {
-				return fmt.Errorf(`%s: its doc comment needs a "Params: X." line (X a type of the package, or none)`, c.Name)
-			}
-			m.Params = noneToEmpty(pm[1])
-			rm := resultRE.FindStringSubmatch(c.Doc)
+			d, ok := descs[c.Name]
 			switch {
-			case dir == "notification" && rm != nil:
-				return fmt.Errorf("%s: a notification has no Result", c.Name)
-			case dir != "notification" && rm == nil:
-				return fmt.Errorf(`%s: its doc comment needs a "Result: Y." line (Y a type of the package, or none (null))`, c.Name)
-			case rm != nil:
-				m.Result = noneToEmpty(rm[1])
+			case !ok:
+				return fmt.Errorf("%s has no declaration in methods.go (a Request, Notification or ServerRequest naming it)", c.Name)
+			case d.Direction != dir:
+				return fmt.Errorf("%s is declared as a %s, but its name says %s", c.Name, d.Direction, dir)
 			}
+			seen++
+			wire, _ := strconv.Unquote(c.Value)
+			m := &Method{Const: c, Wire: wire, Direction: dir, Params: d.Params, Result: d.Result, Var: d.Var}
 			for _, name := range []string{m.Params, m.Result} {
 				if name != "" && api.byName[name] == nil {
 					return fmt.Errorf("%s: %s is not an exported type of the package", c.Name, name)
 				}
 			}
-			m.Summary = strings.TrimSpace(signatureRE.ReplaceAllString(c.Doc, ""))
+			m.Summary = strings.TrimSpace(c.Doc)
 			api.Methods = append(api.Methods, m)
+		}
+	}
+	if seen != len(descs) {
+		for name, d := range descs {
+			if api.Const(name) == nil {
+				return fmt.Errorf("%s names %s, which is not a method constant", d.Var, name)
+			}
 		}
 	}
 	return nil
