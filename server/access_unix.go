@@ -12,9 +12,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// accessError explains a "permission denied" met on the way to the socket of dir:
+// AccessError explains a "permission denied" met on the way to the socket of dir:
 // which path, whose it is, its mode, and what to do.
-func accessError(dir string) error {
+func AccessError(dir string) error {
 	culprit, need := deniedPath(dir)
 	if culprit == "" {
 		return fmt.Errorf("cannot connect to the ferry daemon's socket %s: permission denied; check the permissions of %s, or set FERRY_DATA_DIR to a directory of your own", SocketPath(dir), dir)
@@ -62,8 +62,8 @@ func deniedPath(dir string) (path, need string) {
 	return "", ""
 }
 
-// isDenied reports whether err is a permission error.
-func isDenied(err error) bool {
+// IsDenied reports whether err is a permission error.
+func IsDenied(err error) bool {
 	return errors.Is(err, syscall.EACCES) || errors.Is(err, syscall.EPERM)
 }
 

@@ -47,7 +47,7 @@ type Engine struct {
 
 // Listen takes the data directory's lock, loads the sessions and listens on the socket.
 func Listen(dir string, engine Engine) (*Daemon, error) {
-	if err := ensureDataDir(dir); err != nil {
+	if err := EnsureDataDir(dir); err != nil {
 		return nil, err
 	}
 	lock, err := lockFile(filepath.Join(dir, lockName))
@@ -138,7 +138,7 @@ func (d *Daemon) Stop() { d.Shutdown(protocol.DaemonStopping{}) }
 func (d *Daemon) Shutdown(info protocol.DaemonStopping) {
 	d.stopOnce.Do(func() {
 		if info.Reason != "" {
-			log.Printf("stopping: %s", describeStop(info))
+			log.Printf("stopping: %s", DescribeStop(info))
 			d.srv.Announce(info)
 		} else {
 			d.srv.markStopping(info)
@@ -154,7 +154,8 @@ func (d *Daemon) Shutdown(info protocol.DaemonStopping) {
 	})
 }
 
-func describeStop(info protocol.DaemonStopping) string {
+// DescribeStop says in words why the daemon stops.
+func DescribeStop(info protocol.DaemonStopping) string {
 	if info.Client != "" {
 		return info.Reason + " by " + info.Client
 	}

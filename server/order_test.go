@@ -134,8 +134,7 @@ func TestRequestsOnAConnectionAreHandledInOrder(t *testing.T) {
 func sessionStuckConnecting(t *testing.T, g *gate, dir string) {
 	t.Helper()
 	ctx := context.Background()
-	c, err := Dial(ctx, ClientOptions{DataDir: dir, Name: "setup", Quiet: true})
-	require.NoError(t, err)
+	c := dialTest(t, dir, testClientOptions{name: "setup", quiet: true})
 	defer c.Close()
 	base := t.TempDir()
 	require.NoError(t, c.Call(ctx, protocol.MethodSyncCreate, protocol.SyncCreateParams{
@@ -230,13 +229,11 @@ func TestShutdownBeforeInitialize(t *testing.T) {
 func TestIdleShutdownRefusedWhileOthersAreConnected(t *testing.T) {
 	dir := startDaemon(t)
 	ctx := context.Background()
-	other, err := Dial(ctx, ClientOptions{DataDir: dir, Name: "vscode"})
-	require.NoError(t, err)
+	other := dialTest(t, dir, testClientOptions{name: "vscode"})
 	defer other.Close()
-	c, err := Dial(ctx, ClientOptions{DataDir: dir, Name: "ferry-cli"})
-	require.NoError(t, err)
+	c := dialTest(t, dir, testClientOptions{name: "ferry-cli"})
 	defer c.Close()
-	err = c.Call(ctx, protocol.MethodDaemonShutdown, protocol.DaemonShutdownParams{Reason: protocol.StopUpgrade, IfIdle: true}, nil)
+	err := c.Call(ctx, protocol.MethodDaemonShutdown, protocol.DaemonShutdownParams{Reason: protocol.StopUpgrade, IfIdle: true}, nil)
 	require.Error(t, err)
 	require.Equal(t, int64(protocol.CodeBusy), rpcCode(err))
 	require.Contains(t, rpcMessage(err), "1 other client connected (vscode)")

@@ -45,7 +45,7 @@ func listenSocket(path string) (net.Listener, error) {
 	return ln, nil
 }
 
-// detach makes a started daemon independent of the terminal that started it.
-func detach(cmd *exec.Cmd) {
+// Detach makes a started daemon independent of the terminal that started it.
+func Detach(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 }

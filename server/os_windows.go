@@ -37,7 +37,7 @@ func listenSocket(path string) (net.Listener, error) { return net.Listen("unix",
 // checkPeer: Windows offers no peer credentials on unix sockets; see listenSocket.
 func checkPeer(net.Conn) error { return nil }
 
-// detach makes a started daemon independent of the console that started it.
-func detach(cmd *exec.Cmd) {
+// Detach makes a started daemon independent of the console that started it.
+func Detach(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: windows.DETACHED_PROCESS | windows.CREATE_NEW_PROCESS_GROUP}
 }

@@ -34,19 +34,19 @@ func DataDir() (string, error) {
 	return filepath.Join(home, ".ferry"), nil
 }
 
-// ensureDataDir creates the data directory with mode 0700, and tightens an existing
+// EnsureDataDir creates the data directory with mode 0700, and tightens an existing
 // one that others can read.
-func ensureDataDir(dir string) error {
+func EnsureDataDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		if isDenied(err) {
-			return accessError(dir)
+		if IsDenied(err) {
+			return AccessError(dir)
 		}
 		return fmt.Errorf("creating the data directory: %w", err)
 	}
 	info, err := os.Stat(dir)
 	if err != nil {
-		if isDenied(err) {
-			return accessError(dir)
+		if IsDenied(err) {
+			return AccessError(dir)
 		}
 		return err
 	}
@@ -93,4 +93,17 @@ func isRelativeLocal(s string) bool {
 	drive := len(s) >= 3 && s[1] == ':' && (s[2] == '/' || s[2] == '\\') &&
 		('a' <= s[0] && s[0] <= 'z' || 'A' <= s[0] && s[0] <= 'Z')
 	return !drive
+}
+
+// Running reports whether a daemon holds dir's lock.
+func Running(dir string) (bool, error) {
+	f, err := lockFile(filepath.Join(dir, lockName))
+	if errors.Is(err, ErrRunning) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	f.Close()
+	return false, nil
 }

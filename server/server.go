@@ -76,7 +76,7 @@ func (s *Server) ServeConn(ctx context.Context, rwc io.ReadWriteCloser) {
 	defer cancel()
 	c := &client{s: s, ctx: ctx, notify: make(chan struct{}, 1), pending: map[string]notification{},
 		queue: make(chan *jsonrpc2.Request, queueSize)}
-	conn := jsonrpc2.NewConn(ctx, newStream(rwc), c, jsonrpc2.SetLogger(discardLogger{}))
+	conn := jsonrpc2.NewConn(ctx, NewStream(rwc), c, jsonrpc2.SetLogger(discardLogger{}))
 	c.mu.Lock()
 	c.conn = conn
 	c.mu.Unlock()

@@ -136,11 +136,9 @@ func TestNotificationsReachOtherClients(t *testing.T) {
 	dir := startDaemon(t)
 	ctx := context.Background()
 	states := make(chan protocol.SyncSession, 100)
-	watcher, err := Dial(ctx, ClientOptions{DataDir: dir, Name: "watcher", OnState: func(s protocol.SyncSession) { states <- s }})
-	require.NoError(t, err)
+	watcher := dialTest(t, dir, testClientOptions{name: "watcher", onState: func(s protocol.SyncSession) { states <- s }})
 	defer watcher.Close()
-	actor, err := Dial(ctx, ClientOptions{DataDir: dir, Name: "actor", Quiet: true})
-	require.NoError(t, err)
+	actor := dialTest(t, dir, testClientOptions{name: "actor", quiet: true})
 	defer actor.Close()
 
 	base := t.TempDir()

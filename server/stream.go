@@ -15,10 +15,10 @@ import (
 	"github.com/ferrysync/ferry/protocol"
 )
 
-// stream is a jsonrpc2.ObjectStream with LSP framing that answers a malformed message
+// Stream is a jsonrpc2.ObjectStream with LSP framing that answers a malformed message
 // with a JSON-RPC error and goes on reading, instead of dropping the connection. Only a
 // broken header, after which the stream cannot be resynchronized, ends it.
-type stream struct {
+type Stream struct {
 	conn io.ReadWriteCloser
 	r    *bufio.Reader
 	wmu  sync.Mutex
@@ -28,12 +28,17 @@ type stream struct {
 	orphan atomic.Pointer[jsonrpc2.Error]
 }
 
-func newStream(conn io.ReadWriteCloser) *stream {
-	return &stream{conn: conn, r: bufio.NewReaderSize(conn, 64<<10), w: bufio.NewWriterSize(conn, 64<<10)}
+// NewStream frames messages on conn.
+func NewStream(conn io.ReadWriteCloser) *Stream {
+	return &Stream{conn: conn, r: bufio.NewReaderSize(conn, 64<<10), w: bufio.NewWriterSize(conn, 64<<10)}
 }
 
+// Orphan returns the last error response with a null id read, if any: a daemon's
+// reason for refusing the connection.
+func (s *Stream) Orphan() *jsonrpc2.Error { return s.orphan.Load() }
+
 // WriteObject implements jsonrpc2.ObjectStream.
-func (s *stream) WriteObject(obj any) error {
+func (s *Stream) WriteObject(obj any) error {
 	body, err := json.Marshal(obj)
 	if err != nil {
 		return err
@@ -41,7 +46,7 @@ func (s *stream) WriteObject(obj any) error {
 	return s.writeFrame(body)
 }
 
-func (s *stream) writeFrame(body []byte) error {
+func (s *Stream) writeFrame(body []byte) error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if err := protocol.WriteFrame(s.w, body); err != nil {
@@ -51,7 +56,7 @@ func (s *stream) writeFrame(body []byte) error {
 }
 
 // ReadObject implements jsonrpc2.ObjectStream.
-func (s *stream) ReadObject(v any) error {
+func (s *Stream) ReadObject(v any) error {
 	for {
 		body, err := protocol.ReadFrame(s.r)
 		if errors.Is(err, protocol.ErrFraming) {
@@ -79,17 +84,18 @@ func (s *stream) ReadObject(v any) error {
 }
 
 // noteOrphan records an error response that answers no request (a null id).
-func (s *stream) noteOrphan(body []byte) {
+func (s *Stream) noteOrphan(body []byte) {
 	if !bytes.Contains(body, []byte(`"error"`)) {
 		return
 	}
-	if e := orphanError(body); e != nil {
+	if e := OrphanError(body); e != nil {
 		s.orphan.Store(e)
 	}
 }
 
-// orphanError returns the error of a response with a null id, or nil.
-func orphanError(body []byte) *jsonrpc2.Error {
+// OrphanError returns the error of a response with a null id in body, if it is one:
+// what a daemon sends before it closes a connection it refuses.
+func OrphanError(body []byte) *jsonrpc2.Error {
 	var m struct {
 		ID     json.RawMessage `json:"id"`
 		Method string          `json:"method"`
@@ -105,7 +111,7 @@ func orphanError(body []byte) *jsonrpc2.Error {
 }
 
 // writeError sends an error response with the given id (null when unknown).
-func (s *stream) writeError(id json.RawMessage, code int, msg string) {
+func (s *Stream) writeError(id json.RawMessage, code int, msg string) {
 	if len(id) == 0 {
 		id = json.RawMessage("null")
 	}
@@ -117,4 +123,4 @@ func (s *stream) writeError(id json.RawMessage, code int, msg string) {
 }
 
 // Close implements jsonrpc2.ObjectStream.
-func (s *stream) Close() error { return s.conn.Close() }
+func (s *Stream) Close() error { return s.conn.Close() }

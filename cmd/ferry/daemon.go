@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"os"
 	"runtime/debug"
+
+	"github.com/ferrysync/ferry/cmd/ferry/client"
 
 	"github.com/spf13/cobra"
 
@@ -52,6 +55,12 @@ func daemonCommand() *cobra.Command {
 				ForwardRemote: pool.ForwardOpener(),
 				RemotePorts:   remotePorts(pool),
 			})
+			if errors.Is(err, server.ErrRunning) {
+				// A distinct exit, so a client that started this daemon knows another
+				// one serves and need not read the log.
+				fmt.Fprintln(os.Stderr, "ferry:", err)
+				os.Exit(client.ExitRunning)
+			}
 			if err != nil {
 				return err
 			}
@@ -79,12 +88,12 @@ func daemonCommand() *cobra.Command {
 				fmt.Println("The daemon is already running.")
 				return nil
 			}
-			if !errors.Is(err, server.ErrNotRunning) {
+			if !errors.Is(err, client.ErrNotRunning) {
 				return err
 			}
 			// Started once, and waited for (even with FERRY_NO_AUTOSTART: this is the
 			// explicit start).
-			c, err = dial(cmd.Context(), true, func(o *server.ClientOptions) { o.Autostart = true })
+			c, err = dial(cmd.Context(), true, func(o *client.ClientOptions) { o.Autostart = true })
 			if err != nil {
 				return err
 			}
@@ -101,8 +110,8 @@ func daemonCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			err = server.StopDaemon(cmd.Context(), dir, "ferry-cli")
-			if errors.Is(err, server.ErrNotRunning) {
+			err = client.StopDaemon(cmd.Context(), dir, "ferry-cli")
+			if errors.Is(err, client.ErrNotRunning) {
 				fmt.Println("The daemon is not running.")
 				return nil
 			}

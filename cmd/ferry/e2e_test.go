@@ -16,10 +16,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferrysync/ferry/cmd/ferry/client"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/ferrysync/ferry/protocol"
-	"github.com/ferrysync/ferry/server"
 )
 
 // ferryBin is the ferry binary under test, built once by TestMain with the race
@@ -201,9 +202,9 @@ func requireSameTree(t *testing.T, a, b string) {
 
 // dialDaemon connects to the test's daemon as an API client that follows state
 // notifications, for waiting on events instead of sleeping.
-func (e *env) dialDaemon(onState func(protocol.SyncSession)) *server.Client {
+func (e *env) dialDaemon(onState func(protocol.SyncSession)) *client.Client {
 	e.t.Helper()
-	c, err := server.Dial(context.Background(), server.ClientOptions{DataDir: e.data, Name: "test", OnState: onState})
+	c, err := client.Dial(context.Background(), client.ClientOptions{DataDir: e.data, Name: "test", OnState: onState})
 	require.NoError(e.t, err)
 	e.t.Cleanup(func() { c.Close() })
 	return c

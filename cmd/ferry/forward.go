@@ -9,11 +9,12 @@ import (
 	"sync"
 	"text/tabwriter"
 
+	"github.com/ferrysync/ferry/cmd/ferry/client"
+
 	"github.com/spf13/cobra"
 
 	"github.com/ferrysync/ferry/engine/forward"
 	"github.com/ferrysync/ferry/protocol"
-	"github.com/ferrysync/ferry/server"
 )
 
 func forwardCommand() *cobra.Command {
@@ -22,9 +23,9 @@ func forwardCommand() *cobra.Command {
 		Short: "Forward network ports between this machine and SSH hosts",
 	}
 	cmd.AddCommand(forwardCreateCommand(), forwardListCommand(), forwardMonitorCommand(),
-		forwardSimpleCommand("pause", "Close forwards' listeners until resumed", protocol.MethodForwardPause, "Paused"),
-		forwardSimpleCommand("resume", "Resume paused forwards", protocol.MethodForwardResume, "Resumed"),
-		forwardSimpleCommand("terminate", "Stop forwards and delete them", protocol.MethodForwardTerminate, "Terminated"),
+		selectionCommand("pause", "Close forwards' listeners until resumed", protocol.ForwardPause, "Paused", forwardLabels),
+		selectionCommand("resume", "Resume paused forwards", protocol.ForwardResume, "Resumed", forwardLabels),
+		selectionCommand("terminate", "Stop forwards and delete them", protocol.ForwardTerminate, "Terminated", forwardLabels),
 	)
 	return cmd
 }
@@ -61,8 +62,8 @@ for every connection, over the host's shared SSH connection.`,
 				return err
 			}
 			defer c.Close()
-			var res protocol.ForwardCreateResult
-			if err := c.Call(cmd.Context(), protocol.MethodForwardCreate, p, &res); err != nil {
+			res, err := client.Call(cmd.Context(), c, protocol.ForwardCreate, p)
+			if err != nil {
 				return err
 			}
 			fmt.Printf("Created session %s\n", res.Session.ID)
@@ -89,8 +90,8 @@ func forwardListCommand() *cobra.Command {
 			return err
 		}
 		defer c.Close()
-		var res protocol.ForwardListResult
-		if err := c.Call(cmd.Context(), protocol.MethodForwardList, protocol.ForwardListParams{Selection: sel(args)}, &res); err != nil {
+		res, err := client.Call(cmd.Context(), c, protocol.ForwardList, protocol.ForwardListParams{Selection: sel(args)})
+		if err != nil {
 			return err
 		}
 		if asJSON {
@@ -159,7 +160,7 @@ func forwardMonitorCommand() *cobra.Command {
 				fmt.Println(line)
 			}
 		}
-		c, err := dial(ctx, true, func(o *server.ClientOptions) {
+		c, err := dial(ctx, true, func(o *client.ClientOptions) {
 			o.Quiet = false
 			o.OnStopping = func(s protocol.DaemonStopping) {
 				mu.Lock()
@@ -184,8 +185,8 @@ func forwardMonitorCommand() *cobra.Command {
 			return err
 		}
 		defer c.Close()
-		var res protocol.ForwardListResult
-		if err := c.Call(ctx, protocol.MethodForwardList, protocol.ForwardListParams{Selection: sel(args)}, &res); err != nil {
+		res, err := client.Call(ctx, c, protocol.ForwardList, protocol.ForwardListParams{Selection: sel(args)})
+		if err != nil {
 			return err
 		}
 		if len(res.Sessions) == 0 {
@@ -204,7 +205,7 @@ func forwardMonitorCommand() *cobra.Command {
 			mu.Lock()
 			defer mu.Unlock()
 			if stopping != nil {
-				return &server.StoppedError{Info: *stopping}
+				return &client.StoppedError{Info: *stopping}
 			}
 			return fmt.Errorf("the daemon closed the connection without saying why (it may have crashed); see its log")
 		}
@@ -213,33 +214,20 @@ func forwardMonitorCommand() *cobra.Command {
 	return cmd
 }
 
-func forwardSimpleCommand(use, short, method, done string) *cobra.Command {
-	cmd := &cobra.Command{Use: use + " [NAME|ID...]", Short: short}
-	sel := selectionFlags(cmd)
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		c, err := dial(cmd.Context(), true)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		s := sel(args)
-		var before protocol.ForwardListResult
-		if err := c.Call(cmd.Context(), protocol.MethodForwardList, protocol.ForwardListParams{Selection: s}, &before); err != nil {
-			return err
-		}
-		if err := c.Call(cmd.Context(), method, s, nil); err != nil {
-			return err
-		}
-		for _, st := range before.Sessions {
-			label := st.ID
-			if st.Name != "" {
-				label = fmt.Sprintf("%s (%s)", st.Name, st.ID)
-			}
-			fmt.Printf("%s %s\n", done, label)
-		}
-		return nil
+// forwardLabels names the selected forwards.
+func forwardLabels(ctx context.Context, c *client.Client, s protocol.Selection) ([]string, error) {
+	res, err := client.Call(ctx, c, protocol.ForwardList, protocol.ForwardListParams{Selection: s})
+	if err != nil {
+		return nil, err
 	}
-	return cmd
+	out := make([]string, len(res.Sessions))
+	for i, st := range res.Sessions {
+		out[i] = st.ID
+		if st.Name != "" {
+			out[i] = fmt.Sprintf("%s (%s)", st.Name, st.ID)
+		}
+	}
+	return out, nil
 }
 
 func remoteCommand() *cobra.Command {
@@ -254,8 +242,8 @@ func remoteCommand() *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			var res protocol.RemotePortsResult
-			if err := c.Call(cmd.Context(), protocol.MethodRemotePorts, protocol.RemotePortsParams{Host: args[0]}, &res); err != nil {
+			res, err := client.Call(cmd.Context(), c, protocol.RemotePorts, protocol.RemotePortsParams{Host: args[0]})
+			if err != nil {
 				return err
 			}
 			if len(res.Ports) == 0 {

@@ -17,11 +17,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ferrysync/ferry/cmd/ferry/client"
+
 	"github.com/stretchr/testify/require"
 
 	"github.com/ferrysync/ferry/engine/transport/ssh/sshdtest"
 	"github.com/ferrysync/ferry/protocol"
-	"github.com/ferrysync/ferry/server"
 )
 
 // freePort returns a TCP port on 127.0.0.1 that is free now.
@@ -108,7 +109,7 @@ func (e *env) waitForward(name string, ok func(protocol.ForwardSession) bool) {
 	e.t.Helper()
 	ch := make(chan protocol.ForwardSession, 1000)
 	e.ok("daemon", "start") // the client below cannot start the real binary's daemon
-	c, err := server.Dial(context.Background(), server.ClientOptions{DataDir: e.data, Name: "test",
+	c, err := client.Dial(context.Background(), client.ClientOptions{DataDir: e.data, Name: "test",
 		OnForward: func(f protocol.ForwardSession) {
 			if f.Name == name {
 				select {

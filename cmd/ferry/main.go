@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/ferrysync/ferry/cmd/ferry/client"
+
 	"github.com/sourcegraph/jsonrpc2"
 	"github.com/spf13/cobra"
 
@@ -24,7 +26,7 @@ func main() {
 	if err := rootCommand().ExecuteContext(ctx); err != nil {
 		// ferry --stdio ends cleanly when the daemon stops on purpose (it relayed
 		// daemon/stopping); it still says so on stderr.
-		var stopped *server.StoppedError
+		var stopped *client.StoppedError
 		if errors.As(err, &stopped) {
 			fmt.Fprintln(os.Stderr, "ferry:", err)
 			os.Exit(0)
@@ -59,7 +61,7 @@ starts when needed; editors speak to it with "ferry --stdio".`,
 			if err != nil {
 				return err
 			}
-			return server.Relay(cmd.Context(), os.Stdin, os.Stdout, server.ClientOptions{
+			return client.Relay(cmd.Context(), os.Stdin, os.Stdout, client.ClientOptions{
 				DataDir: dir, Autostart: autostart(), Name: "ferry-stdio", OtherVersion: otherVersion()})
 		},
 	}
@@ -75,8 +77,8 @@ func versionCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fmt.Println("client:", protocol.Version)
-			c, err := dial(cmd.Context(), false, func(o *server.ClientOptions) { o.OtherVersion = server.UseAnyVersion })
-			if errors.Is(err, server.ErrNotRunning) {
+			c, err := dial(cmd.Context(), false, func(o *client.ClientOptions) { o.OtherVersion = client.UseAnyVersion })
+			if errors.Is(err, client.ErrNotRunning) {
 				fmt.Println("daemon: not running")
 				return nil
 			}
@@ -84,8 +86,8 @@ func versionCommand() *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			var v protocol.VersionResult
-			if err := c.Call(cmd.Context(), protocol.MethodDaemonVersion, nil, &v); err != nil {
+			v, err := client.Call(cmd.Context(), c, protocol.DaemonVersion, protocol.None{})
+			if err != nil {
 				return err
 			}
 			fmt.Printf("daemon: %s (%s, %s/%s)\n", v.Version, v.GoVersion, v.OS, v.Arch)
@@ -99,24 +101,24 @@ func autostart() bool { return os.Getenv("FERRY_NO_AUTOSTART") != "1" }
 
 // otherVersion says what clients do with a daemon of another version: restart it if
 // it is idle, unless autostart is off.
-func otherVersion() server.VersionPolicy {
+func otherVersion() client.VersionPolicy {
 	if autostart() {
-		return server.RestartOtherVersion
+		return client.RestartOtherVersion
 	}
-	return server.RefuseOtherVersion
+	return client.RefuseOtherVersion
 }
 
 // dial connects to the daemon; autostartAllowed lets it start one (if the environment
 // allows).
-func dial(ctx context.Context, autostartAllowed bool, opts ...func(*server.ClientOptions)) (*server.Client, error) {
+func dial(ctx context.Context, autostartAllowed bool, opts ...func(*client.ClientOptions)) (*client.Client, error) {
 	dir, err := server.DataDir()
 	if err != nil {
 		return nil, err
 	}
-	o := server.ClientOptions{DataDir: dir, Autostart: autostartAllowed && autostart(), Name: "ferry-cli", Quiet: true,
+	o := client.ClientOptions{DataDir: dir, Autostart: autostartAllowed && autostart(), Name: "ferry-cli", Quiet: true,
 		Prompt: newTerminalPrompter(), OtherVersion: otherVersion()}
 	for _, f := range opts {
 		f(&o)
 	}
-	return server.Dial(ctx, o)
+	return client.Dial(ctx, o)
 }

@@ -11,12 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ferrysync/ferry/cmd/ferry/client"
+
 	"github.com/sourcegraph/jsonrpc2"
 	"github.com/spf13/cobra"
 
 	"github.com/ferrysync/ferry/engine/project"
 	"github.com/ferrysync/ferry/protocol"
-	"github.com/ferrysync/ferry/server"
 )
 
 // The project commands are clients of the API like the others: the sessions of a
@@ -101,7 +102,7 @@ left alone.`,
 }
 
 // startProject creates the sessions of p, or none of them.
-func startProject(ctx context.Context, c *server.Client, p *project.Project, w io.Writer) error {
+func startProject(ctx context.Context, c *client.Client, p *project.Project, w io.Writer) error {
 	running, err := listProject(ctx, c, p.ID)
 	if err != nil {
 		return err
@@ -122,8 +123,8 @@ func startProject(ctx context.Context, c *server.Client, p *project.Project, w i
 		if ctx.Err() != nil {
 			return made.rollback(c, "interrupted")
 		}
-		var res protocol.SyncCreateResult
-		if err := c.Call(calls, protocol.MethodSyncCreate, syncCreateParams(s), &res); err != nil {
+		res, err := client.Call(calls, c, protocol.SyncCreate, syncCreateParams(s))
+		if err != nil {
 			return fail(fmt.Sprintf("sync %q (%s <-> %s)", s.Entry, s.Alpha, s.Beta), s.Line, err)
 		}
 		made.sync = append(made.sync, res.Session.ID)
@@ -133,8 +134,8 @@ func startProject(ctx context.Context, c *server.Client, p *project.Project, w i
 		if ctx.Err() != nil {
 			return made.rollback(c, "interrupted")
 		}
-		var res protocol.ForwardCreateResult
-		if err := c.Call(calls, protocol.MethodForwardCreate, forwardCreateParams(f), &res); err != nil {
+		res, err := client.Call(calls, c, protocol.ForwardCreate, forwardCreateParams(f))
+		if err != nil {
 			return fail(fmt.Sprintf("forward %q (%s -> %s)", f.Entry, f.Source, f.Destination), f.Line, err)
 		}
 		made.forward = append(made.forward, res.Session.ID)
@@ -149,18 +150,18 @@ type created struct{ sync, forward []string }
 
 // rollback terminates the sessions a failed start created and returns the error
 // saying why nothing was started.
-func (m created) rollback(c *server.Client, why string) error {
+func (m created) rollback(c *client.Client, why string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var errs []error
 	for _, t := range []struct {
-		method string
-		ids    []string
-	}{{protocol.MethodSyncTerminate, m.sync}, {protocol.MethodForwardTerminate, m.forward}} {
+		op  protocol.Request[protocol.Selection, protocol.None]
+		ids []string
+	}{{protocol.SyncTerminate, m.sync}, {protocol.ForwardTerminate, m.forward}} {
 		if len(t.ids) == 0 {
 			continue
 		}
-		if err := c.Call(ctx, t.method, protocol.Selection{Sessions: t.ids}, nil); err != nil && !isNotFound(err) {
+		if _, err := client.Call(ctx, c, t.op, protocol.Selection{Sessions: t.ids}); err != nil && !isNotFound(err) {
 			errs = append(errs, errors.New(rpcMessage(err)))
 		}
 	}
@@ -205,7 +206,7 @@ works after ferry.yml was edited, broken or removed.`,
 
 // terminateProject terminates the sessions of project id, reporting each on w, and
 // returns how many there were.
-func terminateProject(ctx context.Context, c *server.Client, id string, w io.Writer) (int, error) {
+func terminateProject(ctx context.Context, c *client.Client, id string, w io.Writer) (int, error) {
 	s, err := listProject(ctx, c, id)
 	if err != nil {
 		return 0, err
@@ -213,7 +214,7 @@ func terminateProject(ctx context.Context, c *server.Client, id string, w io.Wri
 	sel := protocol.Selection{LabelSelector: project.Selector(id)}
 	var errs []error
 	if len(s.sync) > 0 {
-		if err := c.Call(ctx, protocol.MethodSyncTerminate, sel, nil); err != nil && !isNotFound(err) {
+		if _, err := client.Call(ctx, c, protocol.SyncTerminate, sel); err != nil && !isNotFound(err) {
 			errs = append(errs, errors.New(rpcMessage(err)))
 		}
 		for _, st := range s.sync {
@@ -221,7 +222,7 @@ func terminateProject(ctx context.Context, c *server.Client, id string, w io.Wri
 		}
 	}
 	if len(s.forward) > 0 {
-		if err := c.Call(ctx, protocol.MethodForwardTerminate, sel, nil); err != nil && !isNotFound(err) {
+		if _, err := client.Call(ctx, c, protocol.ForwardTerminate, sel); err != nil && !isNotFound(err) {
 			errs = append(errs, errors.New(rpcMessage(err)))
 		}
 		for _, f := range s.forward {
@@ -259,7 +260,7 @@ func projectFlushCommand() *cobra.Command {
 				return fmt.Errorf("project %s has no sync sessions to flush (forwards need no flushing)", dir)
 			}
 			p := protocol.SyncFlushParams{Selection: protocol.Selection{LabelSelector: project.Selector(id)}, SkipWait: skipWait}
-			if err := c.Call(cmd.Context(), protocol.MethodSyncFlush, p, nil); err != nil {
+			if _, err := client.Call(cmd.Context(), c, protocol.SyncFlush, p); err != nil {
 				return err
 			}
 			for _, st := range s.sync {
@@ -568,14 +569,14 @@ func (s projectSessions) count() int { return len(s.sync) + len(s.forward) }
 
 func (s projectSessions) describe() string { return countSessions(len(s.sync), len(s.forward)) }
 
-func listProject(ctx context.Context, c *server.Client, id string) (projectSessions, error) {
+func listProject(ctx context.Context, c *client.Client, id string) (projectSessions, error) {
 	sel := protocol.Selection{LabelSelector: project.Selector(id)}
-	var s protocol.SyncListResult
-	if err := c.Call(ctx, protocol.MethodSyncList, protocol.SyncListParams{Selection: sel}, &s); err != nil {
+	s, err := client.Call(ctx, c, protocol.SyncList, protocol.SyncListParams{Selection: sel})
+	if err != nil {
 		return projectSessions{}, err
 	}
-	var f protocol.ForwardListResult
-	if err := c.Call(ctx, protocol.MethodForwardList, protocol.ForwardListParams{Selection: sel}, &f); err != nil {
+	f, err := client.Call(ctx, c, protocol.ForwardList, protocol.ForwardListParams{Selection: sel})
+	if err != nil {
 		return projectSessions{}, err
 	}
 	return projectSessions{sync: s.Sessions, forward: f.Sessions}, nil

@@ -8,10 +8,11 @@ import (
 	"os"
 	"strings"
 
+	"github.com/ferrysync/ferry/cmd/ferry/client"
+
 	"golang.org/x/term"
 
 	"github.com/ferrysync/ferry/protocol"
-	"github.com/ferrysync/ferry/server"
 )
 
 // terminalPrompter answers the daemon's questions on the controlling terminal.
@@ -19,7 +20,7 @@ type terminalPrompter struct{ tty *os.File }
 
 // newTerminalPrompter returns a prompter when stdin is a terminal, nil otherwise (the
 // daemon then fails operations that need an answer, saying how to proceed).
-func newTerminalPrompter() server.Prompter {
+func newTerminalPrompter() client.Prompter {
 	if !term.IsTerminal(int(os.Stdin.Fd())) {
 		return nil
 	}

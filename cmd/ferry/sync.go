@@ -8,11 +8,12 @@ import (
 	"sync"
 	"text/tabwriter"
 
+	"github.com/ferrysync/ferry/cmd/ferry/client"
+
 	"github.com/spf13/cobra"
 
 	"github.com/ferrysync/ferry/engine/url"
 	"github.com/ferrysync/ferry/protocol"
-	"github.com/ferrysync/ferry/server"
 )
 
 func syncCommand() *cobra.Command {
@@ -22,10 +23,10 @@ func syncCommand() *cobra.Command {
 	}
 	cmd.AddCommand(syncCreateCommand(), syncListCommand(), syncMonitorCommand(), syncFlushCommand(),
 		syncConflictsCommand(), syncTrashCommand(), syncRestoreCommand(),
-		syncSimpleCommand("pause", "Pause sessions (they stay paused across daemon restarts)", protocol.MethodSyncPause, "Paused"),
-		syncSimpleCommand("resume", "Resume paused sessions", protocol.MethodSyncResume, "Resumed"),
-		syncSimpleCommand("reset", "Forget sessions' synchronization history; the next cycle merges both sides as the first did", protocol.MethodSyncReset, "Reset"),
-		syncSimpleCommand("terminate", "Stop sessions and delete their state (files stay as they are)", protocol.MethodSyncTerminate, "Terminated"),
+		selectionCommand("pause", "Pause sessions (they stay paused across daemon restarts)", protocol.SyncPause, "Paused", syncLabels),
+		selectionCommand("resume", "Resume paused sessions", protocol.SyncResume, "Resumed", syncLabels),
+		selectionCommand("reset", "Forget sessions' synchronization history; the next cycle merges both sides as the first did", protocol.SyncReset, "Reset", syncLabels),
+		selectionCommand("terminate", "Stop sessions and delete their state (files stay as they are)", protocol.SyncTerminate, "Terminated", syncLabels),
 	)
 	return cmd
 }
@@ -72,8 +73,8 @@ func syncCreateCommand() *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			var res protocol.SyncCreateResult
-			if err := c.Call(cmd.Context(), protocol.MethodSyncCreate, p, &res); err != nil {
+			res, err := client.Call(cmd.Context(), c, protocol.SyncCreate, p)
+			if err != nil {
 				return err
 			}
 			fmt.Printf("Created session %s\n", res.Session.ID)
@@ -139,8 +140,8 @@ func syncListCommand() *cobra.Command {
 			return err
 		}
 		defer c.Close()
-		var res protocol.SyncListResult
-		if err := c.Call(cmd.Context(), protocol.MethodSyncList, protocol.SyncListParams{Selection: sel(args)}, &res); err != nil {
+		res, err := client.Call(cmd.Context(), c, protocol.SyncList, protocol.SyncListParams{Selection: sel(args)})
+		if err != nil {
 			return err
 		}
 		if asJSON {
@@ -176,12 +177,16 @@ func syncFlushCommand() *cobra.Command {
 			return err
 		}
 		defer c.Close()
-		return c.Call(cmd.Context(), protocol.MethodSyncFlush, protocol.SyncFlushParams{Selection: sel(args), SkipWait: skipWait, AllowDeletions: allowDeletions}, nil)
+		_, err = client.Call(cmd.Context(), c, protocol.SyncFlush, protocol.SyncFlushParams{Selection: sel(args), SkipWait: skipWait, AllowDeletions: allowDeletions})
+		return err
 	}
 	return cmd
 }
 
-func syncSimpleCommand(use, short, method, done string) *cobra.Command {
+// selectionCommand makes a command that applies op to the selected sessions, then
+// names each session it applied to (listed first: a terminated one is gone after).
+func selectionCommand(use, short string, op protocol.Request[protocol.Selection, protocol.None], done string,
+	labels func(context.Context, *client.Client, protocol.Selection) ([]string, error)) *cobra.Command {
 	cmd := &cobra.Command{Use: use + " [NAME|ID...]", Short: short}
 	sel := selectionFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
@@ -191,19 +196,32 @@ func syncSimpleCommand(use, short, method, done string) *cobra.Command {
 		}
 		defer c.Close()
 		s := sel(args)
-		var before protocol.SyncListResult
-		if err := c.Call(cmd.Context(), protocol.MethodSyncList, protocol.SyncListParams{Selection: s}, &before); err != nil {
+		names, err := labels(cmd.Context(), c, s)
+		if err != nil {
 			return err
 		}
-		if err := c.Call(cmd.Context(), method, s, nil); err != nil {
+		if _, err := client.Call(cmd.Context(), c, op, s); err != nil {
 			return err
 		}
-		for _, st := range before.Sessions {
-			fmt.Printf("%s %s\n", done, sessionLabel(st))
+		for _, n := range names {
+			fmt.Printf("%s %s\n", done, n)
 		}
 		return nil
 	}
 	return cmd
+}
+
+// syncLabels names the selected sync sessions.
+func syncLabels(ctx context.Context, c *client.Client, s protocol.Selection) ([]string, error) {
+	res, err := client.Call(ctx, c, protocol.SyncList, protocol.SyncListParams{Selection: s})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(res.Sessions))
+	for i, st := range res.Sessions {
+		out[i] = sessionLabel(st)
+	}
+	return out, nil
 }
 
 func syncConflictsCommand() *cobra.Command {
@@ -218,8 +236,8 @@ func syncConflictsCommand() *cobra.Command {
 			return err
 		}
 		defer c.Close()
-		var res protocol.SyncConflictsResult
-		if err := c.Call(cmd.Context(), protocol.MethodSyncConflicts, sel(args), &res); err != nil {
+		res, err := client.Call(cmd.Context(), c, protocol.SyncConflicts, sel(args))
+		if err != nil {
 			return err
 		}
 		for _, s := range res.Sessions {
@@ -255,7 +273,7 @@ func syncMonitorCommand() *cobra.Command {
 		var mu sync.Mutex
 		var wanted map[string]bool
 		var early []protocol.SyncSession
-		c, err := dial(ctx, true, func(o *server.ClientOptions) {
+		c, err := dial(ctx, true, func(o *client.ClientOptions) {
 			o.Quiet = false
 			o.OnState = func(st protocol.SyncSession) {
 				mu.Lock()
@@ -279,8 +297,8 @@ func syncMonitorCommand() *cobra.Command {
 			return err
 		}
 		defer c.Close()
-		var res protocol.SyncListResult
-		if err := c.Call(ctx, protocol.MethodSyncList, protocol.SyncListParams{Selection: s}, &res); err != nil {
+		res, err := client.Call(ctx, c, protocol.SyncList, protocol.SyncListParams{Selection: s})
+		if err != nil {
 			return err
 		}
 		if len(res.Sessions) == 0 {
@@ -322,8 +340,8 @@ func syncTrashCommand() *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			var res protocol.SyncTrashResult
-			if err := c.Call(cmd.Context(), protocol.MethodSyncTrash, protocol.SyncTrashParams{Session: args[0], Side: side}, &res); err != nil {
+			res, err := client.Call(cmd.Context(), c, protocol.SyncTrash, protocol.SyncTrashParams{Session: args[0], Side: side})
+			if err != nil {
 				return err
 			}
 			if len(res.Items) == 0 {
@@ -358,8 +376,8 @@ func syncRestoreCommand() *cobra.Command {
 				return err
 			}
 			defer c.Close()
-			var res protocol.SyncRestoreResult
-			if err := c.Call(cmd.Context(), protocol.MethodSyncRestore, p, &res); err != nil {
+			res, err := client.Call(cmd.Context(), c, protocol.SyncRestore, p)
+			if err != nil {
 				return err
 			}
 			fmt.Printf("Restored %s on %s\n", res.Path, p.Side)

@@ -1,4 +1,4 @@
-package server
+package client
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"github.com/sourcegraph/jsonrpc2"
 
 	"github.com/ferrysync/ferry/protocol"
+	"github.com/ferrysync/ferry/server"
 )
 
 // StoppedError is what Relay returns when the daemon closed the connection after
@@ -22,7 +23,7 @@ type StoppedError struct {
 }
 
 func (e *StoppedError) Error() string {
-	return "the daemon stopped on purpose (" + describeStop(e.Info) + "); any ferry command, or ferry --stdio, starts it again"
+	return "the daemon stopped on purpose (" + server.DescribeStop(e.Info) + "); any ferry command, or ferry --stdio, starts it again"
 }
 
 // Relay serves the API on stdin/stdout by relaying frames to and from the daemon of
@@ -77,7 +78,7 @@ func Relay(ctx context.Context, stdin io.Reader, stdout io.Writer, opts ClientOp
 				if json.Unmarshal(body, &n) == nil && n.Method == protocol.NotifyDaemonStopping {
 					stopping = &n.Params
 				}
-			} else if e := orphanError(body); e != nil && e.Code == protocol.CodePermissionDenied {
+			} else if e := server.OrphanError(body); e != nil && e.Code == protocol.CodePermissionDenied {
 				refusal = e
 			}
 			if err := writeOut(body); err != nil {
@@ -126,7 +127,7 @@ func Relay(ctx context.Context, stdin io.Reader, stdout io.Writer, opts ClientOp
 		case refusal != nil:
 			return errors.New(refusal.Message)
 		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-			return errors.New("the daemon closed the connection without saying why (it may have crashed; see its log " + LogPath(opts.DataDir) + ")")
+			return errors.New("the daemon closed the connection without saying why (it may have crashed; see its log " + server.LogPath(opts.DataDir) + ")")
 		}
 		return fmt.Errorf("daemon connection: %w", err)
 	case <-ctx.Done():

@@ -1,4 +1,15 @@
-package server
+// Package client is how the CLI and tests talk to the daemon: dial its socket in the
+// data directory (starting the daemon when allowed, restarting an idle one of another
+// version), initialize, then typed calls of the requests protocol/methods.go declares;
+// and the stdio relay behind "ferry --stdio".
+//
+// Invariants:
+//   - A call's params and result types are those its method declares (Call is generic
+//     over protocol.Request[P, R]).
+//   - A daemon is started only when the options allow it, and at most one serves a
+//     data directory (the one holding its lock).
+//   - Errors say what to do: a refused connection comes back as the daemon's reason.
+package client
 
 import (
 	"context"
@@ -8,14 +19,28 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/sourcegraph/jsonrpc2"
 
 	"github.com/ferrysync/ferry/protocol"
+	"github.com/ferrysync/ferry/server"
 )
+
+// ExitRunning is the exit status of "ferry daemon run" when another daemon already
+// holds the data directory.
+const ExitRunning = 3
+
+// isRunningExit reports whether a started daemon's exit says another one serves.
+func isRunningExit(err error) bool {
+	var ee *exec.ExitError
+	return errors.As(err, &ee) && ee.ExitCode() == ExitRunning
+}
+
+type discardLogger struct{}
+
+func (discardLogger) Printf(string, ...any) {}
 
 // startTimeout bounds how long a client waits for a daemon it started.
 const startTimeout = 15 * time.Second
@@ -72,7 +97,7 @@ type Prompter interface {
 // Client is an initialized connection to the daemon.
 type Client struct {
 	conn   *jsonrpc2.Conn
-	stream *stream
+	stream *server.Stream
 	// Init is the daemon's answer to initialize.
 	Init protocol.InitializeResult
 }
@@ -101,7 +126,7 @@ func Dial(ctx context.Context, opts ClientOptions) (*Client, error) {
 		return nil, fmt.Errorf("the running daemon is %s and this is ferry %s; restart it with \"ferry daemon stop\" and \"ferry daemon start\" (with FERRY_NO_AUTOSTART=1 ferry does not restart it itself)", theirs, protocol.Version)
 	}
 	// Restart the idle daemon with this binary.
-	err = c.Call(ctx, protocol.MethodDaemonShutdown, protocol.DaemonShutdownParams{Reason: protocol.StopUpgrade, IfIdle: true}, nil)
+	_, err = Call(ctx, c, protocol.DaemonShutdown, protocol.DaemonShutdownParams{Reason: protocol.StopUpgrade, IfIdle: true})
 	c.Close()
 	var rpcErr *jsonrpc2.Error
 	if errors.As(err, &rpcErr) && rpcErr.Code == protocol.CodeBusy {
@@ -193,25 +218,33 @@ func connect(ctx context.Context, dir string, autostart bool, opts ClientOptions
 		}
 		return nil, &jsonrpc2.Error{Code: protocol.CodeMethodNotFound, Message: "this client does not handle " + req.Method}
 	})
-	st := newStream(nc)
+	st := server.NewStream(nc)
 	return &Client{stream: st, conn: jsonrpc2.NewConn(ctx, st, h, jsonrpc2.SetLogger(discardLogger{}))}, nil
 }
 
 // initialize sends initialize and records the answer.
 func (c *Client) initialize(ctx context.Context, opts ClientOptions) error {
-	err := c.Call(ctx, protocol.MethodInitialize, protocol.InitializeParams{
+	init, err := Call(ctx, c, protocol.Initialize, protocol.InitializeParams{
 		ClientName: opts.Name, ClientVersion: protocol.Version, ProtocolVersion: protocol.ProtocolVersion, Quiet: opts.Quiet,
 		Prompts: opts.Prompt != nil,
-	}, &c.Init)
+	})
+	c.Init = init
 	if err != nil {
 		return fmt.Errorf("initializing: %w", err)
 	}
 	return nil
 }
 
-// Call sends a request and decodes its result into result (which may be nil). When the
-// daemon refused the connection, the error is the daemon's reason.
-func (c *Client) Call(ctx context.Context, method string, params, result any) error {
+// Call sends request m with params p and returns its result. When the daemon refused
+// the connection, the error is the daemon's reason.
+func Call[P, R any](ctx context.Context, c *Client, m protocol.Request[P, R], p P) (R, error) {
+	var r R
+	err := c.call(ctx, m.Method, p, &r)
+	return r, err
+}
+
+// call sends a request and decodes its result into result (which may be nil).
+func (c *Client) call(ctx context.Context, method string, params, result any) error {
 	err := c.conn.Call(ctx, method, params, result)
 	if err == nil {
 		return nil
@@ -227,7 +260,7 @@ func (c *Client) Call(ctx context.Context, method string, params, result any) er
 	case <-time.After(2 * time.Second):
 	case <-ctx.Done():
 	}
-	if e := c.stream.orphan.Load(); e != nil {
+	if e := c.stream.Orphan(); e != nil {
 		return e
 	}
 	return err
@@ -253,7 +286,7 @@ func StopDaemon(ctx context.Context, dir, name string) error {
 		return err
 	}
 	// Before initialize (another protocol version), daemon/shutdown is still served.
-	if err := c.Call(ctx, protocol.MethodDaemonShutdown, protocol.DaemonShutdownParams{Reason: protocol.StopRequested}, nil); err != nil {
+	if _, err := Call(ctx, c, protocol.DaemonShutdown, protocol.DaemonShutdownParams{Reason: protocol.StopRequested}); err != nil {
 		return err
 	}
 	return WaitStopped(ctx, dir, 30*time.Second)
@@ -261,14 +294,14 @@ func StopDaemon(ctx context.Context, dir, name string) error {
 
 // dialSocket connects to the daemon's socket, starting the daemon if allowed.
 func dialSocket(ctx context.Context, dir string, autostart bool) (net.Conn, error) {
-	sock := SocketPath(dir)
+	sock := server.SocketPath(dir)
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "unix", sock)
 	if err == nil {
 		return conn, nil
 	}
-	if isDenied(err) {
-		return nil, accessError(dir)
+	if server.IsDenied(err) {
+		return nil, server.AccessError(dir)
 	}
 	if !autostart {
 		return nil, ErrNotRunning
@@ -287,10 +320,11 @@ func dialSocket(ctx context.Context, dir string, autostart bool) (net.Conn, erro
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case exitErr := <-exited:
-			// A daemon that lost the lock to another (starting or stopping) exits; try
-			// again until one serves.
-			if tail := logTail(dir); !strings.Contains(tail, ErrRunning.Error()) {
-				return nil, fmt.Errorf("the daemon exited at start (%v): %s; its log is %s", exitErr, tail, LogPath(dir))
+			// A daemon that lost the lock to another (starting or stopping) exits with
+			// ExitRunning; try again until one serves.
+			if !isRunningExit(exitErr) {
+				tail := logTail(dir)
+				return nil, fmt.Errorf("the daemon exited at start (%v): %s; its log is %s", exitErr, tail, server.LogPath(dir))
 			}
 			time.Sleep(100 * time.Millisecond)
 			if exited, err = StartDaemon(dir); err != nil {
@@ -299,7 +333,7 @@ func dialSocket(ctx context.Context, dir string, autostart bool) (net.Conn, erro
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("the daemon did not start within %s; see its log %s", startTimeout, LogPath(dir))
+			return nil, fmt.Errorf("the daemon did not start within %s; see its log %s", startTimeout, server.LogPath(dir))
 		}
 	}
 }
@@ -308,13 +342,12 @@ func dialSocket(ctx context.Context, dir string, autostart bool) (net.Conn, erro
 func WaitStopped(ctx context.Context, dir string, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {
-		f, err := lockFile(filepath.Join(dir, lockName))
-		if err == nil {
-			f.Close()
-			return nil
-		}
-		if !errors.Is(err, ErrRunning) {
+		running, err := server.Running(dir)
+		if err != nil {
 			return err
+		}
+		if !running {
+			return nil
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("the daemon did not stop within %s", timeout)
@@ -330,14 +363,14 @@ func WaitStopped(ctx context.Context, dir string, timeout time.Duration) error {
 // StartDaemon starts "ferry daemon run" in the background for dir, logging to the data
 // directory. The channel receives the process's exit.
 func StartDaemon(dir string) (<-chan error, error) {
-	if err := ensureDataDir(dir); err != nil {
+	if err := server.EnsureDataDir(dir); err != nil {
 		return nil, err
 	}
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("finding the ferry binary: %w", err)
 	}
-	logf, err := os.OpenFile(LogPath(dir), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	logf, err := os.OpenFile(server.LogPath(dir), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("opening the daemon log: %w", err)
 	}
@@ -347,7 +380,7 @@ func StartDaemon(dir string) (<-chan error, error) {
 	if dev, err := os.Open(os.DevNull); err == nil {
 		cmd.Stdin = dev
 	}
-	detach(cmd)
+	server.Detach(cmd)
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("starting the daemon: %w", err)
@@ -360,7 +393,7 @@ func StartDaemon(dir string) (<-chan error, error) {
 
 // logTail returns the last lines of the daemon log.
 func logTail(dir string) string {
-	data, _ := os.ReadFile(LogPath(dir))
+	data, _ := os.ReadFile(server.LogPath(dir))
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
 	if len(lines) > 3 {
 		lines = lines[len(lines)-3:]
