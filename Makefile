@@ -5,12 +5,32 @@ BIN := bin
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/ferrysync/ferry/protocol.Version=$(VERSION)
 
-.PHONY: help build cross demo test deps clean
+.PHONY: help build cross demo test check deps clean
 
+# help lists every target (TestMakeHelpListsEveryTarget in cmd/ferry keeps it whole).
 help:
-	@echo "make demo   build, then sync a sample folder to a second local folder"
-	@echo "make test   install what the tests need, then run every test"
-	@echo "make build  bin/ferry and bin/ferry-agent"
+	@echo "make demo             build, then sync a sample folder to a second local folder"
+	@echo "make test             install what the tests need, then run every test (CI runs this)"
+	@echo "make check            the inner loop: go vet and the unit tests, without the sshd and editor suites"
+	@echo "make build            bin/ferry, bin/ferry-agent and the agents for other systems in bin/agents/"
+	@echo "make cross            build every binary for linux, darwin and windows (amd64, arm64)"
+	@echo "make deps             install what the tests need (Go modules, Debian packages)"
+	@echo "make generate         regenerate docs/api.md and the extension's protocol.gen.ts from protocol/"
+	@echo "make extension-deps   install the extension's npm packages"
+	@echo "make extension-build  type-check and bundle the VS Code extension"
+	@echo "make extension-test   the extension's tests against the real ferry --stdio"
+	@echo "make vsix             package the extension (.vsix)"
+	@echo "make editor-e2e       the extension in code-server in headless Chromium, with screenshots"
+	@echo "make bench            ferry against rsync, unison, tar and ssh -L (BENCH_QUICK=1, BENCH_ONLY=W1,...)"
+	@echo "make clean            remove bin/"
+	@echo "make help             this list"
+
+# CHECK_PKGS are the packages whose tests need no sshd, editor or browser.
+CHECK_PKGS = $(shell $(GO) list ./... | grep -vE '/cmd/ferry$$|/engine/remote$$|/engine/transport/ssh')
+
+check:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 5m $(CHECK_PKGS)
 
 # The platforms the daemon can install agents on (bin/agents/ferry-agent-OS-ARCH).
 AGENT_PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64

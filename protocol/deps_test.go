@@ -1,7 +1,10 @@
 package protocol_test
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -42,5 +45,17 @@ func TestDependencyDirection(t *testing.T) {
 				require.False(t, d == f || strings.HasPrefix(d, f), "%s imports %s, which it must not", rule.pkg, d)
 			}
 		}
+	}
+}
+
+// TestMakeHelpListsEveryTarget keeps "make help" whole: every target of the Makefile
+// has its line.
+func TestMakeHelpListsEveryTarget(t *testing.T) {
+	mk, err := os.ReadFile(filepath.Join("..", "Makefile"))
+	require.NoError(t, err)
+	out, err := exec.Command("make", "-s", "-C", "..", "help").Output()
+	require.NoError(t, err)
+	for _, m := range regexp.MustCompile(`(?m)^([a-z][a-z-]*):`).FindAllStringSubmatch(string(mk), -1) {
+		require.Contains(t, string(out), "make "+m[1]+" ", "make help does not list %s", m[1])
 	}
 }

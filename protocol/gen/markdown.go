@@ -2,114 +2,72 @@ package main
 
 import (
 	"bytes"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"strings"
+	"text/template"
 
 	"github.com/ferrysync/ferry/protocol"
 )
 
-// RenderMarkdown writes docs/api.md, the reference an editor author implements against.
+// apiTemplate is docs/api.md's prose, with the generated sections as fields.
+//
+//go:embed api.md.tmpl
+var apiTemplate string
+
+// RenderMarkdown writes docs/api.md, the reference an editor author implements against:
+// the prose of api.md.tmpl with the sections generated from the package.
 func RenderMarkdown(api *API) ([]byte, error) {
-	var b bytes.Buffer
 	version := api.Const("ProtocolVersion")
 	maxFrame := api.Const("MaxFrame")
 	if version == nil || maxFrame == nil {
 		return nil, fmt.Errorf("the package must declare ProtocolVersion and MaxFrame")
 	}
-	fmt.Fprintf(&b, "<!-- %s -->\n<!-- Source: protocol/*.go. Edit the Go doc comments there, then run go run ./protocol/gen. -->\n\n", Stamp)
-	fmt.Fprintf(&b, `# ferry JSON-RPC API
-
-This is the reference for programs that drive ferry: the VS Code extension, other
-editors, scripts. The ferry daemon serves JSON-RPC 2.0 with LSP base-protocol framing;
-the API is defined once, in Go, in the package `+"`protocol`"+`, and this page is generated
-from it. Protocol version: **%s**. How to wire an editor to it, with Neovim and shell
-examples: [editors.md](editors.md).
-
-`, version.Value)
 	const frameExample = `{"jsonrpc":"2.0","id":1,"method":"daemon/version"}`
-	b.WriteString("## Contents\n\n")
-	b.WriteString("- [Connecting](#connecting)\n- [Framing](#framing)\n- [Handshake](#handshake)\n")
-	b.WriteString("- [Requests](#requests-client-to-server)\n")
-	for _, m := range api.methods("request") {
-		fmt.Fprintf(&b, "  - [`%s`](#%s)\n", m.Wire, anchor(m.Wire))
+	data := map[string]any{
+		"Version": version.Value, "MaxFrame": maxFrame.Value,
+		"FrameExample": frameExample, "FrameLength": len(frameExample),
+		"CodeParseError": protocol.CodeParseError, "CodeNotInitialized": protocol.CodeNotInitialized,
+		"CodeVersionMismatch": protocol.CodeVersionMismatch,
 	}
-	b.WriteString("- [Notifications](#notifications-server-to-client)\n")
-	for _, m := range api.methods("notification") {
-		fmt.Fprintf(&b, "  - [`%s`](#%s)\n", m.Wire, anchor(m.Wire))
+	var contents strings.Builder
+	for _, sec := range []struct{ title, anchor, direction, key string }{
+		{"Requests", "requests-client-to-server", "request", "Requests"},
+		{"Notifications", "notifications-server-to-client", "notification", "Notifications"},
+		{"Prompts", "prompts-requests-from-server-to-client", "serverRequest", "Prompts"},
+	} {
+		fmt.Fprintf(&contents, "- [%s](#%s)\n", sec.title, sec.anchor)
+		var b bytes.Buffer
+		for _, m := range api.methods(sec.direction) {
+			fmt.Fprintf(&contents, "  - [`%s`](#%s)\n", m.Wire, anchor(m.Wire))
+			api.writeMethod(&b, m)
+		}
+		data[sec.key] = b.String()
 	}
-	b.WriteString("- [Prompts](#prompts-requests-from-server-to-client)\n")
-	for _, m := range api.methods("serverRequest") {
-		fmt.Fprintf(&b, "  - [`%s`](#%s)\n", m.Wire, anchor(m.Wire))
+	data["Contents"] = contents.String()
+	data["Types"] = api.renderTypes()
+	data["Values"] = api.renderValues()
+	data["Errors"] = api.renderErrors()
+	var ex bytes.Buffer
+	if err := writeExample(&ex); err != nil {
+		return nil, err
 	}
-	b.WriteString("- [Types](#types)\n- [Values](#values)\n- [Error codes](#error-codes)\n- [Example exchange](#example-exchange)\n\n")
-
-	fmt.Fprintf(&b, `## Connecting
-
-- **From an editor**: start `+"`ferry --stdio`"+` and speak on its stdin/stdout. It relays every
-  message to the user's daemon (starting the daemon when none runs, unless
-  `+"`FERRY_NO_AUTOSTART=1`"+`) and writes nothing but protocol frames to stdout; its logs go to
-  stderr. When stdin closes it exits; the sessions go on in the daemon. When the daemon
-  stops, it exits with an error: start it again to reconnect.
-- **Directly**: connect to the unix socket `+"`daemon.sock`"+` in the data directory
-  (`+"`~/.ferry`"+`, or `+"`$FERRY_DATA_DIR`"+`). Only the daemon's own user may connect.
-
-Any number of clients may be connected at once; each one gets every notification.
-
-## Framing
-
-Each message is a header part and a body, as in the Language Server Protocol:
-
-%s
-Content-Length: %d\r\n
-\r\n
-%s
-%s
-
-- `+"`Content-Length`"+` (required) is the body's length in **bytes** (UTF-8), not characters.
-- `+"`Content-Type`"+` is accepted and ignored; other headers are ignored.
-- A body is at most %s bytes.
-- A frame with a broken header gets an error response with code %d and `+"`\"id\": null`"+`;
-  the reader skips to the next `+"`Content-Length`"+` header.
-
-Bodies are JSON-RPC 2.0: requests (`+"`id`"+`, `+"`method`"+`, `+"`params`"+`), responses (`+"`id`"+`, `+"`result`"+`
-or `+"`error`"+`), notifications (`+"`method`"+`, `+"`params`"+`, no `+"`id`"+`). Both sides send requests: the
-client calls methods, and the server asks the client questions (prompts). Batches are
-not used.
-
-## Handshake
-
-The first request on a connection must be [`+"`initialize`"+`](#initialize); any other gets error
-%d. The client sends the protocol version it speaks; a server that speaks another major
-version answers error %d and the client should tell the user to restart the daemon or
-update itself. The result carries the state of every sync session, so a client renders
-at once and then follows [notifications](#notifications-server-to-client) (no polling).
-Set `+"`prompts`"+` if the client can show questions to a person (host keys, passwords), and
-`+"`logLevel`"+` to receive the daemon's log lines.
-
-`, "```", len(frameExample), frameExample, "```", maxFrame.Value, protocol.CodeParseError, protocol.CodeNotInitialized, protocol.CodeVersionMismatch)
-
-	b.WriteString("## Requests (client to server)\n\n")
-	for _, m := range api.methods("request") {
-		api.writeMethod(&b, m)
+	data["Example"] = strings.TrimSuffix(ex.String(), "\n")
+	tmpl, err := template.New("api.md").Parse(apiTemplate)
+	if err != nil {
+		return nil, err
 	}
-	b.WriteString("## Notifications (server to client)\n\n")
-	b.WriteString("The server sends these to every initialized client (unless it asked to be quiet).\n\n")
-	for _, m := range api.methods("notification") {
-		api.writeMethod(&b, m)
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "<!-- %s -->\n<!-- Source: protocol/*.go and protocol/gen/api.md.tmpl. Edit those, then run go run ./protocol/gen. -->\n\n", Stamp)
+	if err := tmpl.Execute(&b, data); err != nil {
+		return nil, err
 	}
-	b.WriteString("## Prompts: requests from server to client\n\n")
-	b.WriteString("Sent only to clients that initialized with `prompts` set, when an operation needs a person's\n" +
-		"answer. Reply with the result, or with an error to decline; the operation that asked then\n" +
-		"fails with a message saying how to proceed. Several clients may be asked the same question:\n" +
-		"the first answer wins.\n\n")
-	for _, m := range api.methods("serverRequest") {
-		api.writeMethod(&b, m)
-	}
+	return b.Bytes(), nil
+}
 
-	b.WriteString("## Types\n\n")
-	b.WriteString("Fields marked *optional* may be absent. Numbers are JSON numbers (64-bit counters stay\n" +
-		"below 2^53 in practice). Types used by the methods above:\n\n")
+func (api *API) renderTypes() string {
+	var b bytes.Buffer
 	for _, t := range api.reachable() {
 		fmt.Fprintf(&b, "### %s\n\n", t.Name)
 		if t.Doc != "" {
@@ -121,8 +79,11 @@ Set `+"`prompts`"+` if the client can show questions to a person (host keys, pas
 		}
 		api.writeFields(&b, t)
 	}
+	return b.String()
+}
 
-	b.WriteString("## Values\n\n")
+func (api *API) renderValues() string {
+	var b bytes.Buffer
 	for _, g := range api.Groups {
 		if _, isMethod := directions[g.Prefix]; isMethod || g.Prefix == "" || g.Prefix == "Code" {
 			continue
@@ -137,8 +98,11 @@ Set `+"`prompts`"+` if the client can show questions to a person (host keys, pas
 		}
 		b.WriteString("\n")
 	}
+	return b.String()
+}
 
-	b.WriteString("## Error codes\n\n")
+func (api *API) renderErrors() string {
+	var b bytes.Buffer
 	for _, g := range api.Groups {
 		if g.Prefix != "Code" {
 			continue
@@ -152,11 +116,7 @@ Set `+"`prompts`"+` if the client can show questions to a person (host keys, pas
 		}
 		b.WriteString("\n")
 	}
-
-	if err := writeExample(&b); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	return b.String()
 }
 
 func (api *API) methods(direction string) []*Method {
@@ -316,10 +276,11 @@ func cell(doc string) string {
 // drift from them.
 func writeExample(b *bytes.Buffer) error {
 	session := protocol.SyncSession{
+		Seq:   1796187012000042,
 		ID:    "sync_4YQ2bLgkS0dm3GQ8nJ7vTe",
 		Name:  "web",
-		Alpha: protocol.EndpointState{URL: "/home/me/web", Connected: true, Scanned: true, Directories: 12, Files: 140, TotalFileSize: 1843200, Watch: "watching", Problems: []protocol.Problem{}},
-		Beta:  protocol.EndpointState{URL: "devbox:/srv/web", Connected: true, Scanned: true, Directories: 12, Files: 96, TotalFileSize: 1024000, Watch: "watching", Problems: []protocol.Problem{}},
+		Alpha: protocol.EndpointState{URL: "/home/me/web", Status: protocol.EndpointConnected, Connected: true, Scanned: true, Directories: 12, Files: 140, TotalFileSize: 1843200, Watch: "watching", Problems: []protocol.Problem{}},
+		Beta:  protocol.EndpointState{URL: "devbox:/srv/web", Status: protocol.EndpointConnected, Connected: true, Scanned: true, Directories: 12, Files: 96, TotalFileSize: 1024000, Watch: "watching", Problems: []protocol.Problem{}},
 		Config: protocol.SyncConfig{Mode: "two-way-safe", SymlinkMode: "portable", WatchMode: "portable",
 			PollIntervalSeconds: 10},
 		CreatedAt: "2026-11-26T09:30:00Z",
@@ -340,8 +301,9 @@ func writeExample(b *bytes.Buffer) error {
 		return m
 	}
 	created := session
-	created.Status, created.Staging = protocol.StatusConnectingAlpha, nil
-	created.Alpha.Connected, created.Beta.Connected, created.Alpha.Scanned, created.Beta.Scanned = false, false, false, false
+	created.Seq, created.Status, created.Staging = 1796187011000017, protocol.StatusConnectingAlpha, nil
+	created.Alpha.Status, created.Beta.Status = protocol.EndpointConnected, protocol.EndpointConnected
+	created.Alpha.Scanned, created.Beta.Scanned = false, false
 	created.Alpha.Files, created.Beta.Files, created.Alpha.Directories, created.Beta.Directories = 0, 0, 0, 0
 	created.Alpha.TotalFileSize, created.Beta.TotalFileSize, created.Alpha.Watch, created.Beta.Watch = 0, 0, "", ""
 	msgs := []msg{
@@ -361,10 +323,6 @@ func writeExample(b *bytes.Buffer) error {
 		{"←", "errors carry a stable code and say what to do", rpc("id", 3, "error", map[string]any{
 			"code": protocol.CodeMethodNotFound, "message": `unknown method "sync/frobnicate"; see docs/api.md for the methods`})},
 	}
-	b.WriteString("## Example exchange\n\n")
-	b.WriteString("`→` is client to server, `←` server to client; each body travels in its own frame.\n" +
-		"Note that the server's request (id 7) arrives while the client's request 2 is pending:\n" +
-		"a client must keep reading and answer prompts while it waits.\n\n")
 	for _, m := range msgs {
 		body, err := json.MarshalIndent(m.body, "", "  ")
 		if err != nil {
