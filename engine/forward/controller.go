@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ferrysync/ferry/engine/registry"
 )
 
 // Timing of a forward's loop.
@@ -150,7 +151,7 @@ func (c *controller) publishStats(ctx context.Context) {
 // ctx is cancelled.
 func (c *controller) run(ctx context.Context, done chan struct{}) {
 	defer close(done)
-	backoff := backoffMin
+	backoff := registry.Backoff{Min: backoffMin, Max: backoffMax}
 	for ctx.Err() == nil {
 		err := c.serve(ctx)
 		c.reportFirst(err)
@@ -163,12 +164,8 @@ func (c *controller) run(ctx context.Context, done chan struct{}) {
 			s.DestinationConnected = c.dst.IsLocal()
 		})
 		c.m.logf("warn", c, "%v; retrying", err)
-		wait := backoff/2 + rand.N(backoff/2+1)
-		backoff = min(backoff*2, backoffMax)
-		select {
-		case <-ctx.Done():
+		if !backoff.Wait(ctx, nil) {
 			return
-		case <-time.After(wait):
 		}
 	}
 }
@@ -201,7 +198,7 @@ func (c *controller) serve(ctx context.Context) error {
 		}
 	}()
 	c.update(func(s *State) { s.SourceConnected, s.Status = true, StatusConnectingDestination })
-	backoff := backoffMin
+	backoff := registry.Backoff{Min: backoffMin, Max: backoffMax}
 	for {
 		dst, err := c.openDestination(ctx)
 		if err != nil {
@@ -222,7 +219,7 @@ func (c *controller) serve(ctx context.Context) error {
 			}
 			continue
 		}
-		backoff = backoffMin
+		backoff.Reset()
 		if ln == nil {
 			if ln, err = listen(); err != nil {
 				dst.Close()
@@ -282,10 +279,8 @@ func (c *controller) openDestination(ctx context.Context) (Side, error) {
 
 // wait sleeps for a backoff (and doubles it) before the destination is dialed again;
 // it returns an error if the source dies meanwhile, nil otherwise.
-func (c *controller) wait(ctx context.Context, src Side, backoff *time.Duration) error {
-	d := *backoff/2 + rand.N(*backoff/2+1)
-	*backoff = min(*backoff*2, backoffMax)
-	t := time.NewTimer(d)
+func (c *controller) wait(ctx context.Context, src Side, backoff *registry.Backoff) error {
+	t := time.NewTimer(backoff.Next())
 	defer t.Stop()
 	select {
 	case <-ctx.Done():

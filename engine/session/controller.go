@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math/rand/v2"
 	"os"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/ferrysync/ferry/engine/endpoint"
 	"github.com/ferrysync/ferry/engine/reconcile"
+	"github.com/ferrysync/ferry/engine/registry"
 	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/tree"
 )
@@ -255,7 +255,7 @@ func (c *controller) run(ctx context.Context, done chan struct{}) {
 		}
 		c.journal.close()
 	}()
-	backoff := backoffMin
+	backoff := registry.Backoff{Min: backoffMin, Max: backoffMax}
 	var eps [2]endpoint.Endpoint // open sides, kept across reconnections where healthy
 	defer func() {
 		c.setEndpoints(nil, nil)
@@ -268,7 +268,7 @@ func (c *controller) run(ctx context.Context, done chan struct{}) {
 	for {
 		err := c.connect(ctx, &eps)
 		if err == nil {
-			backoff = backoffMin
+			backoff.Reset()
 			c.setEndpoints(eps[0], eps[1])
 			err = c.serve(ctx, eps[0], eps[1])
 		}
@@ -289,14 +289,10 @@ func (c *controller) run(ctx context.Context, done chan struct{}) {
 		}
 		c.update(func(s *State) { s.Status, s.LastError, s.Staging = status, err.Error(), nil })
 		c.failWaiters(err)
-		wait := backoff/2 + rand.N(backoff/2+1)
-		backoff = min(backoff*2, backoffMax)
-		select {
-		case <-ctx.Done():
+		// A flush (trigger) cuts the wait short.
+		if !backoff.Wait(ctx, c.trigger) {
 			c.failWaiters(errors.New("the session was stopped"))
 			return
-		case <-time.After(wait):
-		case <-c.trigger:
 		}
 	}
 }
