@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/ferrysync/ferry/cmd/ferry/client"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ferrysync/ferry/engine/project"
+	"github.com/ferrysync/ferry/protocol"
+)
+
+func projectStopCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "stop [DIR]",
+		Short: "Terminate every session of the project (files stay as they are)",
+		Long: `Terminate the sessions labelled with DIR's project. It needs no project file: it
+works after ferry.yml was edited, broken or removed.`,
+		Args: dirArgs(),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir, err := project.Dir(dirOf(args))
+			if err != nil {
+				return err
+			}
+			c, err := dial(cmd.Context(), true)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			n, err := terminateProject(cmd.Context(), c, project.ID(dir), os.Stdout)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				fmt.Printf("Project %s has no sessions; nothing to stop.\n", dir)
+			}
+			return nil
+		},
+	}
+}
+
+// terminateProject terminates the sessions of project id, reporting each on w, and
+// returns how many there were.
+func terminateProject(ctx context.Context, c *client.Client, id string, w io.Writer) (int, error) {
+	s, err := listProject(ctx, c, id)
+	if err != nil {
+		return 0, err
+	}
+	sel := protocol.Selection{LabelSelector: project.Selector(id)}
+	var errs []error
+	if len(s.sync) > 0 {
+		if _, err := client.Call(ctx, c, protocol.SyncTerminate, sel); err != nil && !isNotFound(err) {
+			errs = append(errs, errors.New(rpcMessage(err)))
+		}
+		for _, st := range s.sync {
+			fmt.Fprintf(w, "Terminated sync %s: %s\n", entryOf(st.Name, st.Labels), sessionLabel(st))
+		}
+	}
+	if len(s.forward) > 0 {
+		if _, err := client.Call(ctx, c, protocol.ForwardTerminate, sel); err != nil && !isNotFound(err) {
+			errs = append(errs, errors.New(rpcMessage(err)))
+		}
+		for _, f := range s.forward {
+			fmt.Fprintf(w, "Terminated forward %s: %s (%s)\n", entryOf(f.Name, f.Labels), f.Name, f.ID)
+		}
+	}
+	return s.count(), errors.Join(errs...)
+}
