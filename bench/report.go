@@ -119,7 +119,10 @@ func (g *Group) valueText(v Verdict) string {
 }
 
 // Markdown renders the group as a heading and a table.
-func (g *Group) Markdown() string {
+func (g *Group) Markdown() string { return g.markdown(&Report{}) }
+
+// markdown renders the group as part of report r (for its links).
+func (g *Group) markdown(r *Report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "#### %s %s\n\n", g.Workload, g.Title)
 	verdicts := g.Judge()
@@ -167,7 +170,7 @@ func (g *Group) Markdown() string {
 		b.WriteString("\n" + n + "\n")
 	}
 	if len(g.Profiles) > 0 {
-		b.WriteString("\nProfiles: " + strings.Join(quoteAll(g.Profiles), ", ") + "\n")
+		b.WriteString("\nProfiles: " + strings.Join(r.links(g.Profiles), ", ") + "\n")
 		if missed(verdicts) {
 			b.WriteString("\nWhere ferry's CPU time went (whole daemon or agent run for this case, warm-up included):\n\n")
 			for _, p := range g.Profiles {
@@ -210,12 +213,25 @@ func (g *Group) targetCells(verdicts []Verdict, tool string) []string {
 	return []string{strings.Join(texts, "; "), strings.Join(outcomes, "; ")}
 }
 
-func quoteAll(ss []string) []string {
+// links renders files as Markdown links relative to the report's directory, so the
+// report's links work wherever the repository is checked out.
+func (r *Report) links(ss []string) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
-		out[i] = "`" + s + "`"
+		out[i] = fmt.Sprintf("[%s](%s)", filepath.Base(s), r.rel(s))
 	}
 	return out
+}
+
+// rel is p relative to the report's directory (p itself when that cannot be said).
+func (r *Report) rel(p string) string {
+	if r.Dir == "" {
+		return p
+	}
+	if rp, err := filepath.Rel(r.Dir, p); err == nil {
+		return filepath.ToSlash(rp)
+	}
+	return p
 }
 
 // Report is everything one run of the harness measured.
@@ -228,6 +244,8 @@ type Report struct {
 	Errors   []string // workloads that could not finish
 	// LoadAtStart and LoadAtEnd are the 1-minute load averages around the run.
 	LoadAtStart, LoadAtEnd string
+	// Dir is the directory the report is written to; paths in it are relative to it.
+	Dir string
 }
 
 // Markdown renders the report: the machine, the method, the targets' summary and
@@ -246,7 +264,7 @@ func (r *Report) Markdown() string {
 	fmt.Fprintf(&b, "- Tools: %s\n", strings.Join(r.Machine.Tools, "; "))
 	fmt.Fprintf(&b, "- Mode: %s\n", mode)
 	if r.Settings.ProfileDir != "" {
-		fmt.Fprintf(&b, "- Profiling: on (BENCH_PROFILE=1): ferry's daemon and agent ran with CPU profiling; profiles in `%s`\n", r.Settings.ProfileDir)
+		fmt.Fprintf(&b, "- Profiling: on (BENCH_PROFILE=1): ferry's daemon and agent ran with CPU profiling; profiles in [%s](%s)\n", r.rel(r.Settings.ProfileDir), r.rel(r.Settings.ProfileDir))
 	}
 	b.WriteString("\n")
 	b.WriteString(methodText)
@@ -263,7 +281,7 @@ func (r *Report) Markdown() string {
 			} else {
 				miss := fmt.Sprintf("- %s — %s", line, v.Outcome())
 				if len(g.Profiles) > 0 {
-					miss += "; profiles: " + strings.Join(quoteAll(g.Profiles), ", ")
+					miss += "; profiles: " + strings.Join(r.links(g.Profiles), ", ")
 				}
 				missed = append(missed, miss)
 			}
@@ -289,7 +307,7 @@ func (r *Report) Markdown() string {
 			fmt.Fprintf(&b, "\n### %s: %s\n", g.Workload, workloadTitles[g.Workload])
 			last = g.Workload
 		}
-		b.WriteString("\n" + g.Markdown())
+		b.WriteString("\n" + g.markdown(r))
 	}
 	return b.String()
 }

@@ -110,6 +110,7 @@ func run(repo, out string) (err error) {
 	report := bench.Run(ctx, env, workloads)
 	report.Settings = env.Settings
 	report.Machine = machine
+	report.Dir = filepath.Dir(out)
 	text := report.Markdown()
 	fmt.Println(text)
 	if err := os.WriteFile(out, []byte(text), 0o644); err != nil {
