@@ -55,6 +55,11 @@ type Bin struct {
 	// sizes caches the bytes each batch holds (measured once, then kept up to date),
 	// so pruning after each transition does not walk the whole bin.
 	sizes map[string]int64
+	// now is the clock (time.Now; tests set their own); last is the time of the
+	// latest batch, so each batch is named after the one before even on a clock that
+	// has not moved (coarse clocks, as on Windows, tick every few milliseconds).
+	now  func() time.Time
+	last time.Time
 }
 
 // Open returns the bin in dir (created when first used).
@@ -65,12 +70,17 @@ func Open(dir string, limits Limits) *Bin {
 	if limits.MaxAge == 0 {
 		limits.MaxAge = DefaultMaxAge
 	}
-	return &Bin{dir: dir, limits: limits}
+	return &Bin{dir: dir, limits: limits, now: time.Now}
 }
 
 // Begin starts a new batch; what is kept until the next Begin goes into it.
 func (b *Bin) Begin() {
-	b.batch, b.kept = time.Now().UTC().Format(batchLayout), false
+	t := b.now().UTC()
+	if !t.After(b.last) {
+		t = b.last.Add(time.Nanosecond)
+	}
+	b.last = t
+	b.batch, b.kept = t.Format(batchLayout), false
 }
 
 func (b *Bin) target(rel string) (string, error) {
@@ -310,7 +320,7 @@ func (b *Bin) Prune() error {
 			delete(b.sizes, name)
 		}
 	}
-	now := time.Now()
+	now := b.now()
 	for _, name := range batches {
 		if name == b.batch {
 			break

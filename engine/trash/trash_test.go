@@ -9,16 +9,23 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// clock is a test clock: it moves only when told.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
 func TestPruneKeepsWithinLimits(t *testing.T) {
 	root := t.TempDir()
 	b := Open(filepath.Join(t.TempDir(), "bin"), Limits{MaxBytes: 250})
+	// A clock that never moves: batches are still told apart, and in order.
+	clk := &clock{time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)}
+	b.now = clk.now
 	for i, content := range []string{"first batch, one hundred bytes......................................................................", "second batch", "third batch"} {
 		p := filepath.Join(root, "f")
 		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 		b.Begin()
 		require.NoError(t, b.Move("f", p))
 		require.NoError(t, b.Prune())
-		time.Sleep(time.Millisecond) // batches are named by time
 		_ = i
 	}
 	items, err := b.List()
@@ -41,8 +48,14 @@ func TestPruneKeepsWithinLimits(t *testing.T) {
 	require.Equal(t, []string{"g", "f"}, paths, "newest first: the fourth and third batches remain")
 
 	// Age: everything but the current batch goes once older than MaxAge.
-	b.limits.MaxAge = time.Nanosecond
+	b.limits.MaxAge = time.Hour
 	b.limits.MaxBytes = 1 << 30
+	b.Begin()
+	require.NoError(t, b.Prune())
+	items, err = b.List()
+	require.NoError(t, err)
+	require.Len(t, items, 2, "within the hour, nothing is too old")
+	clk.t = clk.t.Add(2 * time.Hour)
 	b.Begin()
 	require.NoError(t, b.Prune())
 	items, err = b.List()
