@@ -1,7 +1,6 @@
 package main_test
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"io/fs"
@@ -182,14 +181,7 @@ func killDaemon(t *testing.T, data string) {
 	pid := daemonPID(t, data)
 	require.NotZero(t, pid, "no daemon holds %s", data)
 	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
-	// Not our child: watch /proc until the process is gone (a zombie counts as gone).
-	for {
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil || bytes.Contains(stat, []byte(") Z ")) {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	require.True(t, waitGone(pid, time.Minute), "the daemon %d survived SIGKILL", pid)
 }
 
 // daemonPID finds the process that has the data directory's lock file open.

@@ -24,6 +24,7 @@ import (
 // newRemoteEnv starts a real sshd and an isolated user whose ~/.ssh/config names it.
 func newRemoteEnv(t *testing.T, opts sshdtest.Options) (*env, *sshdtest.Server) {
 	sshd := sshdtest.Start(t, opts)
+	trackRemoteHome(sshd.RemoteHome())
 	e := newEnv(t)
 	e.home = sshd.HomeDir()
 	e.extra = []string{"FERRY_SSH_CONFIG=" + sshd.ConfigPath(), "SSH_AUTH_SOCK="}
