@@ -32,8 +32,11 @@ check:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 5m $(CHECK_PKGS)
 
-# The platforms the daemon can install agents on (bin/agents/ferry-agent-OS-ARCH).
-AGENT_PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+# The platforms the daemon can install agents on (bin/agents/ferry-agent-OS-ARCH; a
+# Windows host gets its build as ferry-agent.exe).
+AGENT_PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
+# The platforms every binary must build for, all without cgo (make cross).
+CROSS_PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ferry ./cmd/ferry
@@ -44,10 +47,13 @@ build:
 	    -o $(BIN)/agents/ferry-agent-$$os-$$arch ./cmd/ferry-agent || exit 1; \
 	done
 
-# cross checks that platform-specific code builds for the other systems ferry supports.
+# cross checks that every binary (the CLI and daemon, and the agent) builds for every
+# supported system without cgo; go build discards the results of several packages.
 cross:
-	CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./cmd/ferry
-	CGO_ENABLED=0 GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./cmd/ferry
+	@for p in $(CROSS_PLATFORMS); do \
+	  os=$${p%/*}; arch=$${p#*/}; echo "cross $$os/$$arch"; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath ./cmd/ferry ./cmd/ferry-agent || exit 1; \
+	done
 
 demo: build
 	./scripts/demo.sh

@@ -184,7 +184,7 @@ func Open(root string, opts Options) (*Endpoint, error) {
 			}
 			break
 		}
-		e.watcher, e.watchDesc = w, "watching"
+		e.watcher, e.watchDesc = w, "watching ("+w.Name()+")"
 		e.wg.Add(1)
 		go e.forward(w.Changes())
 	}

@@ -87,7 +87,7 @@ func (b *Bundle) ID() (string, error) {
 func (b *Bundle) Path(goos, goarch string) (string, error) {
 	p := filepath.Join(b.dir, "ferry-agent-"+goos+"-"+goarch)
 	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("there is no ferry agent build for %s/%s in %s; ferry supports linux and darwin on amd64 and arm64", goos, goarch, b.dir)
+		return "", fmt.Errorf("there is no ferry agent build for %s/%s in %s; ferry supports linux, darwin and windows on amd64 and arm64", goos, goarch, b.dir)
 	}
 	return p, nil
 }
@@ -102,19 +102,22 @@ func sanitize(v string) string {
 	}, v)
 }
 
-// platform maps `uname -s -m` output to Go's names.
+// platform maps `uname -s -m` output to Go's names. (Windows hosts are found by their
+// SFTP home and probed by locate; a POSIX layer on Windows answers uname too.)
 func platform(uname string) (goos, goarch string, err error) {
 	f := strings.Fields(uname)
 	if len(f) != 2 {
 		return "", "", fmt.Errorf("unexpected output from uname -s -m: %q", strings.TrimSpace(uname))
 	}
-	switch strings.ToLower(f[0]) {
-	case "linux":
+	switch s := strings.ToLower(f[0]); {
+	case s == "linux":
 		goos = "linux"
-	case "darwin":
+	case s == "darwin":
 		goos = "darwin"
+	case strings.HasPrefix(s, "cygwin") || strings.HasPrefix(s, "mingw") || strings.HasPrefix(s, "msys"):
+		return "", "", fmt.Errorf("the remote is a POSIX layer on Windows (%s); ferry's Windows agent runs under Windows' own OpenSSH server, with cmd or PowerShell as its shell", f[0])
 	default:
-		return "", "", fmt.Errorf("the remote system is %s; ferry agents run on Linux and macOS", f[0])
+		return "", "", fmt.Errorf("the remote system is %s; ferry agents run on Linux, macOS and Windows", f[0])
 	}
 	switch strings.ToLower(f[1]) {
 	case "x86_64", "amd64":

@@ -152,26 +152,29 @@ func startOrInstall(ctx context.Context, client *gossh.Client, alias, key, id st
 	if err != nil {
 		return nil, fmt.Errorf("%s: finding the remote home directory: %w", alias, err)
 	}
-	agentPath := path.Join(home, ".ferry", "agents", id, "ferry-agent")
-	h, err := start(ctx, client, key, agentPath)
+	t, err := locate(client, home, id)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", alias, err)
+	}
+	h, err := start(ctx, client, key, t)
 	if err == nil {
 		return h, nil
 	}
 	if !errors.Is(err, errStale) {
 		return nil, fmt.Errorf("%s: %w", alias, err)
 	}
-	if err := install(ctx, client, fs, alias, agentPath, b); err != nil {
+	if err := install(ctx, client, fs, alias, t, b); err != nil {
 		return nil, err
 	}
-	h, err = start(ctx, client, key, agentPath)
+	h, err = start(ctx, client, key, t)
 	if err != nil {
 		return nil, fmt.Errorf("%s: the freshly installed agent did not start: %w", alias, err)
 	}
 	return h, nil
 }
 
-// start runs the agent at agentPath and checks its hello.
-func start(ctx context.Context, client *gossh.Client, key, agentPath string) (*Host, error) {
+// start runs the agent at t and checks its hello.
+func start(ctx context.Context, client *gossh.Client, key string, t target) (*Host, error) {
 	sess, err := client.NewSession()
 	if err != nil {
 		return nil, fmt.Errorf("opening a session: %w", err)
@@ -184,15 +187,15 @@ func start(ctx context.Context, client *gossh.Client, key, agentPath string) (*H
 		sess.Close()
 		return nil, err
 	}
-	cmd := shellQuote(agentPath) + " agent"
+	args := []string{"agent"}
 	// Benchmarks on one machine ask agents for profiles; "%p" becomes the agent's pid.
 	if prof := os.Getenv("FERRY_AGENT_CPUPROFILE"); prof != "" {
-		cmd += " --cpuprofile " + shellQuote(prof)
+		args = append(args, "--cpuprofile", prof)
 	}
 	if prof := os.Getenv("FERRY_AGENT_MEMPROFILE"); prof != "" {
-		cmd += " --memprofile " + shellQuote(prof)
+		args = append(args, "--memprofile", prof)
 	}
-	if err := sess.Start(cmd); err != nil {
+	if err := sess.Start(t.command(args...)); err != nil {
 		sess.Close()
 		return nil, fmt.Errorf("starting the agent: %w", err)
 	}
@@ -235,22 +238,25 @@ func start(ctx context.Context, client *gossh.Client, key, agentPath string) (*H
 	return &Host{Key: key, client: client, agent: sess, mux: mux, stderr: stderr, dead: make(chan struct{})}, nil
 }
 
-// install probes the host's platform and uploads the matching agent build.
-func install(ctx context.Context, client *gossh.Client, fs *sftp.Client, alias, agentPath string, b *Bundle) error {
-	out, err := run(client, "uname -s -m")
-	if err != nil {
-		return fmt.Errorf("%s: probing the remote system with uname: %w", alias, err)
-	}
-	goos, goarch, err := platform(out)
-	if err != nil {
-		return fmt.Errorf("%s: %w", alias, err)
+// install probes the host's platform (unless locate did) and uploads the matching
+// agent build.
+func install(ctx context.Context, client *gossh.Client, fs *sftp.Client, alias string, t target, b *Bundle) error {
+	goos, goarch := t.goos, t.goarch
+	if goos == "" {
+		out, err := run(client, "uname -s -m")
+		if err != nil {
+			return fmt.Errorf("%s: probing the remote system with uname: %w", alias, err)
+		}
+		if goos, goarch, err = platform(out); err != nil {
+			return fmt.Errorf("%s: %w", alias, err)
+		}
 	}
 	local, err := b.Path(goos, goarch)
 	if err != nil {
 		return fmt.Errorf("%s: %w", alias, err)
 	}
-	if err := upload(ctx, fs, local, agentPath); err != nil {
-		return fmt.Errorf("%s: installing the agent at %s: %w", alias, agentPath, err)
+	if err := upload(ctx, fs, local, t.path); err != nil {
+		return fmt.Errorf("%s: installing the agent at %s: %w", alias, t.path, err)
 	}
 	return nil
 }

@@ -276,6 +276,9 @@ func (w *walker) entry(abs, rel, name string, info fs.FileInfo, prev *tree.Entry
 	if w.s.opts.MaxEntries > 0 && w.count > w.s.opts.MaxEntries {
 		return nil, fmt.Errorf("%w: the root holds more than %d entries; raise the limit or ignore more", ErrTooManyEntries, w.s.opts.MaxEntries)
 	}
+	if problem := nameProblem(name); problem != "" {
+		return tree.NewUntracked(problem), nil
+	}
 	switch {
 	case mode.IsDir():
 		var prevContents map[string]*tree.Entry

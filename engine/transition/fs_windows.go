@@ -2,6 +2,7 @@ package transition
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -13,7 +14,7 @@ import (
 // exists (MoveFileEx without MOVEFILE_REPLACE_EXISTING).
 func rename(src, dst string, noReplace bool) error {
 	if !noReplace {
-		return os.Rename(src, dst)
+		return openFileError(os.Rename(src, dst))
 	}
 	from, err := windows.UTF16PtrFromString(src)
 	if err != nil {
@@ -27,9 +28,24 @@ func rename(src, dst string, noReplace bool) error {
 		if errors.Is(err, windows.ERROR_ALREADY_EXISTS) || errors.Is(err, windows.ERROR_FILE_EXISTS) {
 			err = os.ErrExist
 		}
-		return &os.LinkError{Op: "rename", Old: src, New: dst, Err: err}
+		return openFileError(&os.LinkError{Op: "rename", Old: src, New: dst, Err: err})
 	}
 	return nil
+}
+
+// errOpenElsewhere explains why Windows refuses to replace a file: another program
+// holds it open without sharing deletion (an editor, a compiler, a virus scanner). The
+// path is reported and retried by the next cycles; nothing is replaced meanwhile.
+var errOpenElsewhere = errors.New("Windows refused to replace the file: another program has it open (or it is read-only); it is retried")
+
+// openFileError names a sharing violation for what it is, keeping the system's
+// error beside it.
+func openFileError(err error) error {
+	if errors.Is(err, windows.ERROR_SHARING_VIOLATION) || errors.Is(err, windows.ERROR_LOCK_VIOLATION) ||
+		errors.Is(err, windows.ERROR_ACCESS_DENIED) {
+		return fmt.Errorf("%w (%v)", errOpenElsewhere, err)
+	}
+	return err
 }
 
 func isCrossDevice(err error) bool { return errors.Is(err, windows.ERROR_NOT_SAME_DEVICE) }

@@ -205,6 +205,10 @@ func (t *Transitioner) remove(p string, old *tree.Entry) *tree.Entry {
 
 // create builds new at p, where nothing was, and returns what it created.
 func (t *Transitioner) create(p string, new *tree.Entry) *tree.Entry {
+	if why := nameProblem(t.sc.Root(), p); why != "" {
+		t.problem(p, "not created: %s", why)
+		return nil
+	}
 	abs := t.sc.Abs(p)
 	switch new.Kind {
 	case tree.File:

@@ -1,21 +1,37 @@
 // Package watch reports which paths under a synchronization root changed, so scans can
 // re-read only those.
 //
-// On Linux and Windows it watches every directory of the root natively (inotify through
-// fsnotify), adding watches as directories appear. On macOS, and wherever native
-// watching fails (for instance when the inotify watch limit is reached), the caller
-// polls instead; Start says so with an error wrapping ErrUnavailable.
+// Each system has its own native backend, all recording into one dirty set:
+//   - Linux: inotify through fsnotify, a watch per directory, adding watches as
+//     directories appear (inotify_linux.go).
+//   - macOS: FSEvents through CoreServices, one recursive stream with file-level
+//     events, called without cgo (fsevents_darwin.go; the translation of its events
+//     is pure Go in fsevents.go).
+//   - Windows: ReadDirectoryChangesW with the subtree flag on the root, plus a watch
+//     on the root's parent for the root's own name (rdcw_windows.go; the decoding and
+//     translation of its records is pure Go in rdcw.go).
+//
+// Elsewhere, and wherever native watching fails (for instance when the inotify watch
+// limit is reached), the caller polls instead; Start says so with an error wrapping
+// ErrUnavailable.
 //
 // Invariants:
 //   - A change is never lost silently: when the watcher cannot say precisely what
-//     changed (queue overflow, the root replaced), it reports that a full rescan is due.
+//     changed (queue overflow, dropped events, the root replaced), it reports that a
+//     full rescan is due.
 //   - A directory that appears is reported recursively, since events inside it may
-//     have preceded its watch.
+//     have preceded its watch (or, with FSEvents, a folder moved in from outside
+//     brings no event for its contents).
+//   - Events below an ignored directory are never reported (recursive backends see
+//     them; each ancestor is checked).
 //   - Barrier is a flush barrier: when it returns nil, every change made under the root
 //     before it was called is in what Take returns. inotify delivers the events of one
-//     instance in the order they happened, so Barrier writes a marker file in a
-//     ferry-owned directory watched by the same instance (never in the user's tree)
-//     and waits until the marker's event has been handled.
+//     instance in the order they happened, and FSEvents delivers one stream's events
+//     in event-id order, so Barrier writes a marker file in a ferry-owned directory
+//     watched by the same instance or stream (never in the user's tree) and waits
+//     until the marker's event has been handled. ReadDirectoryChangesW orders events
+//     per directory handle only, and the marker directory is not under the root, so on
+//     Windows Barrier returns ErrNoBarrier and the caller scans fully.
 //   - Changes, Take, Barrier and Close may be called from any goroutine.
 package watch
 
@@ -23,17 +39,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/fsnotify/fsnotify"
-
 	"github.com/ferrysync/ferry/engine/ignore"
-	"github.com/ferrysync/ferry/engine/scan"
 )
 
 // ErrUnavailable is wrapped by Start when native watching cannot work for this root.
@@ -41,7 +52,8 @@ var ErrUnavailable = errors.New("native file watching unavailable")
 
 // ErrNoBarrier is returned by Barrier when the watcher cannot promise that it has seen
 // every earlier change (no marker directory, an overflow, a marker that never came
-// back); the caller scans fully instead.
+// back, a backend without ordering across directories); the caller scans fully
+// instead.
 var ErrNoBarrier = errors.New("the watcher cannot vouch for earlier changes")
 
 // rootPollInterval is how often a watcher whose root vanished checks for its return.
@@ -67,14 +79,30 @@ type Options struct {
 	EventDelay time.Duration
 }
 
+// backend is a system's native watcher. It records into its Watcher through the
+// Watcher's methods below.
+type backend interface {
+	// flush asks the system to deliver the events it holds back now; Barrier calls it
+	// after writing a marker, without holding the Watcher's lock. It may do nothing.
+	flush()
+	// reattach watches the root again once it is back after a loss.
+	reattach() error
+	// close stops the backend; no event is recorded after it returns.
+	close() error
+}
+
 // Watcher watches one root.
 type Watcher struct {
 	root   string
 	opts   Options
-	fsw    *fsnotify.Watcher
+	native backend
 	notify chan struct{}
 	done   chan struct{}
 	wg     sync.WaitGroup
+	// name says which native watcher this is, for the endpoint's description.
+	name string
+	// noBarrier, when set, is why Barrier cannot work with this backend.
+	noBarrier string
 
 	mu       sync.Mutex
 	dirty    map[string]bool
@@ -88,39 +116,21 @@ type Watcher struct {
 // Start begins watching root. The watcher reports a full rescan first, so the caller's
 // initial scan needs no special case.
 func Start(root string, opts Options) (*Watcher, error) {
-	if !nativeSupported {
-		return nil, fmt.Errorf("%w on this operating system", ErrUnavailable)
-	}
-	fsw, err := fsnotify.NewBufferedWatcher(4096)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
-	}
 	w := &Watcher{
-		root: root, opts: opts, fsw: fsw,
+		root: root, opts: opts,
 		notify: make(chan struct{}, 1), done: make(chan struct{}),
 		dirty: map[string]bool{}, full: true, markers: map[string]chan struct{}{},
 	}
-	if err := w.addTree(root); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		fsw.Close()
+	if err := startNative(w); err != nil {
 		return nil, err
 	}
-	if opts.MarkerDir != "" {
-		if err := w.watchMarkers(); err != nil {
-			// Flushes scan fully instead; watching itself works.
-			w.opts.MarkerDir = ""
-			w.problem = fmt.Sprintf("flushes rescan everything: %v", err)
-		}
-	}
-	if _, err := os.Stat(root); err != nil {
-		w.rootGone = true
-		w.wg.Add(1)
-		go w.awaitRoot()
-	}
-	w.wg.Add(1)
-	go w.run()
 	w.signal()
 	return w, nil
 }
+
+// Name says which native watcher watches the root ("inotify", "FSEvents",
+// "ReadDirectoryChangesW").
+func (w *Watcher) Name() string { return w.name }
 
 // Changes receives a value whenever there is something to Take (coalesced).
 func (w *Watcher) Changes() <-chan struct{} { return w.notify }
@@ -135,9 +145,9 @@ func (w *Watcher) Take() (paths map[string]bool, full bool) {
 	return paths, full
 }
 
-// watchMarkers prepares the marker directory: created, emptied of markers a previous
-// process left, and watched.
-func (w *Watcher) watchMarkers() error {
+// prepareMarkers creates the marker directory and empties it of markers a previous
+// process left. A backend that cannot prepare it calls noMarkers.
+func (w *Watcher) prepareMarkers() error {
 	dir := w.opts.MarkerDir
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -146,13 +156,23 @@ func (w *Watcher) watchMarkers() error {
 	for _, p := range old {
 		os.Remove(p)
 	}
-	return w.fsw.Add(dir)
+	return nil
+}
+
+// noMarkers disables Barrier after the marker directory could not be watched:
+// flushes scan fully instead; watching itself works.
+func (w *Watcher) noMarkers(err error) {
+	w.opts.MarkerDir = ""
+	w.problem = fmt.Sprintf("flushes rescan everything: %v", err)
 }
 
 // Barrier returns once every change made under the root before the call has been
 // recorded for Take, or ErrNoBarrier when it cannot tell (the caller then scans
 // fully). It costs a file creation and one event.
 func (w *Watcher) Barrier(ctx context.Context) error {
+	if w.noBarrier != "" {
+		return fmt.Errorf("%w: %s", ErrNoBarrier, w.noBarrier)
+	}
 	if w.opts.MarkerDir == "" {
 		return ErrNoBarrier
 	}
@@ -161,6 +181,7 @@ func (w *Watcher) Barrier(ctx context.Context) error {
 		return err
 	}
 	defer w.dropMarker(name)
+	w.native.flush()
 	return w.awaitMarker(ctx, name, seen)
 }
 
@@ -210,14 +231,11 @@ func (w *Watcher) awaitMarker(ctx context.Context, name string, seen chan struct
 	}
 }
 
-// marker handles an event in the marker directory.
-func (w *Watcher) marker(ev fsnotify.Event) {
-	if !ev.Has(fsnotify.Create) {
-		return
-	}
+// markerSeen records that the creation of the marker file name was handled.
+func (w *Watcher) markerSeen(name string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if ch, ok := w.markers[filepath.Base(ev.Name)]; ok {
+	if ch, ok := w.markers[name]; ok {
 		close(ch)
 	}
 }
@@ -246,7 +264,7 @@ func (w *Watcher) Close() error {
 	default:
 	}
 	close(w.done)
-	err := w.fsw.Close()
+	err := w.native.close()
 	w.wg.Wait()
 	return err
 }
@@ -258,128 +276,85 @@ func (w *Watcher) signal() {
 	}
 }
 
-func (w *Watcher) rel(abs string) (string, bool) {
-	if abs == w.root {
-		return "", true
+// delay is the EventDelay test seam; false when the watcher closed meanwhile.
+func (w *Watcher) delay() bool {
+	d := w.opts.EventDelay
+	if d <= 0 {
+		return true
 	}
-	r, err := filepath.Rel(w.root, abs)
-	if err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-		return "", false
-	}
-	return filepath.ToSlash(r), true
-}
-
-// addTree adds watches on dir and every directory below it that is not ignored.
-func (w *Watcher) addTree(dir string) error {
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if p == dir {
-				return err
-			}
-			return nil // vanished or unreadable: the scan reports it
-		}
-		if !d.IsDir() {
-			return nil
-		}
-		rel, ok := w.rel(p)
-		if !ok {
-			return filepath.SkipDir
-		}
-		if rel != "" && w.opts.Ignore.Ignored(rel, true) {
-			return filepath.SkipDir
-		}
-		if err := w.fsw.Add(p); err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return fmt.Errorf("%w: watching %s: %v%s", ErrUnavailable, p, err, limitHint(err))
-		}
-		return nil
-	})
-}
-
-func (w *Watcher) run() {
-	defer w.wg.Done()
-	for {
-		select {
-		case <-w.done:
-			return
-		case ev, ok := <-w.fsw.Events:
-			if !ok {
-				return
-			}
-			if d := w.opts.EventDelay; d > 0 {
-				select {
-				case <-time.After(d):
-				case <-w.done:
-					return
-				}
-			}
-			w.handle(ev)
-		case err, ok := <-w.fsw.Errors:
-			if !ok {
-				return
-			}
-			w.mu.Lock()
-			w.full = true
-			w.releaseMarkers()
-			if !errors.Is(err, fsnotify.ErrEventOverflow) {
-				w.problem = fmt.Sprintf("watcher error: %v", err)
-			}
-			w.mu.Unlock()
-			w.signal()
-		}
+	select {
+	case <-time.After(d):
+		return true
+	case <-w.done:
+		return false
 	}
 }
 
-func (w *Watcher) handle(ev fsnotify.Event) {
-	if w.opts.MarkerDir != "" && filepath.Dir(ev.Name) == w.opts.MarkerDir {
-		w.marker(ev)
+// record adds what a batch of events found to the dirty set and signals.
+func (w *Watcher) record(b batch) {
+	if b.empty() {
 		return
-	}
-	rel, ok := w.rel(ev.Name)
-	if !ok {
-		return
-	}
-	if rel == "" {
-		if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
-			w.mu.Lock()
-			w.full = true
-			if !w.rootGone {
-				w.rootGone = true
-				w.wg.Add(1)
-				go w.awaitRoot()
-			}
-			w.mu.Unlock()
-			w.signal()
-		}
-		return
-	}
-	_, name := filepath.Split(ev.Name)
-	if strings.HasPrefix(name, scan.TempPrefix) {
-		return
-	}
-	if w.opts.Ignore.Ignored(rel, false) && w.opts.Ignore.Ignored(rel, true) {
-		return
-	}
-	recursive := false
-	if ev.Has(fsnotify.Create) {
-		recursive = true
-		if info, err := os.Lstat(ev.Name); err == nil && info.IsDir() && !w.opts.Ignore.Ignored(rel, true) {
-			if err := w.addTree(ev.Name); err != nil {
-				w.mu.Lock()
-				w.problem = err.Error()
-				w.mu.Unlock()
-			}
-		}
 	}
 	w.mu.Lock()
-	w.dirty[rel] = w.dirty[rel] || recursive
+	for p, recursive := range b.dirty {
+		w.dirty[p] = w.dirty[p] || recursive
+	}
+	if b.full {
+		w.full = true
+	}
+	if b.dropped {
+		w.full = true
+		w.releaseMarkers()
+	}
+	if b.problem != "" {
+		w.problem = b.problem
+	}
+	w.mu.Unlock()
+	for _, m := range b.markers {
+		w.markerSeen(m)
+	}
+	if b.rootChanged {
+		w.checkRoot()
+	}
+	w.signal()
+}
+
+// setProblem records a degradation and signals.
+func (w *Watcher) setProblem(p string) {
+	w.mu.Lock()
+	w.problem = p
 	w.mu.Unlock()
 	w.signal()
 }
 
-// awaitRoot polls for a vanished root and re-establishes the watches when it is back.
+// checkRoot handles a change of the root itself: a full rescan is due, and if the
+// root is gone the watcher waits for its return.
+func (w *Watcher) checkRoot() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.full = true
+	if w.rootGone {
+		return
+	}
+	if info, err := os.Stat(w.root); err == nil && info.IsDir() {
+		return
+	}
+	w.loseRoot()
+}
+
+// loseRoot (under mu) marks the root gone and starts waiting for its return.
+func (w *Watcher) loseRoot() {
+	w.full = true
+	if w.rootGone {
+		return
+	}
+	w.rootGone = true
+	w.wg.Add(1)
+	go w.awaitRoot()
+}
+
+// awaitRoot polls for a vanished root and has the backend watch it again when it is
+// back.
 func (w *Watcher) awaitRoot() {
 	defer w.wg.Done()
 	t := time.NewTicker(rootPollInterval)
@@ -393,7 +368,7 @@ func (w *Watcher) awaitRoot() {
 		if info, err := os.Stat(w.root); err != nil || !info.IsDir() {
 			continue
 		}
-		err := w.addTree(w.root)
+		err := w.native.reattach()
 		w.mu.Lock()
 		w.rootGone, w.full = false, true
 		if err != nil {

@@ -1,5 +1,0 @@
-package watch
-
-const nativeSupported = true
-
-func limitHint(error) string { return "" }
