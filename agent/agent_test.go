@@ -28,17 +28,22 @@ import (
 // other end; the same protocol runs over each, as yamux tests itself over several
 // connection types.
 type transport struct {
-	name  string
-	start func(t *testing.T, opts Options) io.ReadWriteCloser
+	name string
+	// start serves the agent and returns the daemon's end; serve runs Serve and
+	// returns when it has.
+	start func(t *testing.T, serve func(in io.Reader, out io.Writer)) io.ReadWriteCloser
 }
 
 var transports = []transport{
-	{"pipe", func(t *testing.T, opts Options) io.ReadWriteCloser {
+	{"pipe", func(t *testing.T, serve func(io.Reader, io.Writer)) io.ReadWriteCloser {
 		daemon, agent := net.Pipe()
-		go Serve(agent, agent, opts)
+		go func() {
+			serve(agent, agent)
+			agent.Close()
+		}()
 		return daemon
 	}},
-	{"yamux stream", func(t *testing.T, opts Options) io.ReadWriteCloser {
+	{"yamux stream", func(t *testing.T, serve func(io.Reader, io.Writer)) io.ReadWriteCloser {
 		// The agent's stdio is itself one stream of an outer yamux session.
 		a, b := net.Pipe()
 		outerClient, err := yamux.Client(a, agentwire.YamuxConfig())
@@ -49,7 +54,8 @@ var transports = []transport{
 		go func() {
 			s, err := outerServer.Accept()
 			if err == nil {
-				Serve(s, s, opts)
+				serve(s, s)
+				s.Close()
 			}
 		}()
 		s, err := outerClient.Open()
@@ -61,7 +67,7 @@ var transports = []transport{
 
 // sshChannel serves the agent on an exec channel of an in-process SSH server on
 // 127.0.0.1 and returns the client session's stdio.
-func sshChannel(t *testing.T, opts Options) io.ReadWriteCloser {
+func sshChannel(t *testing.T, serve func(io.Reader, io.Writer)) io.ReadWriteCloser {
 	_, hostKey, err := ed25519.GenerateKey(rand.Reader)
 	require.NoError(t, err)
 	signer, err := gossh.NewSignerFromKey(hostKey)
@@ -91,7 +97,7 @@ func sshChannel(t *testing.T, opts Options) io.ReadWriteCloser {
 					r.Reply(r.Type == "exec", nil)
 					if r.Type == "exec" {
 						go func() {
-							Serve(ch, ch, opts)
+							serve(ch, ch)
 							ch.Close()
 						}()
 					}
@@ -126,8 +132,17 @@ type daemonSide struct {
 func connect(t *testing.T, tr transport) *daemonSide {
 	t.Helper()
 	data, home := t.TempDir(), t.TempDir()
-	rwc := tr.start(t, Options{DataDir: data, Home: home, Build: "test-build", Log: log.New(io.Discard, "", 0)})
-	t.Cleanup(func() { rwc.Close() })
+	opts := Options{DataDir: data, Home: home, Build: "test-build", Log: log.New(io.Discard, "", 0)}
+	served := make(chan struct{})
+	rwc := tr.start(t, func(in io.Reader, out io.Writer) {
+		defer close(served)
+		Serve(in, out, opts)
+	})
+	// The agent saves its caches as it closes: wait for it before the temp dirs go.
+	t.Cleanup(func() {
+		rwc.Close()
+		<-served
+	})
 	version, build, err := agentwire.ReadHello(rwc)
 	require.NoError(t, err)
 	require.Equal(t, uint64(agentwire.Version), version)
