@@ -83,3 +83,31 @@ func TestStagedContentSurvivesARestart(t *testing.T) {
 	require.NoError(t, b.Clear())
 	require.NoDirExists(t, dir)
 }
+
+// TestContentIsVerifiedBeforeItIsStaged sends content that does not match the digest
+// the receiver expects (a file that changed while it was sent): it is reported, and
+// nothing is staged under that digest, so nothing of it can land.
+func TestContentIsVerifiedBeforeItIsStaged(t *testing.T) {
+	a := NewArea(filepath.Join(t.TempDir(), "staging"), func(p string) string { return p })
+	want := []byte("what the scan saw")
+	for _, size := range []int{len(want), smallFile + 1} { // gathered in memory, and streamed
+		content := make([]byte, size)
+		copy(content, want)
+		d := digestOf(content)
+		needed, err := a.Stage(context.Background(), []endpoint.StageFile{{Path: "f", Digest: d, Size: int64(size)}}, nil, false)
+		require.NoError(t, err)
+		require.Len(t, needed, 1)
+		r, err := a.Receiver()
+		require.NoError(t, err)
+		changed := append([]byte(nil), content...)
+		changed[0] ^= 1
+		require.NoError(t, r.Begin(0))
+		require.NoError(t, r.Op(delta.Op{Kind: delta.OpData, Data: changed}))
+		require.NoError(t, r.End())
+		problems, err := r.Close()
+		require.NoError(t, err)
+		require.Len(t, problems, 1, "size %d", size)
+		require.Contains(t, problems[0].Error, "changed while it was transferred")
+		require.False(t, a.Has(d), "size %d: mismatching content was staged", size)
+	}
+}
