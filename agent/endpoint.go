@@ -175,6 +175,7 @@ func (a *Agent) serveCall(c *agentwire.Conn, payload []byte) error {
 		out = append(out, boolByte(res.NoExecutability))
 		out = agentwire.AppendString(out, res.RootID)
 		out = append(out, boolByte(res.Changing))
+		out = agentwire.AppendFileSystem(out, res.FileSystem)
 	case agentwire.MethodStage:
 		signatures := d.Byte() == 1
 		files := d.StageFiles()

@@ -302,10 +302,36 @@ type EndpointState struct {
 	Watch string `json:"watch,omitempty"`
 	// WatchProblem reports a degradation of change detection.
 	WatchProblem string `json:"watchProblem,omitempty"`
+	// FileSystem is what the side's file system can do, as probed when the side was
+	// first seen (absent until then).
+	FileSystem *FileSystemInfo `json:"fileSystem,omitempty"`
 	// Problems are paths that are not synchronized on this side, and why (at most
 	// 100); ProblemCount counts all.
 	Problems     []Problem `json:"problems"`
 	ProblemCount int       `json:"problemCount"`
+}
+
+// FileSystemInfo is what a side's file system can do, probed by trying it.
+type FileSystemInfo struct {
+	// CaseInsensitive: names that differ only in case are one name (README.md and
+	// Readme.md cannot both exist); ferry reports such pairs instead of syncing them.
+	CaseInsensitive bool `json:"caseInsensitive"`
+	// UnicodeInsensitive: the NFC and NFD spellings of a name are one name.
+	UnicodeInsensitive bool `json:"unicodeInsensitive"`
+	// NormalizesNames: names are stored in another Unicode form than given.
+	NormalizesNames bool `json:"normalizesNames"`
+	// ExecutableBits: files keep their executable bit (else it is taken from the other
+	// side).
+	ExecutableBits bool `json:"executableBits"`
+	// Symlinks: symbolic links can be created.
+	Symlinks bool `json:"symlinks"`
+	// NoReplaceRename: renames can refuse to replace; without it (and without hard
+	// links) new files claim their name with an exclusive create first.
+	NoReplaceRename bool `json:"noReplaceRename"`
+	// HardLinks: files can have several names.
+	HardLinks bool `json:"hardLinks"`
+	// Summary says in words what differs from a POSIX file system ("" for nothing).
+	Summary string `json:"summary,omitempty"`
 }
 
 // Problem is a path that could not be synchronized.

@@ -40,7 +40,13 @@ func toWireSession(s session.State) protocol.SyncSession {
 }
 
 func toWireEndpoint(e session.EndpointState) protocol.EndpointState {
-	return protocol.EndpointState{
+	var fsInfo *protocol.FileSystemInfo
+	if f := e.FileSystem; f != nil {
+		fsInfo = &protocol.FileSystemInfo{CaseInsensitive: f.CaseInsensitive, UnicodeInsensitive: f.UnicodeInsensitive,
+			NormalizesNames: f.NormalizesNames, ExecutableBits: f.ExecutableBits, Symlinks: f.Symlinks,
+			NoReplaceRename: f.NoReplaceRename, HardLinks: f.HardLinks, Summary: f.Describe()}
+	}
+	return protocol.EndpointState{FileSystem: fsInfo,
 		URL: e.URL, Status: string(e.Link), Connected: e.Link == session.LinkConnected, Scanned: e.Scanned,
 		Directories: e.Counts.Directories, Files: e.Counts.Files, Symlinks: e.Counts.Symlinks,
 		TotalFileSize: e.Counts.TotalFileSize, Watch: e.Watch, WatchProblem: e.WatchProblem,

@@ -119,6 +119,9 @@ type ScanResult struct {
 	// every file scans as not executable, and the session takes the bit from the
 	// ancestor or the other side instead.
 	NoExecutability bool
+	// FileSystem is what the root's file system can do, as probed (nil when the root
+	// could not be probed yet: missing, or not writable).
+	FileSystem *FileSystem
 	// Changing is set when files were being written while the scan read them: they
 	// are in the tree as untracked entries, and a scan soon should read them again.
 	Changing bool

@@ -137,6 +137,7 @@ type Endpoint struct {
 	lastSave     time.Time
 	closed       bool
 	replica      string
+	fs           *endpoint.FileSystem // what the root's file system can do; nil until probed
 }
 
 // lockWait bounds how long Open waits for another process to release the endpoint's
@@ -166,6 +167,7 @@ func Open(root string, opts Options) (*Endpoint, error) {
 		// process stopped soon after (a laptop that sleeps) need not hash them again.
 		changes: make(chan struct{}, 1), done: make(chan struct{}), replica: replica,
 	}
+	e.probe() // before watching: the probe's scratch files are nothing to report
 	switch opts.Watch {
 	case WatchNone:
 		e.watchDesc = "not watching (cycles run on flush)"
@@ -299,6 +301,9 @@ func (e *Endpoint) Scan(ctx context.Context, opts endpoint.ScanOptions) (*endpoi
 	if e.closed {
 		return nil, endpoint.ErrClosed
 	}
+	if e.fs == nil {
+		e.probe()
+	}
 	root, err := e.scan(full)
 	if err != nil {
 		return nil, err
@@ -308,7 +313,8 @@ func (e *Endpoint) Scan(ctx context.Context, opts endpoint.ScanOptions) (*endpoi
 		e.sc.SaveCache()
 		e.lastSave = time.Now()
 	}
-	res := &endpoint.ScanResult{Root: root, Watch: e.watchDesc, WatchProblem: e.watchProblem, NoExecutability: noExecutability,
+	res := &endpoint.ScanResult{Root: root, Watch: e.watchDesc, WatchProblem: e.watchProblem,
+		NoExecutability: noExecutability || (e.fs != nil && !e.fs.ExecutableBits), FileSystem: e.fs,
 		RootID: rootIdentity(e.sc.Root()), Changing: len(e.sc.Changing()) > 0}
 	for _, p := range e.sc.Changing() {
 		e.mark(p)
@@ -382,6 +388,9 @@ func (e *Endpoint) Transition(ctx context.Context, changes []tree.Change) ([]*tr
 	// watcher reports these writes must not miss them (a file missing from a scan looks
 	// like a deletion).
 	for i, c := range changes {
+		if c.From != "" && results[i] != nil {
+			e.sc.Apply(c.From, nil)
+		}
 		e.sc.Apply(c.Path, results[i])
 	}
 	e.polled = nil // a poll's result from before this transition is stale
@@ -395,6 +404,21 @@ func (e *Endpoint) Transition(ctx context.Context, changes []tree.Change) ([]*tr
 		e.mark(p.Path)
 	}
 	return results, problems, nil
+}
+
+// probe finds what the root's file system can do, once the root exists, and adapts
+// the scanner and the transitioner to it: where files have no executable bits, scans
+// record none (the session takes them from the ancestor or the other side).
+func (e *Endpoint) probe() {
+	f, ok := probeFileSystem(e.sc.Root())
+	if !ok {
+		return
+	}
+	e.fs = &f
+	if !f.ExecutableBits {
+		e.sc.IgnoreExecutability()
+	}
+	e.tr.SetFileSystem(f)
 }
 
 // mark has the next scan re-read path and everything below it (under e.mu).

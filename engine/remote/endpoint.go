@@ -187,7 +187,7 @@ func (e *Endpoint) Scan(ctx context.Context, opts endpoint.ScanOptions) (*endpoi
 		}
 		d := agentwire.NewDecoder(out)
 		patches, want := d.Patches(), d.Digest()
-		res := &endpoint.ScanResult{Watch: d.String(), WatchProblem: d.String(), NoExecutability: d.Byte() == 1, RootID: d.String(), Changing: d.Byte() == 1}
+		res := &endpoint.ScanResult{Watch: d.String(), WatchProblem: d.String(), NoExecutability: d.Byte() == 1, RootID: d.String(), Changing: d.Byte() == 1, FileSystem: d.FileSystem()}
 		if err := d.Done(); err != nil {
 			return nil, err
 		}

@@ -51,6 +51,10 @@ func (s *Scanner) Executable(mode fs.FileMode) bool {
 	return !s.opts.IgnoreExecutability && Executable(mode)
 }
 
+// IgnoreExecutability makes every file scan as not executable from now on: the
+// file system keeps no executable bits (every file reads the same).
+func (s *Scanner) IgnoreExecutability() { s.opts.IgnoreExecutability = true }
+
 // Root is the directory this scanner reads.
 func (s *Scanner) Root() string { return s.root }
 

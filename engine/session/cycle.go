@@ -11,6 +11,7 @@ import (
 
 	"github.com/ferrysync/ferry/engine/delta"
 	"github.com/ferrysync/ferry/engine/endpoint"
+	"github.com/ferrysync/ferry/engine/fold"
 	"github.com/ferrysync/ferry/engine/memory"
 	"github.com/ferrysync/ferry/engine/reconcile"
 	"github.com/ferrysync/ferry/engine/tree"
@@ -27,6 +28,8 @@ type sideScan struct {
 	res      *endpoint.ScanResult
 	counts   tree.Counts
 	problems []endpoint.Problem
+	// renames are changes of spelling only to apply on this side (see package fold).
+	renames []fold.Rename
 }
 
 // cycleOptions carry what flush requests asked of a cycle.
@@ -74,6 +77,7 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 
 	alphaChanges, alphaLarge := pruneLarge(res.AlphaChanges, spec.Config.MaxFileSize)
 	betaChanges, betaLarge := pruneLarge(res.BetaChanges, spec.Config.MaxFileSize)
+	alphaChanges, betaChanges = renameChanges(as.renames, alphaChanges), renameChanges(bs.renames, betaChanges)
 	aProblems, bProblems := alphaLarge, betaLarge
 
 	timing.mark("reconcile")
@@ -223,6 +227,7 @@ func (c *controller) look(ctx context.Context, alpha, beta endpoint.Endpoint, sc
 	if bs.res.NoExecutability {
 		bs.res.Root = propagateExecutability(bs.res.Root, c.ancestor, as.res.Root, "")
 	}
+	c.alignNames(&as, &bs)
 	if ids := [2]string{as.res.RootID, bs.res.RootID}; ids != c.rootIDs {
 		if err := checkRootIDs(c.dir, spec, c.ancestor, ids); err != nil {
 			return as, bs, res, err
@@ -241,6 +246,45 @@ func (c *controller) look(ctx context.Context, alpha, beta endpoint.Endpoint, sc
 	res = reconcile.Reconcile(c.ancestor, as.res.Root, bs.res.Root, spec.Config.Mode)
 	c.ancestor = res.Ancestor
 	return as, bs, res, nil
+}
+
+// alignNames aligns the spelling of names with each side that does not tell some
+// names apart (package fold): colliding names become untracked on both sides, and
+// such a side's spellings follow the other's, by renames where the other side changed
+// a spelling.
+func (c *controller) alignNames(as, bs *sideScan) {
+	sides := [2]*sideScan{as, bs}
+	for i, name := range []string{"alpha", "beta"} {
+		this, other := sides[i], sides[1-i]
+		f := this.res.FileSystem
+		if f == nil || (!f.CaseInsensitive && !f.UnicodeInsensitive) {
+			continue
+		}
+		r := fold.Align(c.ancestor, this.res.Root, other.res.Root, fold.Rules{Case: f.CaseInsensitive, Unicode: f.UnicodeInsensitive}, name)
+		if r.This == this.res.Root && r.Other == other.res.Root && len(r.Renames) == 0 {
+			continue
+		}
+		// The scan results are the endpoints'; the aligned trees are this cycle's view.
+		tr, or := *this.res, *other.res
+		tr.Root, or.Root = r.This, r.Other
+		this.res, other.res = &tr, &or
+		this.renames = append(this.renames, r.Renames...)
+	}
+	for i, s := range sides {
+		s.counts, s.problems = c.derive(i, s.res.Root)
+	}
+}
+
+// renameChanges turns spelling renames into changes, which come first.
+func renameChanges(renames []fold.Rename, changes []tree.Change) []tree.Change {
+	if len(renames) == 0 {
+		return changes
+	}
+	out := make([]tree.Change, 0, len(renames)+len(changes))
+	for _, r := range renames {
+		out = append(out, tree.Change{Path: r.To, From: r.From, Old: r.Entry, New: r.Entry})
+	}
+	return append(out, changes...)
 }
 
 // How long a side that deleted files must be quiet before the deletions propagate
@@ -454,6 +498,9 @@ func sideState(prev EndpointState, s sideScan, cycle []endpoint.Problem) Endpoin
 	prev.Link, prev.Scanned = LinkConnected, true
 	prev.Counts = s.counts
 	prev.Watch, prev.WatchProblem = s.res.Watch, s.res.WatchProblem
+	if s.res.FileSystem != nil {
+		prev.FileSystem = s.res.FileSystem
+	}
 	prev.ProblemCount = len(all)
 	prev.Problems = all[:min(len(all), maxListed)]
 	return prev
@@ -626,6 +673,9 @@ func pruneLarge(changes []tree.Change, max int64) ([]tree.Change, []endpoint.Pro
 func (c *controller) stage(ctx context.Context, from, to endpoint.Endpoint, side string, changes []tree.Change, signatures bool) ([]endpoint.Problem, error) {
 	var files []endpoint.StageFile
 	for _, ch := range changes {
+		if ch.From != "" {
+			continue // a rename brings no content
+		}
 		tree.Walk(ch.New, ch.Path, func(p string, e *tree.Entry) bool {
 			if e.Kind == tree.File {
 				files = append(files, endpoint.StageFile{Path: p, Digest: e.Digest, Size: e.Size})
@@ -678,15 +728,22 @@ func (c *controller) transition(ctx context.Context, alpha, beta endpoint.Endpoi
 		e    *tree.Entry
 	}
 	var results []result
-	if aerr == nil {
-		for i, ch := range ac {
-			results = append(results, result{ch.Path, ar[i]})
+	add := func(changes []tree.Change, out []*tree.Entry) {
+		for i, ch := range changes {
+			switch {
+			case ch.From == "":
+				results = append(results, result{ch.Path, out[i]})
+			case out[i] != nil:
+				// A rename that was made: the entry moved to its new spelling.
+				results = append(results, result{ch.From, nil}, result{ch.Path, out[i]})
+			}
 		}
 	}
+	if aerr == nil {
+		add(ac, ar)
+	}
 	if berr == nil {
-		for i, ch := range bc {
-			results = append(results, result{ch.Path, br[i]})
-		}
+		add(bc, br)
 	}
 	slices.SortStableFunc(results, func(a, b result) int { return tree.Depth(a.path) - tree.Depth(b.path) })
 	patches := make([]tree.Patch, len(results))

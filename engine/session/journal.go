@@ -236,6 +236,9 @@ func intentsOf(alpha, beta []tree.Change) []intent {
 	out := make([]intent, 0, len(alpha)+len(beta))
 	for side, changes := range [][]tree.Change{alpha, beta} {
 		for _, ch := range changes {
+			if ch.From != "" {
+				continue // a rename interrupted is seen again, and made again, by the next look
+			}
 			out = append(out, intent{side: side, path: ch.Path, old: ch.Old, new: ch.New})
 		}
 	}

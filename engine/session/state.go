@@ -77,6 +77,8 @@ type EndpointState struct {
 	Counts  tree.Counts
 	// Watch says how changes are detected; WatchProblem reports a degradation.
 	Watch, WatchProblem string
+	// FileSystem is what the side's file system can do, once probed.
+	FileSystem *endpoint.FileSystem
 	// Problems are paths on this side that are not synchronized (at most maxListed),
 	// and ProblemCount how many there are in all.
 	Problems     []endpoint.Problem

@@ -38,3 +38,9 @@ func (t *Transitioner) flushStaged() {
 		}
 	}
 }
+
+// isUnsupported reports whether a no-replace rename failed because the file system
+// cannot refuse to replace (RENAME_EXCL unsupported: some network shares, FAT).
+func isUnsupported(err error) bool {
+	return errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOSYS)
+}

@@ -29,6 +29,12 @@ func rename(src, dst string, noReplace bool) error {
 
 func isCrossDevice(err error) bool { return errors.Is(err, syscall.EXDEV) }
 
+// isUnsupported reports whether a no-replace rename failed because the file system
+// can do neither of the ways rename tries (exFAT: no RENAME_NOREPLACE, no hard links).
+func isUnsupported(err error) bool {
+	return errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOSYS)
+}
+
 func isNotEmpty(err error) bool {
 	return errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST)
 }

@@ -65,3 +65,7 @@ func (t *Transitioner) flushStaged() {
 		}
 	}
 }
+
+// isUnsupported: MoveFileEx without MOVEFILE_REPLACE_EXISTING refuses to replace on
+// every Windows file system.
+func isUnsupported(error) bool { return false }

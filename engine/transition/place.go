@@ -55,7 +55,7 @@ func (t *Transitioner) place(p string, file *tree.Entry, mode fs.FileMode, noRep
 			}()
 		}
 	}
-	err := rename(src, abs, noReplace)
+	err := t.rename(src, abs, noReplace)
 	if isCrossDevice(err) {
 		// The staging area is on another file system: copy next to the target first.
 		tmp, cerr := copyNear(src, abs)
@@ -64,7 +64,7 @@ func (t *Transitioner) place(p string, file *tree.Entry, mode fs.FileMode, noRep
 		}
 		os.Chmod(tmp, mode)
 		t.perms.own(tmp)
-		if err = rename(tmp, abs, noReplace); err != nil {
+		if err = t.rename(tmp, abs, noReplace); err != nil {
 			os.Remove(tmp)
 		} else if src == staged {
 			os.Remove(staged)

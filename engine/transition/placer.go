@@ -100,7 +100,7 @@ func (pl *placer) land(j placeJob) error {
 			return fmt.Errorf("setting permissions: %w", unwrap(err))
 		}
 	}
-	err := rename(j.staged, abs, true)
+	err := pl.t.rename(j.staged, abs, true)
 	if isCrossDevice(err) {
 		tmp, cerr := copyNear(j.staged, abs)
 		if cerr != nil {
@@ -109,7 +109,7 @@ func (pl *placer) land(j placeJob) error {
 		}
 		os.Chmod(tmp, j.mode)
 		pl.t.perms.own(tmp)
-		if err = rename(tmp, abs, true); err != nil {
+		if err = pl.t.rename(tmp, abs, true); err != nil {
 			os.Remove(tmp)
 		}
 		os.Remove(j.staged)

@@ -29,6 +29,9 @@ type Transitioner struct {
 	area  *stage.Area
 	bin   *trash.Bin
 	perms Permissions
+	// fs is what the root's file system can do (probed is false until told).
+	fs     endpoint.FileSystem
+	probed bool
 
 	// Per Apply call.
 	uses     map[tree.Digest]int
@@ -88,6 +91,9 @@ func (t *Transitioner) apply(c tree.Change) *tree.Entry {
 		t.problem(c.Path, "%v", err)
 		return c.Old
 	}
+	if c.From != "" {
+		return t.respell(c)
+	}
 	if c.Path != "" {
 		parent, _ := tree.Split(c.Path)
 		if err := t.realDir(parent); err != nil {
@@ -106,6 +112,43 @@ func (t *Transitioner) apply(c tree.Change) *tree.Entry {
 		}
 	}
 	return t.create(c.Path, new)
+}
+
+// respell renames the entry c.Old at c.From to c.Path, a spelling of the same name on
+// this file system (see tree.Change), and returns what is at c.Path then: c.New, or
+// nil when nothing was renamed. It goes through a temporary name: a rename to a name
+// the file system finds to be the same file does nothing on some systems (Linux over
+// FUSE). Nothing that appeared at c.Path meanwhile is replaced.
+func (t *Transitioner) respell(c tree.Change) *tree.Entry {
+	if err := tree.ValidPath(c.From); err != nil || c.From == "" {
+		t.problem(c.Path, "invalid path %q to rename from", c.From)
+		return nil
+	}
+	if parent, _ := tree.Split(c.Path); true {
+		if err := t.realDir(parent); err != nil {
+			t.problem(c.Path, "%v", err)
+			return nil
+		}
+	}
+	if why := t.unchanged(c.From, c.Old); why != "" {
+		t.problem(c.From, "not renamed to %s: %s", c.Path, why)
+		return nil
+	}
+	from, to := t.sc.Abs(c.From), t.sc.Abs(c.Path)
+	tmp := filepath.Join(filepath.Dir(to), scan.TempPrefix+"rename-"+filepath.Base(to))
+	if err := os.Rename(from, tmp); err != nil {
+		t.problem(c.From, "not renamed to %s: %v", c.Path, unwrap(err))
+		return nil
+	}
+	if err := t.rename(tmp, to, true); err != nil {
+		os.Rename(tmp, from)
+		t.problem(c.From, "not renamed to %s: %v", c.Path, unwrap(err))
+		return nil
+	}
+	if c.Old != nil && c.Old.Kind == tree.File {
+		t.record(c.Path, c.Old.Digest)
+	}
+	return c.New
 }
 
 // realDir checks that p and each of its parents is a directory, not a link to one.

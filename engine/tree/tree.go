@@ -210,7 +210,13 @@ func ValidName(name string) bool {
 
 // Change replaces the entry at Path on one side of a session: Old is what the scan saw
 // there (nil for nothing), New what must be there afterwards (nil to remove it).
+//
+// With From set, the change is a change of spelling only, on a side that holds From
+// and Path as one name (they differ in case or Unicode form): the entry Old at From
+// is renamed to Path, and New is Old. Such changes come first in a list, and other
+// changes may lie below them.
 type Change struct {
 	Path     string
 	Old, New *Entry
+	From     string
 }

@@ -528,6 +528,11 @@ export interface EndpointState {
   /** WatchProblem reports a degradation of change detection. */
   watchProblem?: string;
   /**
+   * FileSystem is what the side's file system can do, as probed when the side was
+   * first seen (absent until then).
+   */
+  fileSystem?: FileSystemInfo;
+  /**
    * Problems are paths that are not synchronized on this side, and why (at most
    * 100); ProblemCount counts all.
    */
@@ -537,6 +542,35 @@ export interface EndpointState {
    * 100); ProblemCount counts all.
    */
   problemCount: number;
+}
+
+/** FileSystemInfo is what a side's file system can do, probed by trying it. */
+export interface FileSystemInfo {
+  /**
+   * CaseInsensitive: names that differ only in case are one name (README.md and
+   * Readme.md cannot both exist); ferry reports such pairs instead of syncing them.
+   */
+  caseInsensitive: boolean;
+  /** UnicodeInsensitive: the NFC and NFD spellings of a name are one name. */
+  unicodeInsensitive: boolean;
+  /** NormalizesNames: names are stored in another Unicode form than given. */
+  normalizesNames: boolean;
+  /**
+   * ExecutableBits: files keep their executable bit (else it is taken from the other
+   * side).
+   */
+  executableBits: boolean;
+  /** Symlinks: symbolic links can be created. */
+  symlinks: boolean;
+  /**
+   * NoReplaceRename: renames can refuse to replace; without it (and without hard
+   * links) new files claim their name with an exclusive create first.
+   */
+  noReplaceRename: boolean;
+  /** HardLinks: files can have several names. */
+  hardLinks: boolean;
+  /** Summary says in words what differs from a POSIX file system ("" for nothing). */
+  summary?: string;
 }
 
 /** Problem is a path that could not be synchronized. */

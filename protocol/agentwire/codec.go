@@ -210,16 +210,21 @@ func AppendChanges(b []byte, changes []tree.Change) []byte {
 		b = AppendString(b, c.Path)
 		b = tree.Encode(b, c.Old)
 		b = tree.Encode(b, c.New)
+		b = AppendString(b, c.From)
 	}
 	return b
 }
 
 // Changes decodes what AppendChanges encoded.
 func (d *Decoder) Changes() []tree.Change {
-	n := d.Count(3)
+	n := d.Count(4)
 	out := make([]tree.Change, 0, n)
 	for i := 0; i < n && d.err == nil; i++ {
-		out = append(out, tree.Change{Path: d.Path(), Old: d.Tree(), New: d.Tree()})
+		c := tree.Change{Path: d.Path(), Old: d.Tree(), New: d.Tree()}
+		if from := d.Path(); from != "" {
+			c.From = from
+		}
+		out = append(out, c)
 	}
 	return out
 }
@@ -324,4 +329,45 @@ func (d *Decoder) Patches() []tree.Patch {
 		out = append(out, tree.Patch{Path: d.Path(), Entry: d.Tree()})
 	}
 	return out
+}
+
+// File system flags (AppendFileSystem).
+const (
+	fsProbed = 1 << iota
+	fsCaseInsensitive
+	fsUnicodeInsensitive
+	fsNormalizesNames
+	fsExecutableBits
+	fsSymlinks
+	fsNoReplaceRename
+	fsHardLinks
+)
+
+// AppendFileSystem encodes a probed file system (nil: not probed) as a flags byte.
+func AppendFileSystem(b []byte, f *endpoint.FileSystem) []byte {
+	if f == nil {
+		return append(b, 0)
+	}
+	v := byte(fsProbed)
+	for _, flag := range []struct {
+		on  bool
+		bit byte
+	}{{f.CaseInsensitive, fsCaseInsensitive}, {f.UnicodeInsensitive, fsUnicodeInsensitive}, {f.NormalizesNames, fsNormalizesNames},
+		{f.ExecutableBits, fsExecutableBits}, {f.Symlinks, fsSymlinks}, {f.NoReplaceRename, fsNoReplaceRename}, {f.HardLinks, fsHardLinks}} {
+		if flag.on {
+			v |= flag.bit
+		}
+	}
+	return append(b, v)
+}
+
+// FileSystem decodes what AppendFileSystem encoded.
+func (d *Decoder) FileSystem() *endpoint.FileSystem {
+	v := d.Byte()
+	if v&fsProbed == 0 {
+		return nil
+	}
+	return &endpoint.FileSystem{CaseInsensitive: v&fsCaseInsensitive != 0, UnicodeInsensitive: v&fsUnicodeInsensitive != 0,
+		NormalizesNames: v&fsNormalizesNames != 0, ExecutableBits: v&fsExecutableBits != 0, Symlinks: v&fsSymlinks != 0,
+		NoReplaceRename: v&fsNoReplaceRename != 0, HardLinks: v&fsHardLinks != 0}
 }

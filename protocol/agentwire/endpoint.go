@@ -12,7 +12,8 @@ const (
 	// none); result patches turning that tree into the scanned one (one patch of the
 	// root when the daemon holds another tree), the scanned root's hash, watch string,
 	// watch problem string, a byte set when the side has no executable bits, the
-	// root's identity string, and a byte set when files changed while they were read.
+	// root's identity string, a byte set when files changed while they were read, and
+	// the probed file system (AppendFileSystem).
 	MethodScan byte = iota + 1
 	// MethodStage: args signatures byte, stage files; result needed list.
 	MethodStage

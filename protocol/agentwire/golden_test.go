@@ -46,7 +46,8 @@ func goldenMessages() []struct {
 		{"patches", AppendPatches(nil, []tree.Patch{{Path: "sub/new", Entry: file}, {Path: "gone"}})},
 		{"stage files", AppendStageFiles(nil, []endpoint.StageFile{{Path: "a.txt", Digest: file.Digest, Size: 1234}})},
 		{"needed", AppendNeeded(nil, []endpoint.Needed{{Path: "a.txt", Digest: file.Digest, Size: 1234, Signature: sig}, {Path: "b", Size: 1}})},
-		{"changes", AppendChanges(nil, []tree.Change{{Path: "a.txt", Old: file, New: nil}, {Path: "d", New: dir}})},
+		{"changes", AppendChanges(nil, []tree.Change{{Path: "a.txt", Old: file, New: nil}, {Path: "d", New: dir}, {Path: "README", Old: file, New: file, From: "readme"}})},
+		{"file system", AppendFileSystem(AppendFileSystem(nil, nil), &endpoint.FileSystem{CaseInsensitive: true, ExecutableBits: true, NoReplaceRename: true})},
 		{"problems", AppendProblems(nil, []endpoint.Problem{{Path: "x", Error: "not replaced: it was modified since the scan"}})},
 		{"trash", AppendTrash(nil, []endpoint.TrashItem{{Batch: "20261202T000000", Time: time.Unix(1796000000, 5).UTC(), Path: "old.txt", Size: 3, Link: true}})},
 	}

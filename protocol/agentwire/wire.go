@@ -15,7 +15,7 @@ import (
 const Magic = "FERRY-AGENT\x00"
 
 // Version is the agent protocol version.
-const Version = 5
+const Version = 6
 
 // MaxMessage bounds one message's payload.
 const MaxMessage = 256 << 20
