@@ -37,9 +37,19 @@ func printSession(w io.Writer, s protocol.SyncSession, long bool) {
 	}{{"Alpha", s.Alpha}, {"Beta", s.Beta}} {
 		fmt.Fprintf(w, "%s:\n", side.name)
 		fmt.Fprintf(w, "  URL: %s\n", side.e.URL)
-		fmt.Fprintf(w, "  Connected: %s\n", yesNo(side.e.Connected))
+		fmt.Fprintf(w, "  Connected: %s\n", describeLink(side.e))
+		if long && side.e.Watch != "" {
+			fmt.Fprintf(w, "  Changes: %s\n", side.e.Watch)
+		}
 		if side.e.WatchProblem != "" {
 			fmt.Fprintf(w, "  Watching: %s\n", side.e.WatchProblem)
+		}
+		if f := side.e.FileSystem; long && f != nil {
+			summary := f.Summary
+			if summary == "" {
+				summary = "POSIX (case-sensitive, executable bits, symbolic links, no-replace renames, hard links)"
+			}
+			fmt.Fprintf(w, "  File system: %s\n", summary)
 		}
 		if long && side.e.Scanned {
 			fmt.Fprintf(w, "  Contents: %d directories, %d files (%s), %d symbolic links\n",
@@ -100,6 +110,19 @@ func displayPath(p string) string {
 	return p
 }
 
+// describeLink says whether a side is connected, and if not, how it stands.
+func describeLink(e protocol.EndpointState) string {
+	switch e.Status {
+	case protocol.EndpointConnecting:
+		return "no (connecting)"
+	case protocol.EndpointDisconnected:
+		return "no (retrying)"
+	case protocol.EndpointPaused:
+		return "no (paused)"
+	}
+	return yesNo(e.Connected)
+}
+
 // describeStatus is a one-line human description of a session's status.
 func describeStatus(s protocol.SyncSession) string {
 	desc := map[string]string{
@@ -120,6 +143,7 @@ func describeStatus(s protocol.SyncSession) string {
 		protocol.StatusHaltedRootTypeChange: "halted: a root is no longer a directory",
 		protocol.StatusHaltedMassDeletion:   "halted: a mass deletion awaits confirmation",
 		protocol.StatusHaltedReplicaChanged: "halted: a side is not the same replica",
+		protocol.StatusHaltedTooManyEntries: "halted: a root holds more entries than allowed",
 	}[s.Status]
 	if desc == "" {
 		desc = s.Status

@@ -418,6 +418,9 @@ func (e *Endpoint) probe() {
 	if !f.ExecutableBits {
 		e.sc.IgnoreExecutability()
 	}
+	if f.CaseInsensitive || f.UnicodeInsensitive {
+		e.sc.FoldNames()
+	}
 	e.tr.SetFileSystem(f)
 }
 

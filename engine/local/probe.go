@@ -60,11 +60,12 @@ func probeFileSystem(root string) (f endpoint.FileSystem, ok bool) {
 	f.Symlinks = os.Symlink("aB", at("link")) == nil
 	f.HardLinks = os.Link(at("aB"), at("hard")) == nil
 	if create("src") == nil && create("dst") == nil {
-		err := renameNoReplace(at("src"), at("dst"))
-		// A rename that refuses to replace says so; one that cannot refuse fails
-		// otherwise (EINVAL) or replaces.
+		// Both ways are tried: the system may refuse a rename over a name that exists
+		// before it asks the file system (Linux does, for FUSE), which then cannot do
+		// a no-replace rename to a free name (EINVAL).
+		refused := errors.Is(renameNoReplace(at("src"), at("dst")), fs.ErrExist)
 		_, srcErr := os.Lstat(at("src"))
-		f.NoReplaceRename = errors.Is(err, fs.ErrExist) && srcErr == nil
+		f.NoReplaceRename = refused && srcErr == nil && renameNoReplace(at("src"), at("free")) == nil
 	}
 	return f, true
 }

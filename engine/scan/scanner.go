@@ -34,6 +34,7 @@ type Scanner struct {
 	last       *tree.Entry
 	scanned    bool
 	changing   []string // files the last scan found changing while it read them
+	foldsNames bool     // the file system finds names under other spellings
 }
 
 // New returns a scanner for root, loading its cache from opts.CachePath.
@@ -50,6 +51,11 @@ func New(root string, opts Options) *Scanner {
 func (s *Scanner) Executable(mode fs.FileMode) bool {
 	return !s.opts.IgnoreExecutability && Executable(mode)
 }
+
+// FoldNames tells the scanner that its file system finds a name under other spellings
+// (it is case- or Unicode-insensitive): a rescanned path counts only when its
+// directory lists it spelled so.
+func (s *Scanner) FoldNames() { s.foldsNames = true }
 
 // IgnoreExecutability makes every file scan as not executable from now on: the
 // file system keeps no executable bits (every file reads the same).
@@ -222,8 +228,9 @@ type walker struct {
 	pending  []*pending
 	queue    chan *pending
 	workers  sync.WaitGroup
-	vanished []string // top-level rescanned files that disappeared while hashed
-	changing []string // files written while they were hashed
+	vanished []string                   // top-level rescanned files that disappeared while hashed
+	changing []string                   // files written while they were hashed
+	listings map[string]map[string]bool // directory listings read to check spellings
 	count    uint64
 	hashed   int
 }
@@ -263,8 +270,32 @@ func (w *walker) path(p string, prev *tree.Entry, recursive bool) (*tree.Entry, 
 	if err != nil {
 		return tree.NewUntracked(fmt.Sprintf("cannot read: %v", errors.Unwrap(err))), nil
 	}
-	_, name := tree.Split(p)
+	parent, name := tree.Split(p)
+	if w.s.foldsNames && !w.spelled(parent, name) {
+		// The file system found it under another spelling (case, Unicode form): that
+		// spelling is the entry, this one is not.
+		return nil, nil
+	}
 	return w.entry(abs, p, name, info, prev, recursive, nil)
+}
+
+// spelled reports whether the directory parent lists name exactly as spelled (its
+// listing read once per scan).
+func (w *walker) spelled(parent, name string) bool {
+	if w.listings == nil {
+		w.listings = map[string]map[string]bool{}
+	}
+	names, ok := w.listings[parent]
+	if !ok {
+		names = map[string]bool{}
+		if entries, err := os.ReadDir(w.s.Abs(parent)); err == nil {
+			for _, e := range entries {
+				names[e.Name()] = true
+			}
+		}
+		w.listings[parent] = names
+	}
+	return names[name]
 }
 
 // entry builds the entry for one directory child.

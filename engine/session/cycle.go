@@ -77,6 +77,9 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 
 	alphaChanges, alphaLarge := pruneLarge(res.AlphaChanges, spec.Config.MaxFileSize)
 	betaChanges, betaLarge := pruneLarge(res.BetaChanges, spec.Config.MaxFileSize)
+	alphaChanges, alphaLinks := pruneUnsupported(alphaChanges, as.res.FileSystem, "alpha")
+	betaChanges, betaLinks := pruneUnsupported(betaChanges, bs.res.FileSystem, "beta")
+	alphaLarge, betaLarge = append(alphaLarge, alphaLinks...), append(betaLarge, betaLinks...)
 	alphaChanges, betaChanges = renameChanges(as.renames, alphaChanges), renameChanges(bs.renames, betaChanges)
 	aProblems, bProblems := alphaLarge, betaLarge
 
@@ -628,41 +631,73 @@ func (c *controller) checkMassDeletion(spec Spec, i int, side string, now churn,
 		now.deleted, counts.Files, side, total, massDeletionWindow, share*100, name)}
 }
 
-// pruneLarge removes files above max from the changes' new contents: a change to a
-// single such file is dropped, and such files inside a new directory are left out.
+// pruneLarge removes files above max from the changes' new contents (see pruneNew).
 func pruneLarge(changes []tree.Change, max int64) ([]tree.Change, []endpoint.Problem) {
 	if max <= 0 {
 		return changes, nil
 	}
+	return pruneNew(changes, func(e *tree.Entry) string {
+		if e.Kind == tree.File && e.Size > max {
+			return fmt.Sprintf("not synchronized: %d bytes is above the maximum file size (%d)", e.Size, max)
+		}
+		return ""
+	})
+}
+
+// pruneUnsupported removes from the changes to a side what its file system cannot
+// hold (symbolic links where it has none), reporting each.
+func pruneUnsupported(changes []tree.Change, f *endpoint.FileSystem, side string) ([]tree.Change, []endpoint.Problem) {
+	if f == nil || f.Symlinks {
+		return changes, nil
+	}
+	return pruneNew(changes, func(e *tree.Entry) string {
+		if e.Kind == tree.Symlink {
+			return "not synchronized: the file system of " + side + " cannot hold symbolic links"
+		}
+		return ""
+	})
+}
+
+// pruneNew removes from the changes' new contents the entries refuse rejects (it says
+// why), reporting each: a change whose new entry is rejected is dropped, and rejected
+// entries inside a new directory are left out of it.
+func pruneNew(changes []tree.Change, refuse func(e *tree.Entry) string) ([]tree.Change, []endpoint.Problem) {
 	var problems []endpoint.Problem
 	var prune func(p string, e *tree.Entry) *tree.Entry
 	prune = func(p string, e *tree.Entry) *tree.Entry {
-		switch {
-		case e == nil:
+		if e == nil {
 			return nil
-		case e.Kind == tree.File && e.Size > max:
-			problems = append(problems, endpoint.Problem{Path: p, Error: fmt.Sprintf(
-				"not synchronized: %d bytes is above the maximum file size (%d)", e.Size, max)})
+		}
+		if why := refuse(e); why != "" {
+			problems = append(problems, endpoint.Problem{Path: p, Error: why})
 			return nil
-		case e.Kind != tree.Directory:
+		}
+		if e.Kind != tree.Directory {
 			return e
 		}
 		contents := make(map[string]*tree.Entry, len(e.Contents))
+		same := true
 		for name, child := range e.Contents {
-			if pc := prune(tree.Join(p, name), child); pc != nil {
+			pc := prune(tree.Join(p, name), child)
+			if pc != nil {
 				contents[name] = pc
 			}
+			same = same && pc == child
+		}
+		if same {
+			return e
 		}
 		return tree.NewDir(contents)
 	}
 	out := changes[:0:0]
 	for _, ch := range changes {
-		if ch.New != nil && ch.New.Kind == tree.File && ch.New.Size > max {
-			prune(ch.Path, ch.New)
-			continue
-		}
-		if ch.New != nil && ch.New.Kind == tree.Directory {
-			ch.New = prune(ch.Path, ch.New)
+		if ch.New != nil && ch.From == "" {
+			if ch.New = prune(ch.Path, ch.New); ch.New == nil && ch.Old == nil {
+				continue // nothing to create
+			}
+			if ch.New == nil {
+				continue // a replacement refused: what is there stays
+			}
 		}
 		out = append(out, ch)
 	}
