@@ -8,8 +8,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/ferrysync/ferry/protocol"
 	"github.com/fsnotify/fsnotify"
 )
 
@@ -43,10 +45,13 @@ func (editLatency) Run(ctx context.Context, e *Env) ([]Group, error) {
 			break
 		}
 		row := Row{Tool: fmt.Sprintf("ferry, %s files", commas(tree.Files)), Unit: Seconds}
-		lat, timeouts, err := watchEdits(ctx, e, f, tree, fmt.Sprintf("w3-%d", i), uint64(i))
+		lat, timeouts, watchers, err := watchEdits(ctx, e, f, tree, fmt.Sprintf("w3-%d", i), uint64(i))
+		// Which watcher each side used: a polling side must not hide behind a native
+		// watcher's figure.
+		row.Note = watchers
 		row.Samples = lat
 		if timeouts > 0 {
-			row.Note = fmt.Sprintf("%d timeouts", timeouts)
+			row.Note = strings.TrimPrefix(row.Note+fmt.Sprintf("; %d timeouts", timeouts), "; ")
 		}
 		if err != nil {
 			row.Err = err.Error()
@@ -71,37 +76,48 @@ func (editLatency) Run(ctx context.Context, e *Env) ([]Group, error) {
 	return []Group{g}, errors.Join(append(errs, ctx.Err())...)
 }
 
+// watcherOf says how a side detected changes ("watching (inotify)", "polling every 10s").
+func watcherOf(e protocol.EndpointState) string {
+	if e.Watch == "" {
+		return "unknown"
+	}
+	return e.Watch
+}
+
 // watchEdits syncs tree to a remote folder, then makes Sizes.Edits edits to random
 // files of it at random intervals and returns how long each took to appear remotely.
-func watchEdits(ctx context.Context, e *Env, f *Ferry, tree *Tree, name string, seed uint64) (lat []float64, timeouts int, err error) {
+func watchEdits(ctx context.Context, e *Env, f *Ferry, tree *Tree, name string, seed uint64) (lat []float64, timeouts int, watchers string, err error) {
 	dest := e.RemotePath(name)
 	defer os.RemoveAll(dest)
 	if err := f.Sync(ctx, name, tree.Path, Alias, dest); err != nil {
-		return nil, 0, err
+		return nil, 0, "", err
 	}
 	defer f.Terminate(name)
 	if err := f.Healthy(name); err != nil {
-		return nil, 0, err
+		return nil, 0, "", err
 	}
 	if err := f.WaitStatus(name, "watching", time.Minute); err != nil {
-		return nil, 0, err
+		return nil, 0, "", err
 	}
 	e.Logf("W3: %s synced (%s), watching", name, tree.Label)
+	if s, err := f.Session(name); err == nil {
+		watchers = fmt.Sprintf("local side %s, remote side %s", watcherOf(s.Alpha), watcherOf(s.Beta))
+	}
 	time.Sleep(time.Second) // the watchers settle after the initial copy
 	files, err := tree.regularFiles()
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, "", err
 	}
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, "", err
 	}
 	defer w.Close()
 	rng := rand.New(rand.NewPCG(seed, 3))
 	perm := rng.Perm(len(files))
 	for i := range e.Sizes.Edits {
 		if ctx.Err() != nil {
-			return lat, timeouts, ctx.Err()
+			return lat, timeouts, watchers, ctx.Err()
 		}
 		rel := files[perm[i%len(perm)]]
 		content := fmt.Appendf(nil, "ferrybench W3 edit %d of %s\n", i, rel)
@@ -112,13 +128,13 @@ func watchEdits(ctx context.Context, e *Env, f *Ferry, tree *Tree, name string, 
 		content = append(content, filler...)
 		remote := filepath.Join(dest, rel)
 		if err := w.Add(filepath.Dir(remote)); err != nil {
-			return lat, timeouts, err
+			return lat, timeouts, watchers, err
 		}
 		time.Sleep(time.Duration(20+rng.IntN(100)) * time.Millisecond)
 		drain(w)
 		start := time.Now()
 		if err := os.WriteFile(filepath.Join(tree.Path, rel), content, 0o644); err != nil {
-			return lat, timeouts, err
+			return lat, timeouts, watchers, err
 		}
 		if waitContent(w, remote, content, start.Add(editTimeout)) {
 			lat = append(lat, time.Since(start).Seconds())
@@ -128,7 +144,7 @@ func watchEdits(ctx context.Context, e *Env, f *Ferry, tree *Tree, name string, 
 		}
 		w.Remove(filepath.Dir(remote))
 	}
-	return lat, timeouts, f.Healthy(name)
+	return lat, timeouts, watchers, f.Healthy(name)
 }
 
 // waitContent waits until name holds want: it rereads on every event in its directory,

@@ -12,6 +12,10 @@ command -v rsync >/dev/null || need+=(rsync)
 command -v ssh >/dev/null || need+=(openssh-client)
 # Login shells the remote tests use: ferry must not depend on a shell's syntax.
 for sh in fish zsh tcsh; do command -v $sh >/dev/null || need+=($sh); done
+# exFAT through FUSE on a loop device stands in for a case-insensitive side without
+# POSIX modes or symbolic links (a USB drive, a Windows share).
+command -v mkfs.exfat >/dev/null || need+=(exfatprogs)
+command -v mount.exfat-fuse >/dev/null || need+=(exfat-fuse)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "deps: missing ${need[*]}; install them (apt-get install ${need[*]}) or run as root" >&2
