@@ -113,13 +113,10 @@ export function syncPhase(s: SyncSession): Phase {
 
 /** The hosts a session waits for, while reconnecting ("devbox"). */
 export function waitingFor(s: SyncSession): string[] {
-  const out: string[] = [];
-  for (const side of ["alpha", "beta"] as const) {
-    if (sideStatus(s, side) !== "connected" && isRemoteURL(s[side].url)) {
-      out.push(hostName(s[side].url));
-    }
-  }
-  return [...new Set(out)];
+  const remote = (["alpha", "beta"] as const).filter((side) => isRemoteURL(s[side].url));
+  const down = remote.filter((side) => sideStatus(s, side) !== "connected");
+  // While the session reconnects, a side may read connected for a moment: name its hosts all the same.
+  return [...new Set((down.length ? down : remote).map((side) => hostName(s[side].url)))];
 }
 
 export function forwardHealth(f: ForwardSession): Health {
