@@ -43,7 +43,8 @@ test("identity, engine, entry point, lazy activation, a UI extension with its ic
   // Lazy: the views, a ferry.yml, and the commands (implicit) activate it; nothing at startup.
   assert.deepEqual(manifest.activationEvents, ["onView:ferry.sync", "onView:ferry.forward", "workspaceContains:ferry.yml"]);
   // Under Remote-SSH ferry runs on the laptop, beside the local folders.
-  assert.deepEqual(manifest.extensionKind, ["ui"]);
+  // ui first: under Remote-SSH it runs on the laptop; workspace where no UI host can run it (code-server, the web).
+  assert.deepEqual(manifest.extensionKind, ["ui", "workspace"]);
   assert.match(manifest.icon, /\.png$/);
   const png = fs.readFileSync(path.join(root, manifest.icon));
   assert.equal(png.subarray(1, 4).toString(), "PNG");

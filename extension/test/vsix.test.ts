@@ -42,7 +42,7 @@ test("the packaged manifest: engine, activation events, contributions", () => {
   assert.equal(packaged.engines.vscode, "^1.85.0");
   assert.equal(packaged.main, "./dist/extension.js");
   assert.deepEqual(packaged.activationEvents, manifest.activationEvents);
-  assert.deepEqual(packaged.extensionKind, ["ui"]);
+  assert.deepEqual(packaged.extensionKind, ["ui", "workspace"]);
   assert.deepEqual(packaged.contributes, manifest.contributes);
   const xml = execFileSync("unzip", ["-p", vsix, "extension.vsixmanifest"], { encoding: "utf8" });
   assert.match(xml, /Id="ferry"/);
