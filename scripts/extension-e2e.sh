@@ -80,4 +80,6 @@ rm -rf "$FERRY_E2E_OUT"
 mkdir -p "$FERRY_E2E_OUT"
 node_modules/.bin/esbuild extension/e2e/editor.e2e.ts --bundle --platform=node --target=node20 \
   --external:playwright-core --outfile=dist/test/editor.e2e.js --log-level=warning
-node --test --test-timeout=600000 dist/test/editor.e2e.js
+# FERRY_E2E_PATTERN runs only the flows whose names match (while working on one; the
+# others are then reported as skipped, never as passed).
+node --test --test-timeout=600000 ${FERRY_E2E_PATTERN:+--test-name-pattern="$FERRY_E2E_PATTERN"} dist/test/editor.e2e.js

@@ -147,7 +147,7 @@ async function themeColor(id: string): Promise<string> {
   return page.evaluate(`(() => {
     const e = document.createElement("span");
     e.style.color = "var(--vscode-${id.replace(/\./g, "-")})";
-    document.body.appendChild(e);
+    (document.querySelector(".monaco-workbench") || document.body).appendChild(e);
     const c = getComputedStyle(e).color;
     e.remove();
     return c;
@@ -165,6 +165,10 @@ const row = (text: string) => rows().filter({ hasText: text }).first();
 
 /** Opens the Ferry view from the activity bar, as a person does the first time. */
 async function openFerryView(): Promise<void> {
+  const header = page.locator(".pane-header", { hasText: "Sync" }).first();
+  if (await header.isVisible()) {
+    return; // a second click would hide it
+  }
   await page.locator('.activitybar .action-item .action-label[aria-label^="Ferry"]').first().click();
   await page.locator(".pane-header", { hasText: "Sync" }).first().waitFor();
 }
@@ -522,14 +526,17 @@ async function sshFlow(): Promise<void> {
 async function hostDownFlow(): Promise<void> {
   await status("Ferry watching").waitFor();
   await sshd!.down();
-  const reconnecting = status("Ferry reconnecting to devbox");
-  await reconnecting.waitFor();
-  assert.equal(await tone(reconnecting), "warning", "a lost host that ferry retries is a warning, not an error");
   const r = row("project ⇄ devbox:~/project");
-  await r.locator(".label-description", { hasText: "reconnecting to devbox" }).waitFor();
-  assert.equal(await iconColor(r.locator(".codicon-debug-disconnect").first()), await themeColor("list.warningForeground"), "the warning colour");
-  await shot("host-down");
-  await sshd!.up();
+  try {
+    const reconnecting = status("Ferry reconnecting to devbox");
+    await reconnecting.waitFor();
+    assert.equal(await tone(reconnecting), "warning", "a lost host that ferry retries is a warning, not an error");
+    await r.locator(".label-description", { hasText: "reconnecting to devbox" }).waitFor();
+    assert.equal(await iconColor(r.locator(".codicon-debug-disconnect").first()), await themeColor("list.warningForeground"), "the warning colour");
+    await shot("host-down");
+  } finally {
+    await sshd!.up();
+  }
   await status("Ferry watching").waitFor({ timeout: 150_000 });
   await r.locator(".label-description", { hasText: "watching" }).waitFor();
   await shot("host-back");
@@ -619,9 +626,19 @@ async function projectFlow(): Promise<void> {
 }
 
 async function missingFlow(): Promise<void> {
-  // ferry.path names a file that is not there (a person's typo, a moved binary).
+  // A person sets ferry.path where they look for it, in the User tab of the settings
+  // editor, to a file that is not there (a typo, a moved binary).
   const wrong = path.join(tmp, "no-such", "ferry");
-  fs.writeFileSync(settingsFile, JSON.stringify({ ...baseSettings, "ferry.path": wrong }, null, 2));
+  await palette("Preferences: Open User Settings");
+  const settings = page.locator(".settings-editor");
+  await settings.waitFor();
+  await page.keyboard.type("ferry.path");
+  const item = settings.locator(".setting-item-contents", { hasText: "Path" }).filter({ hasText: "ferry" }).first();
+  await item.waitFor();
+  await settings.locator(".settings-tabs-widget .action-label.checked", { hasText: "User" }).waitFor();
+  await shot("setting-in-user-tab");
+  await item.locator("input").first().fill(wrong);
+  await page.keyboard.press("Tab");
   const toast = page.locator(".notification-toast", { hasText: `ferry.path is set to ${wrong}, which is not an executable file` });
   await toast.waitFor();
   for (const b of ["Locate ferry…", "Open Setting", "Install Instructions"]) {
@@ -630,19 +647,21 @@ async function missingFlow(): Promise<void> {
   const notFound = status("Ferry not found");
   await notFound.waitFor();
   assert.equal(await tone(notFound), "error", "a missing binary needs a person");
+  assert.equal(await page.locator(".notification-toast", { hasText: "ferry.path is set to" }).count(), 1, "one message, no retries");
+  await page.keyboard.press("Control+W");
+  await openFerryView();
   await page.locator(".pane-body", { hasText: "Ferry cannot find the ferry program" }).first().waitFor();
   await shot("missing-binary");
-  assert.equal((await page.locator(".notification-toast", { hasText: "ferry.path is set to" }).count()), 1, "one message, no retries");
-  // Open Setting: the settings editor, with ferry.path in the User tab.
+  // Open Setting, from the message: the setting, in the User tab.
   await toast.locator(".monaco-button", { hasText: "Open Setting" }).click();
-  const settings = page.locator(".settings-editor");
   await settings.waitFor();
+  await item.waitFor();
   await settings.locator(".settings-tabs-widget .action-label.checked", { hasText: "User" }).waitFor();
-  await settings.locator(".setting-item-contents", { hasText: "Ferry: Path" }).first().waitFor();
-  await shot("missing-binary-setting");
-  // The fix: ferry.path cleared; ferry starts again with the one in the VSIX, no reload.
-  fs.writeFileSync(settingsFile, JSON.stringify(baseSettings, null, 2));
+  // The fix: ferry.path emptied; ferry starts again with the one in the VSIX, no reload.
+  await item.locator("input").first().fill("");
+  await page.keyboard.press("Tab");
   await status(/Ferry (idle|watching)/).waitFor();
+  await shot("missing-binary-fixed");
   await page.keyboard.press("Control+W");
   await palette("Notifications: Clear All Notifications");
 }

@@ -215,7 +215,7 @@ export function item(state: State, node: Node, ctx: TreeContext = { home: "", fo
         .join("\n");
       const icon =
         st === "connected"
-          ? { icon: remote ? "remote" : "folder" }
+          ? { icon: remote ? "remote" : "folder-opened" }
           : st === "paused"
             ? { icon: "debug-pause" }
             : st === "connecting"
