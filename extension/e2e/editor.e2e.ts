@@ -512,7 +512,7 @@ async function sshFlow(): Promise<void> {
   await status("Ferry watching").click();
   await row("project ⇄ devbox:~/project").waitFor();
   await row(`this machine: ${alpha}`).waitFor();
-  await row("devbox: devbox:~/project").hover();
+  await row("devbox: ~/project").hover();
   await shot("ssh-view");
 
   // An edit on the remote comes back, with Sync Now.
@@ -650,7 +650,7 @@ async function missingFlow(): Promise<void> {
   assert.equal(await page.locator(".notification-toast", { hasText: "ferry.path is set to" }).count(), 1, "one message, no retries");
   await page.keyboard.press("Control+W");
   await openFerryView();
-  await page.locator(".pane-body", { hasText: "Ferry cannot find the ferry program" }).first().waitFor();
+  await page.locator(".pane-body", { hasText: "Ferry cannot start the ferry program that the ferry.path setting names" }).first().waitFor();
   await shot("missing-binary");
   // Open Setting, from the message: the setting, in the User tab.
   await toast.locator(".monaco-button", { hasText: "Open Setting" }).click();

@@ -121,6 +121,9 @@ export function activate(extension: vscode.ExtensionContext): FerryAPI {
       status: (status) => {
         store.dispatch({ type: "backend", status });
         void vscode.commands.executeCommand("setContext", "ferry.backend", contextValue(status));
+        // Which missing-binary welcome fits: the setting names a bad file, or nothing was found.
+        const setting = vscode.workspace.getConfiguration("ferry").get<string>("path", "").trim();
+        void vscode.commands.executeCommand("setContext", "ferry.pathSet", setting !== "" && setting !== "ferry");
         const key = status.state === "stopped" ? `${status.cause}:${status.reason}` : undefined;
         if (ctx && key !== lastAnnounced) {
           lastAnnounced = key;

@@ -196,11 +196,18 @@ test("tree: project sessions under their ferry.yml, rows named by place, context
   assert.equal(a.label, "this machine: ~/code/proj");
   assert.equal(a.contextValue, "endpoint local");
   assert.equal(a.resource, "/home/me/code/proj");
-  assert.equal(b.label, "devbox: devbox:~/proj");
+  assert.equal(b.label, "devbox: ~/proj");
   assert.equal(b.contextValue, "endpoint remote");
   assert.equal(c.contextValue, "conflict local-remote");
   assert.equal(c.description, "this machine: file, 14 B · devbox: file, 21 B");
   assert.equal(c.resource, "/home/me/code/proj/notes.txt");
+  // While ferry is stopped the views are empty, so that their welcome says why.
+  for (const cause of ["missing", "daemonStopped", "crashes"] as const) {
+    const stopped = reduce(state, { type: "backend", status: { state: "stopped", reason: "x", cause } });
+    assert.deepEqual([syncRoots(stopped), forwardRoots(stopped)], [[], []], cause);
+  }
+  const reconnecting = reduce(state, { type: "backend", status: { state: "restarting", reason: "x", crashes: 1, delayMs: 250 } });
+  assert.equal(syncRoots(reconnecting).length, 3, "a reconnection keeps the rows (no flicker)");
   // Paused: neutral icons; a lost host: a warning colour, not an error.
   const paused = stateWith([session({ paused: true, status: "paused", alpha: side("/a", { status: "paused" }), beta: side("devbox:~/b", { status: "paused" }) })]);
   const pr = item(paused, syncRoots(paused)[0])!;

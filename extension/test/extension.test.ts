@@ -111,6 +111,16 @@ test("status bar through a cycle: create, syncing with progress, watching, confl
     await waitFor("a staging percentage in the status bar", () =>
       vscode.recorder.statusHistory.some((h) => /^\$\(sync~spin\) Ferry \d+%$/.test(h.text)),
     );
+    // One progress figure: the row says what the status bar says, at the same moment.
+    await waitFor("the row's figure equal to the status bar's", async () => {
+      const pct = /^\$\(sync~spin\) Ferry (\d+)%$/.exec(statusText())?.[1];
+      const r = sessionRow(await treeRows("ferry.sync"), "project");
+      return pct !== undefined && r?.item.description === `syncing ${pct}%`;
+    });
+    // A large first sync (144 MiB): a progress notification with bytes and time.
+    await waitFor("the first sync's progress notification", () =>
+      vscode.recorder.progress.some((p) => /^Ferry: first sync of project ⇄ /.test(p.title ?? "") && p.messages.some((m) => / MB of \d+ MB, \d+ of \d+ files/.test(m))),
+    );
     await waitFor("watching after the first cycle", () => {
       const s = ext.api.state.sync[created.id];
       return statusText() === "$(eye) Ferry watching" && s && s.cycles >= 1 && s.status === "watching";
@@ -120,6 +130,11 @@ test("status bar through a cycle: create, syncing with progress, watching, confl
     assert.ok(firstSync >= 0 && texts.lastIndexOf("$(eye) Ferry watching") > firstSync, texts.join(" → "));
     assert.equal(fs.readFileSync(path.join(beta, "src", "f7.txt"), "utf8"), "file 7\n");
     assert.equal(fs.statSync(path.join(beta, "blob-5.bin")).size, 24 << 20);
+    // Progress refreshed the session's rows, not the whole tree.
+    const refreshes = vscode.recorder.treeRefreshes.filter((r) => r.view === "ferry.sync");
+    // (The whole view twice: the initial state, and the new session's row; then its rows only.)
+    assert.ok(refreshes.some((r) => r.what === 1) && refreshes.filter((r) => r.what === "all").length <= 2, JSON.stringify(refreshes));
+    await waitFor("the progress notification closed", () => vscode.recorder.progress.filter((p) => /first sync/.test(p.title ?? "")).every((p) => p.done));
   });
 
   await t.test("a conflict shows in the status bar and the tree", async () => {
@@ -317,4 +332,29 @@ test("ferry --stdio killed: reconnected by the policy, shown in the status bar o
   vscode.script.quickPicks.push(vscode.pickLabel("project ⇄"));
   await run("ferry.flush");
   assert.deepEqual(errorsShown(), []);
+});
+
+test("Create Sync Session: Back goes a step back; a refusal keeps the answers (Edit and Retry)", async () => {
+  const other = path.join(sb.dir, "third");
+  fs.mkdirSync(other);
+  const before = vscode.recorder.pickers.length;
+  // Step 1 Local folder, step 2 Back, step 1 a host typed in, step 2 a path, 3, 4.
+  vscode.script.quickPicks.push(vscode.pickLabel("Local folder"), vscode.pickLabel("Enter a host"), vscode.pickLabel("one-way-safe"), vscode.acceptSelected());
+  vscode.script.inputs.push(vscode.press("Back"), vscode.typeValue("nobody@127.0.0.1:1"), vscode.typeValue("~/third"));
+  // The daemon cannot reach that host: Edit and Retry, then dismiss the first step.
+  vscode.answerMessages(/^Ferry: cannot sync third with nobody@127\.0\.0\.1:1:~\/third: /, "Edit and Retry", true);
+  vscode.script.quickPicks.push((items, options) => {
+    // The retry starts with the earlier answers: the typed host is offered again.
+    assert.match(String(options.title), /sync third with/);
+    assert.ok(items.some((i) => i.label.includes("Enter a host") && i.description === "nobody@127.0.0.1:1"), JSON.stringify(items.map((i) => [i.label, i.description])));
+    return undefined;
+  });
+  const created = await run("ferry.createSyncSession", vscode.Uri.file(other));
+  assert.equal(created, undefined);
+  assert.deepEqual(vscode.recorder.unexpected, []);
+  const steps = vscode.recorder.pickers.slice(before).map((p) => `${p.kind} ${p.step}/${p.totalSteps}${p.answer ? ` ${p.answer}` : ""}`);
+  assert.deepEqual(steps.slice(0, 3), ["quickPick 1/4 $(folder) Local folder", "inputBox 2/4 [Back]", "quickPick 1/4 $(edit) Enter a host…"]);
+  assert.ok(vscode.recorder.pickers.slice(before).find((p) => p.step === 2)?.buttons?.includes("Browse…"), "a Browse… button for a local folder");
+  const refused = vscode.recorder.messages.find((m) => /^Ferry: cannot sync third/.test(m.message));
+  assert.deepEqual(refused?.items, ["Edit and Retry"]);
 });

@@ -161,6 +161,7 @@ test("a missing binary is no crash: one message with Locate ferry…, Open Setti
   assert.deepEqual(shown[0].items, ["Locate ferry…", "Open Setting", "Install Instructions"]);
   assert.equal(statusText(), "$(error) Ferry not found");
   assert.equal(vscode.recorder.contexts.get("ferry.backend"), "missing", "the welcome view says why");
+  assert.equal(vscode.recorder.contexts.get("ferry.pathSet"), true, "...that the setting names a file that is not there");
   assert.ok(!vscode.recorder.statusHistory.slice(starts).some((h) => /reconnecting/.test(h.text)), "never retried");
   // Commands say ferry is not running, and why, instead of hanging.
   await vscode.commands.executeCommand("ferry.keepAlpha");

@@ -92,11 +92,26 @@ function rootsOf<T extends { id: string; labels?: Record<string, string> }>(item
   return out;
 }
 
+/**
+ * While ferry is stopped (not found, stopped on purpose, given up), the views are empty,
+ * so their welcome content says why: the last sessions known are no longer true. During
+ * a reconnection they stay, to spare a flicker.
+ */
+function shown(state: State): boolean {
+  return state.backend.state !== "stopped";
+}
+
 export function syncRoots(state: State): Node[] {
+  if (!shown(state)) {
+    return [];
+  }
   return rootsOf(state.syncOrder.map((id) => state.sync[id]), "sync", (id) => ({ kind: "sync", id }));
 }
 
 export function forwardRoots(state: State): Node[] {
+  if (!shown(state)) {
+    return [];
+  }
   return rootsOf(state.forwardOrder.map((id) => state.forwards[id]), "forward", (id) => ({ kind: "forward", id }));
 }
 
@@ -223,7 +238,7 @@ export function item(state: State, node: Node, ctx: TreeContext = { home: "", fo
               : { icon: "debug-disconnect", color: "list.warningForeground" };
       return {
         id: `${s.id}/${node.side}`,
-        label: `${where}: ${shortURL(e.url, ctx)}`,
+        label: `${where}: ${sidePath(e.url, where, ctx)}`,
         description: `${stText} · ${counts}${e.problemCount ? ` · ${plural(e.problemCount, "problem")}` : ""}`,
         tooltip,
         icon: icon.icon,
@@ -291,6 +306,12 @@ export function item(state: State, node: Node, ctx: TreeContext = { home: "", fo
       };
     }
   }
+}
+
+/** A side's path after its place: "~/proj" for "devbox:~/proj" shown as devbox. */
+function sidePath(url: string, where: string, ctx: NameContext): string {
+  const u = shortURL(url, ctx);
+  return isRemoteURL(url) && u.startsWith(where + ":") ? u.slice(where.length + 1) : u;
 }
 
 /** Which sides of a session are on this machine: "local-remote" (the first side is local), ... */

@@ -71,6 +71,8 @@ export const recorder = {
   statusMessages: [] as string[],
   /** Progress notifications: their title, what they reported, and whether they ended. */
   progress: [] as { title?: string; messages: string[]; done: boolean }[],
+  /** Tree refreshes: of the whole view ("all") or of how many rows. */
+  treeRefreshes: [] as { view: string; what: "all" | number }[],
   /** Settings written with update(). */
   updates: [] as { key: string; value: unknown; target: unknown }[],
   changed(): void {
@@ -259,7 +261,7 @@ export interface InputBoxOptions {
 }
 
 export interface TreeDataProvider<T> {
-  onDidChangeTreeData?: (l: (e: T | undefined) => void) => Disposable;
+  onDidChangeTreeData?: (l: (e: T | T[] | undefined) => void) => Disposable;
   getChildren(element?: T): T[] | Promise<T[]>;
   getTreeItem(element: T): TreeItem | Promise<TreeItem>;
 }
@@ -626,7 +628,10 @@ export const window = {
   },
   registerTreeDataProvider<T>(id: string, provider: TreeDataProvider<T>): Disposable {
     recorder.treeViews.set(id, provider as TreeDataProvider<unknown>);
-    provider.onDidChangeTreeData?.(() => recorder.changed());
+    provider.onDidChangeTreeData?.((e) => {
+      recorder.treeRefreshes.push({ view: id, what: e === undefined ? "all" : (Array.isArray(e) ? e : [e]).length });
+      recorder.changed();
+    });
     recorder.changed();
     return new Disposable(() => recorder.treeViews.delete(id));
   },
