@@ -3,13 +3,19 @@
  * A state change refreshes only the rows of the sessions that changed (VS Code knows a
  * row by the node object it was given, so there is one object per node key), at most
  * every THROTTLE_MS, so the tree keeps up with the status bar during a sync.
+ *
+ * Why THROTTLE_MS is above 200: the extension host debounces a tree's change events by
+ * 200 ms (leading edge first). Events closer together than that keep pushing the
+ * debounce back, and during a long sync (a state every few tens of milliseconds) the
+ * rows would not change until it ended: the "tree trails the status bar" of issue 12.
+ * Spaced wider, every refresh lands on a leading edge and shows at once.
  */
 import * as vscode from "vscode";
 import { State } from "../core/store";
 import { children, forwardRoots, item, Node, nodeKey, sessionOf, syncRoots, TreeContext } from "../core/tree";
 import { FerryContext } from "./context";
 
-const THROTTLE_MS = 150;
+const THROTTLE_MS = 300;
 
 class Provider implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<Node | Node[] | undefined>();

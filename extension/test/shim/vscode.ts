@@ -72,7 +72,7 @@ export const recorder = {
   /** Progress notifications: their title, what they reported, and whether they ended. */
   progress: [] as { title?: string; messages: string[]; done: boolean }[],
   /** Tree refreshes: of the whole view ("all") or of how many rows. */
-  treeRefreshes: [] as { view: string; what: "all" | number }[],
+  treeRefreshes: [] as { view: string; what: "all" | number; unknown: number }[],
   /** Settings written with update(). */
   updates: [] as { key: string; value: unknown; target: unknown }[],
   changed(): void {
@@ -628,8 +628,25 @@ export const window = {
   },
   registerTreeDataProvider<T>(id: string, provider: TreeDataProvider<T>): Disposable {
     recorder.treeViews.set(id, provider as TreeDataProvider<unknown>);
+    // VS Code knows a row by the element object getChildren returned: a refresh of any
+    // other object refreshes nothing. Record which refreshed elements it would know.
+    const known = new WeakSet<object>();
+    const getChildren = provider.getChildren.bind(provider);
+    provider.getChildren = (element?: T) => {
+      const out = getChildren(element);
+      const note = (list: T[]) => {
+        list.forEach((x) => typeof x === "object" && x && known.add(x as object));
+        return list;
+      };
+      return out instanceof Promise ? out.then(note) : note(out);
+    };
     provider.onDidChangeTreeData?.((e) => {
-      recorder.treeRefreshes.push({ view: id, what: e === undefined ? "all" : (Array.isArray(e) ? e : [e]).length });
+      const elements = e === undefined ? undefined : Array.isArray(e) ? e : [e];
+      recorder.treeRefreshes.push({
+        view: id,
+        what: elements === undefined ? "all" : elements.length,
+        unknown: elements?.filter((x) => !known.has(x as object)).length ?? 0,
+      });
       recorder.changed();
     });
     recorder.changed();
