@@ -126,10 +126,7 @@ test("status bar through a cycle: create, syncing with progress, watching, confl
     assert.ok(firstSync >= 0 && texts.lastIndexOf("$(eye) Ferry watching") > firstSync, texts.join(" → "));
     assert.equal(fs.readFileSync(path.join(beta, "src", "f7.txt"), "utf8"), "file 7\n");
     assert.equal(fs.statSync(path.join(beta, "blob-5.bin")).size, 24 << 20);
-    // Progress refreshed the session's rows, not the whole tree.
     const refreshes = vscode.recorder.treeRefreshes.filter((r) => r.view === "ferry.sync");
-
-    assert.ok(refreshes.some((r) => r.what === 1), JSON.stringify(refreshes));
     assert.ok(refreshes.every((r) => r.unknown === 0), `refreshed rows are the objects the view was given: ${JSON.stringify(refreshes)}`);
   });
 

@@ -32,10 +32,10 @@ const base = {
 };
 const state = (seq: number, over: object) => ({ method: "sync/state", params: { ...base, seq, ...over } });
 
-function run(notifications: object[]): Activated {
+function run(notifications: object[], sessions: object[] = [], onFlush: object[] = []): Activated {
   sb = sb ?? sandbox();
   const file = path.join(sb.dir, "scenario.json");
-  fs.writeFileSync(file, JSON.stringify({ notifications }));
+  fs.writeFileSync(file, JSON.stringify({ notifications, sessions, onFlush }));
   process.env.FAKE_FERRY_SCENARIO = file;
   ext = activate(fake);
   return ext;
@@ -136,4 +136,26 @@ test("a large first sync: a progress notification with bytes, rate and time left
     "360 MB of 400 MB, 36 of 40 files, 20 MB/s, about 2 s left",
   ]);
   assert.equal(statusText(), "$(eye) Ferry watching");
+});
+
+test("a known session's progress refreshes its rows only, with the objects the view was given", async () => {
+  const staging = (seq: number, done: number) =>
+    state(seq, { status: "staging-beta", staging: { side: "beta", filesDone: 1, filesTotal: 4, bytesDone: done, bytesTotal: 100, rate: 10 } });
+  vscode.recorder.treeRefreshes.length = 0;
+  // The session is known from initialize; its progress comes when Sync Now asks, twice.
+  run([], [{ ...base, seq: 1 }], [[staging(2, 10)], [staging(3, 50)]]);
+  await waitFor("the initial rows", async () => ext!.api.state.backend.state === "running" && (await sessionRows())[0]?.description === "watching");
+  const refreshed = () => vscode.recorder.treeRefreshes.filter((r) => r.view === "ferry.sync").length;
+  // The first batch may share a refresh with the connection's; once a refresh has
+  // followed it, nothing else is pending.
+  await vscode.commands.executeCommand("ferry.flush", { kind: "sync", id: "sync_fake" });
+  const n = refreshed();
+  await waitFor("a refresh after the first batch", () => refreshed() > n || vscode.recorder.treeRefreshes.some((r) => r.what === 1));
+  const before = vscode.recorder.treeRefreshes.length;
+  await vscode.commands.executeCommand("ferry.flush", { kind: "sync", id: "sync_fake" });
+  await waitFor("the row's figure", async () => (await sessionRows())[0]?.description === "syncing 50%");
+  assert.equal(statusText(), "$(sync~spin) Ferry 50%", "one figure: the status bar's");
+  await waitFor("a refresh of the second batch", () => vscode.recorder.treeRefreshes.slice(before).some((r) => r.view === "ferry.sync"));
+  const second = vscode.recorder.treeRefreshes.slice(before).filter((r) => r.view === "ferry.sync");
+  assert.deepEqual(second, [{ view: "ferry.sync", what: 1, unknown: 0 }], "the session's row only, an object the view knows");
 });
