@@ -76,7 +76,10 @@ clean:
 # `make test` runs extension-test and editor-e2e after the Go tests. The extension tests
 # need Node 20+ and npm; editor-e2e also needs apt (chromium, libkrb5-dev, pkg-config) and
 # installs Node 24 and code-server into ~/.cache/ferry-e2e on first use.
-.PHONY: generate extension-deps extension-build extension-test vsix editor-e2e
+.PHONY: generate extension-deps extension-build extension-test vsix vsix-all editor-e2e
+
+# The platforms a platform-specific VSIX is built for (VS Code's target names).
+VSIX_TARGETS := linux-x64 linux-arm64 darwin-x64 darwin-arm64 win32-x64
 
 # generate rewrites extension/src/protocol.gen.ts and docs/api.md from protocol/*.go.
 generate:
@@ -90,20 +93,28 @@ extension-build: extension-deps
 	npm run build
 
 # extension-test runs the extension's node tests (core, the extension against the real
-# bin/ferry --stdio, prompts, forwarding over a throwaway sshd, the manifest, the vsix,
-# and the editors.md examples).
-extension-test: build vsix
+# bin/ferry --stdio, prompts, forwarding over a throwaway sshd, the manifest, the vsix
+# files, and the editors.md examples).
+extension-test: build vsix vsix-linux-x64
 	npm run build-tests
 	node --test --test-concurrency=1 --test-timeout=300000 dist/test/*.test.js
 
-# vsix packages the extension as ferry-<version>.vsix (bundle, manifest, README, icon).
+# vsix packages the extension as ferry-<version>.vsix (bundle, manifest, README, icon),
+# which finds ferry on the machine; vsix-TARGET (e.g. vsix-linux-x64) as
+# ferry-<version>-TARGET.vsix carrying ferry for TARGET and the agents, as language-server
+# extensions ship their server; vsix-all builds every one of VSIX_TARGETS.
 vsix: extension-build
-	rm -f ferry-*.vsix
-	npx vsce package --no-dependencies --skip-license
+	./scripts/extension-vsix.sh
 
-# editor-e2e runs the extension inside code-server in headless Chromium; screenshots in
-# test-output/editor-e2e/.
-editor-e2e: build vsix
+vsix-%: build extension-build
+	LDFLAGS='$(LDFLAGS)' ./scripts/extension-vsix.sh $*
+
+vsix-all: build extension-build
+	LDFLAGS='$(LDFLAGS)' ./scripts/extension-vsix.sh $(VSIX_TARGETS)
+
+# editor-e2e runs the extension inside code-server in headless Chromium (the linux-x64
+# VSIX, with ferry inside it); screenshots in test-output/editor-e2e/.
+editor-e2e: build vsix vsix-linux-x64
 	./scripts/extension-e2e.sh
 
 # ---- benchmarks ----------------------------------------------------------------------------

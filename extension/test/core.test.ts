@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { PassThrough } from "stream";
 import * as rpc from "vscode-jsonrpc/node";
 import { ForwardSession, SyncSession } from "../src/protocol.gen";
-import { Backend, BackendStatus, Transport } from "../src/core/backend";
+import { Backend, BackendStatus, ExitInfo, Transport } from "../src/core/backend";
 import { browserURL, hostOf, isRemoteURL, sessionName } from "../src/core/endpoints";
 import { RestartPolicy } from "../src/core/restart";
 import { readSSHHosts } from "../src/core/ssh";
@@ -17,18 +17,18 @@ import { children, item, syncRoots } from "../src/core/tree";
 
 function session(over: Partial<SyncSession> = {}): SyncSession {
   const side = (url: string) => ({
-    url, connected: true, scanned: true, directories: 1, files: 3, symlinks: 0, totalFileSize: 300,
+    url, status: "connected", connected: true, scanned: true, directories: 1, files: 3, symlinks: 0, totalFileSize: 300,
     problems: [], problemCount: 0,
   });
   return {
-    id: "sync_a", name: "web", alpha: side("/a"), beta: side("/b"), config: { mode: "two-way-safe" }, paused: false,
+    seq: 1, id: "sync_a", name: "web", alpha: side("/a"), beta: side("/b"), config: { mode: "two-way-safe" }, paused: false,
     createdAt: "2026-11-26T10:00:00Z", status: "watching", conflicts: [], conflictCount: 0, cycles: 1, ...over,
   };
 }
 
 function forward(over: Partial<ForwardSession> = {}): ForwardSession {
   return {
-    id: "fwrd_a", source: "tcp:localhost:8080", destination: "devbox:tcp:localhost:8080", sourceConnected: true,
+    seq: 1, id: "fwrd_a", source: "tcp:localhost:8080", destination: "devbox:tcp:localhost:8080", sourceConnected: true,
     destinationConnected: true, paused: false, createdAt: "2026-11-26T10:00:00Z", status: "forwarding",
     openConnections: 0, totalConnections: 2, failedConnections: 0, bytesOut: 10, bytesIn: 2048, ...over,
   };
@@ -79,11 +79,15 @@ test("reducer: initialize list, updates, creation order, termination, null slice
   assert.deepEqual(s.forwardOrder, []);
 });
 
-test("status text: every state of the summary", () => {
+test("status text: every state of the summary, red only where a person must act", () => {
+  const down = (over: Partial<SyncSession> = {}) =>
+    session({ status: "disconnected", lastError: "dial devbox: connection refused", beta: { ...session().beta, url: "devbox:~/b", status: "disconnected", connected: false }, ...over });
   const cases: [string, State, string, string][] = [
     ["starting", reduce(initialState, { type: "backend", status: { state: "starting" } }), "$(loading~spin) Ferry starting", "normal"],
-    ["crashed", reduce(initialState, { type: "backend", status: { state: "restarting", reason: "x", crashes: 1, delayMs: 250 } }), "$(debug-disconnect) Ferry disconnected", "error"],
-    ["stopped", reduce(initialState, { type: "backend", status: { state: "stopped", reason: "x", crashes: 5 } }), "$(error) Ferry stopped", "error"],
+    ["the daemon connection lost", reduce(initialState, { type: "backend", status: { state: "restarting", reason: "x", crashes: 1, delayMs: 250 } }), "$(loading~spin) Ferry reconnecting", "warning"],
+    ["gave up after crashes", reduce(initialState, { type: "backend", status: { state: "stopped", reason: "x", cause: "crashes", crashes: 5 } }), "$(error) Ferry stopped", "error"],
+    ["no binary", reduce(initialState, { type: "backend", status: { state: "stopped", reason: "not found", cause: "missing" } }), "$(error) Ferry not found", "error"],
+    ["ferry daemon stop", reduce(initialState, { type: "backend", status: { state: "stopped", reason: "stopped", cause: "daemonStopped" } }), "$(debug-stop) Ferry stopped", "normal"],
     ["no sessions", stateWith([]), "$(circle-outline) Ferry idle", "normal"],
     ["watching", stateWith([session()]), "$(eye) Ferry watching", "normal"],
     ["scanning", stateWith([session({ status: "scanning" })]), "$(sync~spin) Ferry syncing", "normal"],
@@ -103,9 +107,14 @@ test("status text: every state of the summary", () => {
       "normal",
     ],
     ["conflicts", stateWith([session({ conflictCount: 2 })]), "$(warning) Ferry 2 conflicts", "warning"],
-    ["error wins over conflicts", stateWith([session({ conflictCount: 2 }), session({ id: "sync_b", lastError: "boom" })]), "$(error) Ferry 1 error", "error"],
-    ["halted", stateWith([session({ status: "halted-root-emptied" })]), "$(error) Ferry 1 error", "error"],
-    ["paused", stateWith([session({ paused: true, status: "paused" })]), "$(debug-pause) Ferry paused", "normal"],
+    ["a halt wins over conflicts", stateWith([session({ conflictCount: 2 }), session({ id: "sync_b", status: "halted-root-emptied", lastError: "emptied" })]), "$(error) Ferry 1 session halted", "error"],
+    ["too many entries is a halt", stateWith([session({ status: "halted-too-many-entries" })]), "$(error) Ferry 1 session halted", "error"],
+    ["host down: reconnecting, a warning", stateWith([down()]), "$(debug-disconnect) Ferry reconnecting to devbox", "warning"],
+    ["an old daemon's host down (no endpoint status)", stateWith([down({ beta: { ...session().beta, url: "devbox:~/b", status: undefined as never, connected: false } })]), "$(debug-disconnect) Ferry reconnecting to devbox", "warning"],
+    ["a new session connecting", stateWith([session({ status: "connecting-beta", cycles: 0, alpha: { ...session().alpha, scanned: false }, beta: { ...session().beta, status: "connecting", connected: false, scanned: false } })]), "$(loading~spin) Ferry connecting", "normal"],
+    ["paused: neutral", stateWith([session({ paused: true, status: "paused", alpha: { ...session().alpha, status: "paused", connected: false }, beta: { ...session().beta, status: "paused", connected: false } })]), "$(debug-pause) Ferry paused", "normal"],
+    ["paused by an old daemon (sides disconnected)", stateWith([session({ paused: true, status: "paused", alpha: { ...session().alpha, status: undefined as never, connected: false } })]), "$(debug-pause) Ferry paused", "normal"],
+    ["a retried error: a warning", stateWith([session({ lastError: "scan failed: permission denied" })]), "$(warning) Ferry 1 problem", "warning"],
     ["forwards only", stateWith([], [forward()]), "$(plug) Ferry forwarding 1", "normal"],
     ["forward error", stateWith([session()], [forward({ lastError: "cannot bind" })]), "$(error) Ferry 1 error", "error"],
   ];
@@ -114,6 +123,8 @@ test("status text: every state of the summary", () => {
     assert.equal(v.text, text, name);
     assert.equal(v.tone, tone, name);
   }
+  assert.equal(statusView(cases[4][1]).command, "ferry.start", "a deliberate stop is started again from the status bar");
+  assert.equal(statusView(cases[3][1]).command, "ferry.locate");
 });
 
 test("tree model: session, endpoints, conflicts, problems, context values", () => {
@@ -132,11 +143,11 @@ test("tree model: session, endpoints, conflicts, problems, context values", () =
   const state = stateWith([s]);
   const [root] = syncRoots(state);
   const rootItem = item(state, root)!;
-  assert.equal(rootItem.label, "web");
+  assert.equal(rootItem.label, "/a ⇄ /b");
   assert.equal(rootItem.contextValue, "sync-session running has-conflicts");
   const kids = children(state, root);
   assert.deepEqual(kids.map((k) => k.kind), ["error", "endpoint", "endpoint", "conflict", "moreConflicts"]);
-  assert.equal(item(state, kids[3])!.contextValue, "conflict");
+  assert.equal(item(state, kids[3])!.contextValue, "conflict local-local");
   assert.equal(item(state, kids[3])!.command?.id, "ferry.showConflict");
   assert.equal(item(state, kids[4])!.label, "2 more conflicts");
   const beta = kids[2];
@@ -186,7 +197,7 @@ test("ssh config: Host aliases with Include, patterns left out, $HOME honoured",
 
 /** A transport whose other end is an in-memory server. */
 function memoryTransport(serve: (conn: rpc.MessageConnection) => void): { factory: () => Transport; kill: () => void } {
-  let exit: ((reason: string) => void) | undefined;
+  let exit: ((info: ExitInfo) => void) | undefined;
   let serverConn: rpc.MessageConnection | undefined;
   const factory = () => {
     const up = new PassThrough();
@@ -198,11 +209,11 @@ function memoryTransport(serve: (conn: rpc.MessageConnection) => void): { factor
       reader: new rpc.StreamMessageReader(down),
       writer: new rpc.StreamMessageWriter(up),
       kill: () => serverConn?.dispose(),
-      onExit: (l: (reason: string) => void) => (exit = l),
+      onExit: (l: (info: ExitInfo) => void) => (exit = l),
       onStderr: () => undefined,
     };
   };
-  return { factory, kill: () => exit?.("the fake server died") };
+  return { factory, kill: () => exit?.({ reason: "the fake server died" }) };
 }
 
 test("backend over an in-memory server: typed requests, notifications, prompts, restart", async () => {
@@ -258,7 +269,7 @@ test("backend over an in-memory server: typed requests, notifications, prompts, 
   // A crash restarts it (after the policy's first delay).
   mem.kill();
   assert.equal(backend.status.state, "restarting");
-  await assert.rejects(backend.request("daemon/version"), /restarting/);
+  await assert.rejects(backend.request("daemon/version"), /reconnecting/);
   await new Promise<void>((resolve) => {
     const t = setInterval(() => {
       if (backend.status.state === "running") {

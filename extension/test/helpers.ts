@@ -45,8 +45,8 @@ export interface Activated {
   context: { subscriptions: { dispose(): unknown }[] };
 }
 
-/** Activates dist/extension.js as VS Code would. */
-export function activate(ferryPath = ferryBin): Activated {
+/** Activates dist/extension.js as VS Code would (installed at extensionPath; ferryPath "" leaves ferry.path unset). */
+export function activate(ferryPath = ferryBin, extensionPath = root): Activated {
   if (!fs.existsSync(path.join(root, "dist", "extension.js"))) {
     throw new Error("dist/extension.js is missing: run npm run build");
   }
@@ -56,7 +56,7 @@ export function activate(ferryPath = ferryBin): Activated {
   const context = {
     subscriptions: [] as { dispose(): unknown }[],
     extension: { packageJSON: manifest },
-    extensionPath: root,
+    extensionPath,
   };
   const api = ext.activate(context) as FerryAPI;
   return { api, context };
@@ -178,9 +178,19 @@ export function errorsShown(): string[] {
 
 // ---------------------------------------------------------------- menus
 
-/** Evaluates the when clauses used in package.json ("a == b", "a =~ /re/", "key", "!key", "&&"). */
+/** Evaluates the when clauses used in package.json ("a == b", "a =~ /re/", "key", "!key", "&&", "||", "a in b"). */
 export function evalWhen(when: string, ctx: Record<string, string>): boolean {
+  if (when.includes("||")) {
+    return when.split("||").some((w) => evalWhen(w, ctx));
+  }
   return when.split("&&").every((part) => {
+    if (part.trim() === "false") {
+      return false;
+    }
+    const inList = /^(\S+)\s+in\s+(\S+)$/.exec(part.trim());
+    if (inList) {
+      return (ctx[inList[2]] ?? "").split(",").includes(ctx[inList[1]] ?? "");
+    }
     const p = part.trim();
     const bare = /^(!?)([\w.]+)$/.exec(p);
     if (bare) {
@@ -197,6 +207,13 @@ export function evalWhen(when: string, ctx: Record<string, string>): boolean {
     }
     throw new Error(`when clause not understood by the test: ${p}`);
   });
+}
+
+/** The context menu VS Code shows on a tree row with contextValue in view (the non-inline items). */
+export function contextActions(view: string, contextValue: string): string[] {
+  return (manifest.contributes.menus["view/item/context"] as { command: string; when: string; group?: string }[])
+    .filter((m) => !(m.group ?? "").startsWith("inline") && evalWhen(m.when, { view, viewItem: contextValue }))
+    .map((m) => m.command);
 }
 
 /** The inline actions VS Code shows on a tree row with contextValue in view. */

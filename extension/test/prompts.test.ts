@@ -1,6 +1,7 @@
-// Prompts, logs and the restart policy, with a fake `ferry --stdio` (dist/test/fake-ferry.js)
-// that asks on cue what the real daemon asks only when an SSH host needs it.
-import { activate, Activated, deactivate, sandbox, Sandbox, statusText, vscode, waitFor } from "./helpers";
+// Prompts, logs, the restart policy, a deliberate daemon stop and a missing binary, with a
+// fake `ferry --stdio` (dist/test/fake-ferry.js) that does on cue what the real daemon
+// does only when an SSH host needs it (or, for daemon/stopping, what it does not send yet).
+import { activate, Activated, deactivate, sandbox, Sandbox, statusItem, statusText, vscode, waitFor } from "./helpers";
 import assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
@@ -29,6 +30,7 @@ afterEach(() => {
   vscode.recorder.logs.length = 0;
   vscode.recorder.messages.length = 0;
   vscode.script.messageRules.length = 0;
+  delete process.env.FAKE_FERRY_SCENARIO;
 });
 
 after(() => fs.rmSync(sb.dir, { recursive: true, force: true }));
@@ -134,8 +136,8 @@ test("restart policy: 5 crashes in a row stop the backend and offer Restart, whi
   assert.equal(stopped.level, "error");
   assert.deepEqual(stopped.items, ["Restart", "Show Logs"]);
   assert.match(stopped.message, /fake ferry: crash 5 of 5.*5 crashes within 3 minutes/);
-  const restarting = vscode.recorder.messages.filter((m) => /restarting it/.test(m.message));
-  assert.equal(restarting.length, 4, "four automatic restarts before giving up");
+  assert.equal(vscode.recorder.messages.length, 1, "the automatic restarts before giving up show in the status bar, not as toasts");
+  assert.equal(vscode.recorder.statusHistory.filter((h) => h.text === "$(loading~spin) Ferry reconnecting").length >= 1, true);
   // The message's Restart was answered: a sixth start, which the fake lets live.
   await waitFor("running after Restart", () => ext!.api.state.backend.state === "running");
   assert.equal(fs.readFileSync(counter, "utf8"), "6");
@@ -143,14 +145,49 @@ test("restart policy: 5 crashes in a row stop the backend and offer Restart, whi
   assert.equal(vscode.recorder.contexts.get("ferry.backend"), "running");
 });
 
-test("a missing binary says how to fix it", async () => {
-  vscode.answerMessages(/keeps stopping/, undefined);
+test("a missing binary is no crash: one message with Locate ferry…, Open Setting and the install docs; Locate fixes it", async () => {
+  vscode.answerMessages(/ferry program|ferry\.path/, undefined);
+  const starts = vscode.recorder.statusHistory.length;
+  scenario({}); // for the fake that Locate picks
   ext = activate(path.join(sb.dir, "no-such-ferry"));
-  await waitFor("the stopped status", () => ext!.api.state.backend.state === "stopped", 30000);
-  const m = vscode.recorder.messages.find((x) => /keeps stopping/.test(x.message));
-  assert.match(m?.message ?? "", /not found \(set ferry\.path to the ferry binary\)/);
-  // Commands say the backend is not running, and what to do, instead of hanging.
+  await waitFor("the not-found status", () => ext!.api.state.backend.state === "stopped", 30000);
+  assert.deepEqual(ext.api.state.backend, {
+    state: "stopped",
+    cause: "missing",
+    reason: `ferry.path is set to ${path.join(sb.dir, "no-such-ferry")}, which is not an executable file`,
+  });
+  const shown = vscode.recorder.messages.filter((x) => x.level === "error");
+  assert.equal(shown.length, 1, "one message, no retries");
+  assert.deepEqual(shown[0].items, ["Locate ferry…", "Open Setting", "Install Instructions"]);
+  assert.equal(statusText(), "$(error) Ferry not found");
+  assert.equal(vscode.recorder.contexts.get("ferry.backend"), "missing", "the welcome view says why");
+  assert.equal(vscode.recorder.contexts.get("ferry.pathSet"), true, "...that the setting names a file that is not there");
+  assert.ok(!vscode.recorder.statusHistory.slice(starts).some((h) => /reconnecting/.test(h.text)), "never retried");
+  // Commands say ferry is not running, and why, instead of hanging.
   await vscode.commands.executeCommand("ferry.keepAlpha");
   const err = vscode.recorder.messages.filter((x) => x.level === "error").pop();
-  assert.match(err?.message ?? "", /^Ferry: the ferry backend is not running \(cannot run .*: not found.*\); run "Ferry: Restart Backend"$/);
+  assert.match(err?.message ?? "", /^Ferry: ferry is not running \(ferry\.path is set to .*no-such-ferry, which is not an executable file\); run "Ferry: Restart"$/);
+  // Locate ferry…: a file dialog, whose answer becomes ferry.path, and ferry starts.
+  vscode.script.openDialogs.push(fake);
+  await vscode.commands.executeCommand("ferry.locate");
+  assert.deepEqual(vscode.recorder.updates.pop(), { key: "ferry.path", value: fake, target: vscode.ConfigurationTarget.Global });
+  await waitFor("running after Locate", () => ext!.api.state.backend.state === "running");
+  assert.equal(ext.api.located?.found && ext.api.located.source, "setting");
+});
+
+test("daemon/stopping, then the end: a deliberate stop is honoured (Stopped, a Start button), not restarted", async () => {
+  const counter = path.join(sb.dir, "stops");
+  scenario({ stopping: { reason: "requested", client: "ferry-cli" }, stoppingTimes: 1, counter });
+  ext = activate(fake);
+  await waitFor("stopped", () => ext!.api.state.backend.state === "stopped" && statusText() === "$(debug-stop) Ferry stopped", 30000);
+  assert.deepEqual(ext.api.state.backend, { state: "stopped", cause: "daemonStopped", reason: "the ferry daemon was stopped by ferry-cli (ferry daemon stop)" });
+  assert.equal(fs.readFileSync(counter, "utf8"), "1", "not restarted");
+  assert.equal(statusItem().backgroundColor, undefined, "neutral: the person did it");
+  assert.equal((statusItem().command as { command: string }).command, "ferry.start");
+  assert.equal(vscode.recorder.contexts.get("ferry.backend"), "daemonStopped");
+  assert.deepEqual(vscode.recorder.messages, [], "no toast");
+  // Start (the status bar item's, or the welcome view's button).
+  await vscode.commands.executeCommand("ferry.start");
+  await waitFor("running after Start", () => ext!.api.state.backend.state === "running");
+  assert.equal(fs.readFileSync(counter, "utf8"), "2");
 });

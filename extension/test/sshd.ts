@@ -17,6 +17,36 @@ export interface SSHD {
   fingerprint: string;
   log(): string;
   stop(): void;
+  /** The host goes down: the listener and every connection it serves (its own processes) end. */
+  down(): Promise<void>;
+  /** The host comes back: the same sshd (same port, same host key) listens again. */
+  up(): Promise<void>;
+}
+
+/** The processes descended from pid (read from /proc): those the sshd started, nothing else. */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const d of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) {
+      continue;
+    }
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(d)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const todo = [pid];
+  while (todo.length) {
+    for (const c of children.get(todo.pop()!) ?? []) {
+      out.push(c);
+      todo.push(c);
+    }
+  }
+  return out;
 }
 
 /** Starts sshd with its files in dir, for the user whose HOME is home; resolves once it listens. */
@@ -59,21 +89,24 @@ export async function startSSHD(dir: string, home: string, alias = "devbox"): Pr
   );
   fs.mkdirSync("/run/sshd", { recursive: true });
   const fingerprint = execFileSync("ssh-keygen", ["-l", "-f", `${hostKey}.pub`], { encoding: "utf8" }).trim();
-  const child: ChildProcess = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", path.join(dir, "sshd_config")], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
   let log = "";
-  // Ready when sshd says it listens (it logs that on stderr with -e).
-  await new Promise<void>((resolve, reject) => {
-    child.stderr!.setEncoding("utf8").on("data", (d: string) => {
-      log += d;
-      if (log.includes(`Server listening on 127.0.0.1 port ${port}`)) {
-        resolve();
-      }
+  let child: ChildProcess;
+  const listen = () => {
+    child = spawn("/usr/sbin/sshd", ["-D", "-e", "-f", path.join(dir, "sshd_config")], { stdio: ["ignore", "ignore", "pipe"] });
+    const mark = log.length;
+    // Ready when sshd says it listens (it logs that on stderr with -e).
+    return new Promise<void>((resolve, reject) => {
+      child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+        log += d;
+        if (log.slice(mark).includes(`Server listening on 127.0.0.1 port ${port}`)) {
+          resolve();
+        }
+      });
+      child.once("exit", (code) => reject(new Error(`sshd exited with status ${code} before listening:\n${log}`)));
+      child.once("error", (err) => reject(new Error(`cannot run /usr/sbin/sshd: ${err.message}`)));
     });
-    child.once("exit", (code) => reject(new Error(`sshd exited with status ${code} before listening:\n${log}`)));
-    child.once("error", (err) => reject(new Error(`cannot run /usr/sbin/sshd: ${err.message}`)));
-  });
+  };
+  await listen();
   return {
     alias,
     port,
@@ -83,5 +116,19 @@ export async function startSSHD(dir: string, home: string, alias = "devbox"): Pr
     stop: () => {
       child.kill();
     },
+    down: async () => {
+      const served = descendants(child.pid!);
+      const exited = new Promise<void>((r) => child.once("exit", () => r()));
+      child.kill("SIGKILL");
+      for (const pid of served) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+      await exited;
+    },
+    up: () => listen(),
   };
 }

@@ -3,6 +3,13 @@
  * session list and the sync/state and forward/state notifications, and a small store
  * that tells listeners after each change. Nothing here polls: state only moves when the
  * daemon says so.
+ *
+ * Order: every state carries a seq that grows per session (a daemon older than seq
+ * sends none, 0 here). A state older than the one held (lower seq) is dropped, and so
+ * is a late state of a session already seen terminated, so an out-of-order
+ * notification never brings an old state, or a terminated session, back. A new
+ * connection's initial state replaces everything (seq may start again with a new
+ * daemon); the backend holds the notifications of a connection back until then.
  */
 import { ForwardSession, SyncSession } from "../protocol.gen";
 import { BackendStatus } from "./backend";
@@ -17,6 +24,8 @@ export interface State {
   /** Forward sessions by id, and their ids in creation order. */
   forwards: Readonly<Record<string, ForwardSession>>;
   forwardOrder: readonly string[];
+  /** The seq of the terminated notification of sessions gone since the connection began. */
+  gone: Readonly<Record<string, number>>;
 }
 
 export type Action =
@@ -31,12 +40,23 @@ export const initialState: State = {
   syncOrder: [],
   forwards: {},
   forwardOrder: [],
+  gone: {},
 };
 
 interface Session {
   id: string;
   createdAt: string;
   terminated?: boolean;
+  seq?: number;
+}
+
+/** Whether incoming is older than what is held (and so must be dropped). */
+function stale(held: Session | undefined, goneSeq: number | undefined, incoming: Session): boolean {
+  const seq = incoming.seq ?? 0;
+  if (goneSeq !== undefined && (seq === 0 || seq <= goneSeq)) {
+    return true;
+  }
+  return held !== undefined && seq > 0 && (held.seq ?? 0) > seq;
 }
 
 function byCreation<T extends Session>(items: Record<string, T>): string[] {
@@ -55,15 +75,18 @@ function index<T extends Session>(list: T[]): Record<string, T> {
   return out;
 }
 
-function upsert<T extends Session>(items: Readonly<Record<string, T>>, order: readonly string[], s: T) {
+function upsert<T extends Session>(items: Readonly<Record<string, T>>, order: readonly string[], gone: Readonly<Record<string, number>>, s: T) {
+  if (stale(items[s.id], gone[s.id], s)) {
+    return undefined;
+  }
   const next: Record<string, T> = { ...items };
   if (s.terminated) {
     delete next[s.id];
-    return { items: next, order: order.filter((id) => id !== s.id) };
+    return { items: next, order: order.filter((id) => id !== s.id), gone: { ...gone, [s.id]: s.seq ?? 0 } };
   }
   const isNew = !(s.id in items);
   next[s.id] = s;
-  return { items: next, order: isNew ? byCreation(next) : order };
+  return { items: next, order: isNew ? byCreation(next) : order, gone };
 }
 
 /** Normalizes what Go may send as null (empty slices). */
@@ -88,15 +111,16 @@ export function reduce(state: State, action: Action): State {
         syncOrder: byCreation(sync),
         forwards,
         forwardOrder: byCreation(forwards),
+        gone: {},
       };
     }
     case "syncState": {
-      const { items, order } = upsert(state.sync, state.syncOrder, normalizeSync(action.session));
-      return { ...state, sync: items, syncOrder: order };
+      const next = upsert(state.sync, state.syncOrder, state.gone, normalizeSync(action.session));
+      return next ? { ...state, sync: next.items, syncOrder: next.order, gone: next.gone } : state;
     }
     case "forwardState": {
-      const { items, order } = upsert(state.forwards, state.forwardOrder, action.session);
-      return { ...state, forwards: items, forwardOrder: order };
+      const next = upsert(state.forwards, state.forwardOrder, state.gone, action.session);
+      return next ? { ...state, forwards: next.items, forwardOrder: next.order, gone: next.gone } : state;
     }
     case "backend":
       return { ...state, backend: action.status };
@@ -118,7 +142,11 @@ export class Store {
   }
 
   dispatch(action: Action): void {
-    this.current = reduce(this.current, action);
+    const next = reduce(this.current, action);
+    if (next === this.current) {
+      return; // a stale state, dropped
+    }
+    this.current = next;
     for (const l of [...this.listeners]) {
       l(this.current, action);
     }

@@ -2,8 +2,9 @@
 import * as vscode from "vscode";
 import { LogMessage } from "../protocol.gen";
 
-export function writeLog(channel: vscode.LogOutputChannel, m: LogMessage): void {
-  const text = m.session ? `[${m.session}] ${m.message}` : m.message;
+/** One line per event, the session named as the views name it (titleOf), not by its id. */
+export function writeLog(channel: vscode.LogOutputChannel, m: LogMessage, titleOf: (id: string) => string = (id) => id): void {
+  const text = m.session ? `[${titleOf(m.session)}] ${m.message}` : m.message;
   switch (m.level) {
     case "error":
       channel.error(text);

@@ -2,7 +2,8 @@
 import * as path from "path";
 import * as vscode from "vscode";
 import { ForwardSession, SyncSession } from "../protocol.gen";
-import { displayName, forwardStatusText, syncStatusText } from "../core/describe";
+import { forwardStatusText, syncStatusText } from "../core/describe";
+import { forwardTitle, syncTitle } from "../core/names";
 import { readSSHHosts } from "../core/ssh";
 import { Node } from "../core/tree";
 import { FerryContext } from "./context";
@@ -25,6 +26,9 @@ export async function resolveTarget(
 ): Promise<Target | undefined> {
   const state = ctx.store.state;
   const node = arg as Node | undefined;
+  if (node && (node.kind === "endpoint" || node.kind === "conflict") && state.sync[node.session]) {
+    return { kind: "sync", session: state.sync[node.session] };
+  }
   if (node && node.kind === "sync" && state.sync[node.id]) {
     return { kind: "sync", session: state.sync[node.id] };
   }
@@ -42,15 +46,15 @@ export async function resolveTarget(
   const items: TargetItem[] = targets.map((t) =>
     t.kind === "sync"
       ? {
-          label: `$(sync) ${displayName(t.session)}`,
-          description: syncStatusText(t.session),
-          detail: `${t.session.alpha.url} ⇄ ${t.session.beta.url}`,
+          label: `$(sync) ${syncTitle(t.session, ctx.names())}`,
+          description: syncStatusText(t.session, ctx.phaseOf(t.session)),
+          detail: t.session.name ? `session ${t.session.name}` : undefined,
           target: t,
         }
       : {
-          label: `$(plug) ${displayName(t.session)}`,
+          label: `$(plug) ${forwardTitle(t.session, ctx.processOf(t.session))}`,
           description: forwardStatusText(t.session),
-          detail: `${t.session.source} → ${t.session.destination}`,
+          detail: t.session.name ? `forward ${t.session.name}` : undefined,
           target: t,
         },
   );

@@ -1,4 +1,4 @@
-/** The status bar item: renders core/status on every state change. */
+/** The status bar item: renders core/status on every state change (and when a debounced phase settles). */
 import * as vscode from "vscode";
 import { statusView } from "../core/status";
 import { FerryContext } from "./context";
@@ -6,11 +6,11 @@ import { FerryContext } from "./context";
 export function createStatusBar(ctx: FerryContext): vscode.Disposable {
   const item = vscode.window.createStatusBarItem("ferry.status", vscode.StatusBarAlignment.Left, 50);
   item.name = "Ferry";
-  item.command = { command: "workbench.view.extension.ferry", title: "Show Ferry" };
   const render = () => {
-    const v = statusView(ctx.store.state);
+    const v = statusView(ctx.store.state, ctx.names(), (s) => ctx.phaseOf(s));
     item.text = v.text;
     item.tooltip = v.tooltip;
+    item.command = { command: v.command, title: "Ferry" };
     item.backgroundColor =
       v.tone === "normal"
         ? undefined
@@ -19,8 +19,10 @@ export function createStatusBar(ctx: FerryContext): vscode.Disposable {
   render();
   item.show();
   const unsubscribe = ctx.store.subscribe(render);
+  const onRefresh = ctx.refresh.event(render);
   return new vscode.Disposable(() => {
     unsubscribe();
+    onRefresh.dispose();
     item.dispose();
   });
 }

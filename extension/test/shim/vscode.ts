@@ -25,6 +25,20 @@ export interface PickerCall {
   password?: boolean;
   value?: string;
   answer?: string;
+  /** For a multi-step input: its step and total. */
+  step?: number;
+  totalSteps?: number;
+  /** The tooltips of its buttons ("Back", "Browse…"). */
+  buttons?: string[];
+  /** The labels selected when it opened (a multi-select pick). */
+  selected?: string[];
+}
+
+/** A tab of the editor area: a diff or a text document. */
+export interface RecordedTab {
+  label: string;
+  input: TabInputTextDiff | TabInputText;
+  closed: boolean;
 }
 
 export const recorder = {
@@ -47,6 +61,20 @@ export const recorder = {
   shownDocuments: [] as { path: string; line?: number }[],
   /** The glob patterns of the file system watchers created. */
   watchers: [] as FileSystemWatcher[],
+  /** Tabs opened (vscode.diff, showTextDocument), closed ones marked. */
+  tabs: [] as RecordedTab[],
+  decorationProviders: [] as FileDecorationProvider[],
+  /** The conflict (or other virtual) documents whose provider said they changed. */
+  contentChanges: [] as string[],
+  clipboard: "",
+  terminals: [] as { name?: string; cwd?: string }[],
+  statusMessages: [] as string[],
+  /** Progress notifications: their title, what they reported, and whether they ended. */
+  progress: [] as { title?: string; messages: string[]; done: boolean }[],
+  /** Tree refreshes: of the whole view ("all") or of how many rows. */
+  treeRefreshes: [] as { view: string; what: "all" | number; unknown: number }[],
+  /** Settings written with update(). */
+  updates: [] as { key: string; value: unknown; target: unknown }[],
   changed(): void {
     this.events.emit("change");
   },
@@ -55,8 +83,12 @@ recorder.events.setMaxListeners(100);
 
 // ---------------------------------------------------------------- scripting
 
-export type QuickPickAnswer = (items: QuickPickItem[], options: any) => QuickPickItem | QuickPickItem[] | undefined;
-export type InputAnswer = (options: InputBoxOptions) => string | undefined;
+/** A press of a quick input's button, by its tooltip ("Back", "Browse…"). */
+export interface ButtonPress {
+  button: string;
+}
+export type QuickPickAnswer = (items: QuickPickItem[], options: any) => QuickPickItem | QuickPickItem[] | ButtonPress | undefined;
+export type InputAnswer = (options: InputBoxOptions & { step?: number; totalSteps?: number }) => string | ButtonPress | undefined;
 
 export const script = {
   quickPicks: [] as QuickPickAnswer[],
@@ -77,6 +109,16 @@ export function pickLabel(text: string): QuickPickAnswer {
   };
 }
 
+/** Answers the next multi-select quick pick with the items selected when it opened. */
+export function acceptSelected(): QuickPickAnswer {
+  return (_items, options) => options.selectedItems ?? [];
+}
+
+/** Presses a button of the next quick pick or input box. */
+export function press(button: string): () => ButtonPress {
+  return () => ({ button });
+}
+
 /** Answers the next input box with value (checked by its validateInput first). */
 export function typeValue(value: string): InputAnswer {
   return () => value;
@@ -90,7 +132,7 @@ export function answerMessages(pattern: RegExp, answer: string | undefined, once
 
 export class Disposable {
   constructor(private readonly fn: () => void) {}
-  static from(...ds: { dispose(): unknown }[]): Disposable {
+  static from(...ds: { dispose(): any }[]): Disposable {
     return new Disposable(() => ds.forEach((d) => d.dispose()));
   }
   dispose(): void {
@@ -190,6 +232,7 @@ export enum ProgressLocation {
 
 export class TreeItem {
   id?: string;
+  resourceUri?: Uri;
   description?: string | boolean;
   tooltip?: string;
   contextValue?: string;
@@ -218,14 +261,59 @@ export interface InputBoxOptions {
 }
 
 export interface TreeDataProvider<T> {
-  onDidChangeTreeData?: (l: (e: T | undefined) => void) => Disposable;
+  onDidChangeTreeData?: (l: (e: T | T[] | undefined) => void) => Disposable;
   getChildren(element?: T): T[] | Promise<T[]>;
   getTreeItem(element: T): TreeItem | Promise<TreeItem>;
 }
 
 export interface TextDocumentContentProvider {
+  onDidChange?: (l: (uri: Uri) => void) => Disposable;
   provideTextDocumentContent(uri: Uri): string | Promise<string>;
 }
+
+export class FileDecoration {
+  propagate?: boolean;
+  constructor(
+    public badge?: string,
+    public tooltip?: string,
+    public color?: ThemeColor,
+  ) {}
+}
+
+export interface FileDecorationProvider {
+  onDidChangeFileDecorations?: (l: (uris: Uri | Uri[] | undefined) => void) => Disposable;
+  provideFileDecoration(uri: Uri): FileDecoration | undefined | Promise<FileDecoration | undefined>;
+}
+
+export class TabInputTextDiff {
+  constructor(
+    readonly original: Uri,
+    readonly modified: Uri,
+  ) {}
+}
+
+export class TabInputText {
+  constructor(readonly uri: Uri) {}
+}
+
+export enum ConfigurationTarget {
+  Global = 1,
+  Workspace = 2,
+  WorkspaceFolder = 3,
+}
+
+export enum ViewColumn {
+  Active = -1,
+  Beside = -2,
+  One = 1,
+}
+
+export interface QuickInputButton {
+  iconPath?: unknown;
+  tooltip?: string;
+}
+
+export const QuickInputButtons = { Back: { tooltip: "Back" } as QuickInputButton };
 
 // ---------------------------------------------------------------- window
 
@@ -337,7 +425,195 @@ async function validated(options: InputBoxOptions, value: string): Promise<strin
   return value;
 }
 
+const tabListeners = new EventEmitter<unknown>();
+
+function openTabs(): RecordedTab[] {
+  return recorder.tabs.filter((t) => !t.closed);
+}
+
+/** Opens a tab, as the editor does for vscode.diff and showTextDocument (the newest is active). */
+export function openTab(label: string, input: TabInputTextDiff | TabInputText): RecordedTab {
+  const tab = { label, input, closed: false };
+  recorder.tabs.push(tab);
+  tabListeners.fire({ opened: [tab] });
+  recorder.changed();
+  return tab;
+}
+
+export const tabGroups = {
+  get all() {
+    return [{ tabs: openTabs(), activeTab: openTabs().at(-1) }];
+  },
+  get activeTabGroup() {
+    return { tabs: openTabs(), activeTab: openTabs().at(-1) };
+  },
+  onDidChangeTabs: tabListeners.event,
+  onDidChangeTabGroups: new EventEmitter<unknown>().event,
+  async close(tabs: RecordedTab | RecordedTab[]): Promise<boolean> {
+    for (const t of Array.isArray(tabs) ? tabs : [tabs]) {
+      t.closed = true;
+    }
+    tabListeners.fire({ closed: tabs });
+    recorder.changed();
+    return true;
+  },
+};
+
+abstract class QuickInput<V> {
+  title?: string;
+  step?: number;
+  totalSteps?: number;
+  placeholder?: string;
+  ignoreFocusOut = false;
+  buttons: QuickInputButton[] = [];
+  protected disposed = false;
+  protected shown = 0;
+  readonly accepted = new EventEmitter<void>();
+  readonly hidden = new EventEmitter<void>();
+  readonly triggered = new EventEmitter<QuickInputButton>();
+  readonly onDidAccept = this.accepted.event;
+  readonly onDidHide = this.hidden.event;
+  readonly onDidTriggerButton = this.triggered.event;
+  protected abstract answer(): V | ButtonPress | undefined | "none";
+  protected abstract take(v: V): void;
+  show(): void {
+    this.shown++;
+    setImmediate(() => {
+      if (this.disposed) {
+        return;
+      }
+      const a = this.answer();
+      if (a === "none") {
+        this.hidden.fire();
+        return;
+      }
+      if (a && typeof a === "object" && "button" in (a as object)) {
+        const want = (a as ButtonPress).button;
+        const b = this.buttons.find((x) => x.tooltip === want);
+        if (!b) {
+          recorder.unexpected.push(`no button ${want} among ${this.buttons.map((x) => x.tooltip).join(", ")} in "${this.title}"`);
+          recorder.changed();
+          this.hidden.fire();
+          return;
+        }
+        this.triggered.fire(b);
+        return;
+      }
+      if (a === undefined) {
+        this.hidden.fire();
+        return;
+      }
+      this.take(a as V);
+      this.accepted.fire();
+    });
+  }
+  hide(): void {
+    this.hidden.fire();
+  }
+  dispose(): void {
+    this.disposed = true;
+  }
+}
+
+class QuickPickImpl extends QuickInput<QuickPickItem | QuickPickItem[]> {
+  items: QuickPickItem[] = [];
+  selectedItems: QuickPickItem[] = [];
+  activeItems: QuickPickItem[] = [];
+  canSelectMany = false;
+  matchOnDescription = false;
+  protected answer() {
+    const call: PickerCall = {
+      kind: "quickPick",
+      title: this.title,
+      labels: this.items.map((i) => i.label),
+      step: this.step,
+      totalSteps: this.totalSteps,
+      buttons: this.buttons.map((b) => b.tooltip ?? ""),
+      selected: this.selectedItems.map((i) => i.label),
+    };
+    recorder.pickers.push(call);
+    const answer = script.quickPicks.shift();
+    if (!answer) {
+      recorder.unexpected.push(`quick pick "${this.title}": ${call.labels.join(" | ")}`);
+      recorder.changed();
+      return "none" as const;
+    }
+    const picked = answer(this.items, { title: this.title, step: this.step, totalSteps: this.totalSteps, canPickMany: this.canSelectMany, selectedItems: this.selectedItems });
+    call.answer = Array.isArray(picked) ? picked.map((p) => p.label).join(",") : picked && "button" in picked ? `[${picked.button}]` : (picked as QuickPickItem | undefined)?.label;
+    recorder.changed();
+    return picked;
+  }
+  protected take(v: QuickPickItem | QuickPickItem[]): void {
+    this.selectedItems = Array.isArray(v) ? v : [v];
+  }
+}
+
+class InputBoxImpl extends QuickInput<string> {
+  value = "";
+  prompt?: string;
+  password = false;
+  validationMessage?: string;
+  readonly changedValue = new EventEmitter<string>();
+  readonly onDidChangeValue = this.changedValue.event;
+  protected answer() {
+    const call: PickerCall = {
+      kind: "inputBox",
+      title: this.title,
+      prompt: this.prompt,
+      labels: [],
+      value: this.value,
+      step: this.step,
+      totalSteps: this.totalSteps,
+      buttons: this.buttons.map((b) => b.tooltip ?? ""),
+    };
+    recorder.pickers.push(call);
+    const answer = script.inputs.shift();
+    if (!answer) {
+      recorder.unexpected.push(`input box "${this.title}": ${this.prompt}`);
+      recorder.changed();
+      return "none" as const;
+    }
+    const v = answer({ title: this.title, prompt: this.prompt, value: this.value, step: this.step, totalSteps: this.totalSteps });
+    call.answer = typeof v === "string" ? v : v ? `[${v.button}]` : undefined;
+    recorder.changed();
+    return v;
+  }
+  protected take(v: string): void {
+    this.value = v;
+    this.changedValue.fire(v);
+    // An input the box refuses is a test's mistake: say so instead of waiting forever.
+    setImmediate(() => {
+      if (!this.disposed && this.validationMessage) {
+        recorder.unexpected.push(`input ${JSON.stringify(v)} refused in "${this.title}": ${this.validationMessage}`);
+        recorder.changed();
+      }
+    });
+  }
+}
+
 export const window = {
+  tabGroups,
+  createQuickPick<T extends QuickPickItem>(): QuickPickImpl & { items: T[]; selectedItems: T[]; activeItems: T[] } {
+    return new QuickPickImpl() as QuickPickImpl & { items: T[]; selectedItems: T[]; activeItems: T[] };
+  },
+  createInputBox(): InputBoxImpl {
+    return new InputBoxImpl();
+  },
+  registerFileDecorationProvider(p: FileDecorationProvider): Disposable {
+    recorder.decorationProviders.push(p);
+    p.onDidChangeFileDecorations?.(() => recorder.changed());
+    return new Disposable(() => recorder.decorationProviders.splice(recorder.decorationProviders.indexOf(p), 1));
+  },
+  createTerminal(o: { name?: string; cwd?: string }) {
+    recorder.terminals.push({ name: o.name, cwd: o.cwd });
+    recorder.changed();
+    return { show: () => undefined, dispose: () => undefined };
+  },
+  setStatusBarMessage(m: string): Disposable {
+    recorder.statusMessages.push(m);
+    recorder.changed();
+    return new Disposable(() => undefined);
+  },
   createStatusBarItem(id?: string): StatusBarItem {
     const item = new StatusBarItem(String(id));
     recorder.statusItems.push(item);
@@ -352,7 +628,27 @@ export const window = {
   },
   registerTreeDataProvider<T>(id: string, provider: TreeDataProvider<T>): Disposable {
     recorder.treeViews.set(id, provider as TreeDataProvider<unknown>);
-    provider.onDidChangeTreeData?.(() => recorder.changed());
+    // VS Code knows a row by the element object getChildren returned: a refresh of any
+    // other object refreshes nothing. Record which refreshed elements it would know.
+    const known = new WeakSet<object>();
+    const getChildren = provider.getChildren.bind(provider);
+    provider.getChildren = (element?: T) => {
+      const out = getChildren(element);
+      const note = (list: T[]) => {
+        list.forEach((x) => typeof x === "object" && x && known.add(x as object));
+        return list;
+      };
+      return out instanceof Promise ? out.then(note) : note(out);
+    };
+    provider.onDidChangeTreeData?.((e) => {
+      const elements = e === undefined ? undefined : Array.isArray(e) ? e : [e];
+      recorder.treeRefreshes.push({
+        view: id,
+        what: elements === undefined ? "all" : elements.length,
+        unknown: elements?.filter((x) => !known.has(x as object)).length ?? 0,
+      });
+      recorder.changed();
+    });
     recorder.changed();
     return new Disposable(() => recorder.treeViews.delete(id));
   },
@@ -370,6 +666,11 @@ export const window = {
       return undefined;
     }
     const picked = answer(items, options);
+    if (picked && !Array.isArray(picked) && "button" in picked) {
+      recorder.unexpected.push(`a button press (${picked.button}) for quick pick "${options.title}", which has no buttons`);
+      recorder.changed();
+      return undefined;
+    }
     call.answer = Array.isArray(picked) ? picked.map((p) => p.label).join(",") : picked?.label;
     recorder.changed();
     return picked;
@@ -384,12 +685,18 @@ export const window = {
       return undefined;
     }
     const v = answer(options);
+    if (typeof v === "object") {
+      recorder.unexpected.push(`a button press (${v.button}) for input box "${options.title}", which has no buttons`);
+      recorder.changed();
+      return undefined;
+    }
     call.answer = v;
     recorder.changed();
     return v === undefined ? undefined : validated(options, v);
   },
   async showOpenDialog(options: any) {
     recorder.pickers.push({ kind: "openDialog", title: options?.openLabel, labels: [] });
+    recorder.changed();
     if (!script.openDialogs.length) {
       recorder.unexpected.push(`open dialog ${options?.openLabel}`);
       recorder.changed();
@@ -400,12 +707,31 @@ export const window = {
   },
   async showTextDocument(doc: TextDocument, options?: { selection?: Range }) {
     recorder.shownDocuments.push({ path: doc.uri.fsPath, line: options?.selection?.start.line });
+    openTab(doc.uri.path.split("/").pop() ?? "", new TabInputText(doc.uri));
     recorder.changed();
     return { document: doc };
   },
-  async withProgress<R>(options: { title?: string }, task: (progress: { report(v: unknown): void }, token: unknown) => Promise<R>) {
+  async withProgress<R>(options: { title?: string }, task: (progress: { report(v: { message?: string }): void }, token: unknown) => Promise<R>) {
     recorder.executed.push({ command: "(progress)", args: [options.title] });
-    return task({ report: () => undefined }, { isCancellationRequested: false, onCancellationRequested: () => new Disposable(() => undefined) });
+    const p = { title: options.title, messages: [] as string[], done: false };
+    recorder.progress.push(p);
+    recorder.changed();
+    try {
+      return await task(
+        {
+          report: (v) => {
+            if (v.message) {
+              p.messages.push(v.message);
+              recorder.changed();
+            }
+          },
+        },
+        { isCancellationRequested: false, onCancellationRequested: () => new Disposable(() => undefined) },
+      );
+    } finally {
+      p.done = true;
+      recorder.changed();
+    }
   },
 };
 
@@ -426,6 +752,9 @@ export const commands = {
       return undefined;
     }
     recorder.executed.push({ command: id, args });
+    if (id === "vscode.diff") {
+      openTab(String(args[2] ?? ""), new TabInputTextDiff(args[0] as Uri, args[1] as Uri));
+    }
     recorder.changed();
     const fn = recorder.commands.get(id);
     return fn ? fn(...args) : undefined;
@@ -436,6 +765,15 @@ export const commands = {
 };
 
 export const env = {
+  clipboard: {
+    async writeText(t: string): Promise<void> {
+      recorder.clipboard = t;
+      recorder.changed();
+    },
+    async readText(): Promise<string> {
+      return recorder.clipboard;
+    },
+  },
   async openExternal(uri: Uri): Promise<boolean> {
     recorder.external.push(uri.toString());
     recorder.changed();
@@ -509,11 +847,23 @@ export const workspace = {
         const full = section ? `${section}.${key}` : key;
         return settings.has(full) ? (settings.get(full) as T) : def;
       },
+      async update(key: string, value: unknown, target?: unknown): Promise<void> {
+        const full = section ? `${section}.${key}` : key;
+        recorder.updates.push({ key: full, value, target });
+        setConfiguration(full, value);
+      },
     };
+  },
+  getWorkspaceFolder(uri: Uri) {
+    return (workspace.workspaceFolders ?? []).find((f) => uri.path === f.uri.path || uri.path.startsWith(f.uri.path + "/"));
   },
   onDidChangeConfiguration: configListeners.event,
   registerTextDocumentContentProvider(scheme: string, provider: TextDocumentContentProvider): Disposable {
     recorder.contentProviders.set(scheme, provider);
+    provider.onDidChange?.((uri) => {
+      recorder.contentChanges.push(uri.toString());
+      recorder.changed();
+    });
     return new Disposable(() => recorder.contentProviders.delete(scheme));
   },
 };

@@ -3,6 +3,7 @@ import * as vscode from "vscode";
 import { ListeningPort, Method } from "../../protocol.gen";
 import { FerryError } from "../../core/backend";
 import { browserURL, forwardAddress } from "../../core/endpoints";
+import { forwardTitle } from "../../core/names";
 import { freePort, isPortFree } from "../../core/ports";
 import { CommandFactory, FerryContext } from "../context";
 import { pickHost } from "../pick";
@@ -48,7 +49,7 @@ export const forwardPort: CommandFactory = (ctx) => async () => {
     { location: vscode.ProgressLocation.Notification, title: `Ferry: forwarding localhost:${local} to ${host}:${port}…` },
     () => ctx.backend.request(Method.ForwardCreate, { source, destination }),
   );
-  ctx.log.info(`created forward ${r.session.id}: ${source} → ${destination}`);
+  ctx.log.info(`created forward ${forwardTitle(r.session, ctx.processOf(r.session))}`);
   const url = browserURL(source);
   const choice = await vscode.window.showInformationMessage(
     `Ferry: localhost:${local} now reaches port ${port} on ${host}.`,
@@ -70,6 +71,7 @@ async function pickRemotePort(ctx: FerryContext, host: string): Promise<number |
         () => ctx.backend.request(Method.RemotePorts, { host }),
       )
     ).ports ?? [];
+    ctx.learnPorts(host, ports);
   } catch (e) {
     const msg = e instanceof FerryError && e.methodNotFound ? "this ferry daemon cannot list remote ports" : (e as Error).message;
     ctx.log.warn(`remote/ports ${host}: ${msg}`);

@@ -71,6 +71,11 @@ async function chooseFolder(
   eligible: (f: ProjectFolder) => boolean,
   none: string,
 ): Promise<ProjectFolder | undefined> {
+  const node = arg as { kind?: string; id?: string } | undefined;
+  const dir = node?.kind === "project" && node.id ? ctx.names().projectDirs?.[node.id] : undefined;
+  if (dir) {
+    return projectFolder(ctx, dir);
+  }
   if (arg instanceof vscode.Uri && arg.scheme === "file") {
     const p = path.basename(arg.fsPath) === PROJECT_FILE ? path.dirname(arg.fsPath) : arg.fsPath;
     const f = projectFolder(ctx, p);
@@ -147,6 +152,13 @@ export const startProjectSessions: CommandFactory = (ctx) => async (arg?: unknow
 };
 
 export const stopProjectSessions: CommandFactory = (ctx) => async (arg?: unknown) => {
+  const node = arg as { kind?: string; id?: string } | undefined;
+  if (node?.kind === "project" && node.id && !ctx.names().projectDirs?.[node.id]) {
+    // The project of a folder that is not open: stopped by its label.
+    const n = await stopProject(ctx.backend, node.id);
+    void vscode.window.showInformationMessage(`Ferry: stopped ${countSessions(n.sync, n.forward)}; the files stay as they are.`);
+    return n;
+  }
   const folder = await chooseFolder(ctx, arg, STOP_PROJECT, (f) => f.running > 0, "no open folder has project sessions running.");
   if (!folder) {
     return undefined;
@@ -180,3 +192,17 @@ function showProblems(ctx: FerryContext, e: ProjectFileError): void {
     await vscode.window.showTextDocument(doc, { selection: new vscode.Range(line, 0, line, 0) });
   });
 }
+
+/** Opens the ferry.yml a project group of the tree stands for (or the one of a workspace folder). */
+export const openProjectFile: CommandFactory = (ctx) => async (arg?: unknown) => {
+  const node = arg as { kind?: string; id?: string } | undefined;
+  let dir = node?.kind === "project" && node.id ? ctx.names().projectDirs?.[node.id] : undefined;
+  if (!dir) {
+    const folder = await chooseFolder(ctx, arg, OPEN_PROJECT_FILE, (f) => f.hasFile, `no open folder has a ${PROJECT_FILE}.`);
+    dir = folder?.path;
+  }
+  if (!dir) {
+    return;
+  }
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.file(path.join(dir, PROJECT_FILE))));
+};
