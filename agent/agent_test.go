@@ -220,7 +220,7 @@ func TestAgentServesAnEndpoint(t *testing.T) {
 			require.NoError(t, err)
 			rc := agentwire.NewConn(s)
 			require.NoError(t, rc.Write(agentwire.KindReceive, binary.AppendUvarint(nil, h)))
-			snd := agentwire.NewSender(rc)
+			snd := agentwire.NewSender(rc, true)
 			require.NoError(t, snd.Begin(0))
 			require.NoError(t, snd.Op(delta.Op{Kind: delta.OpData, Data: content}))
 			require.NoError(t, snd.End())

@@ -258,11 +258,12 @@ func (a *Agent) serveSupply(c *agentwire.Conn, payload []byte) error {
 	if err != nil {
 		return c.ReplyError(err)
 	}
+	compress := d.Byte() == 1
 	needed := d.Needed()
 	if err := d.Done(); err != nil {
 		return c.ReplyError(err)
 	}
-	s := agentwire.NewSender(c)
+	s := agentwire.NewSender(c, compress)
 	if err := h.ep.Supply(h.ctx, needed, s); err != nil {
 		return c.ReplyError(err)
 	}

@@ -318,3 +318,22 @@ func TestRemoteNoBuildForPlatform(t *testing.T) {
 	e.fails("no ferry agent build for linux/amd64", "sync", "create", t.TempDir(), "devbox:~/x")
 	require.Empty(t, e.sessions())
 }
+
+// TestRemoteCompressedContent syncs compressible and incompressible files both ways
+// over SSH with compression forced on (on loopback it would be off): they arrive intact.
+func TestRemoteCompressedContent(t *testing.T) {
+	e, sshd := newRemoteEnv(t, sshdtest.Options{Alias: "devbox"})
+	e.extra = append(e.extra, "FERRY_COMPRESSION=always")
+	alpha := t.TempDir()
+	writeFile(t, filepath.Join(alpha, "zeros.bin"), string(make([]byte, 3<<20)), 0o644)
+	writeFile(t, filepath.Join(alpha, "text.go"), strings.Repeat("package main // compressible\n", 50000), 0o644)
+	randomFiles(t, filepath.Join(alpha, "random"), 3, 1<<20)
+	e.ok("sync", "create", "--name", "z", alpha, "devbox:~/z")
+	e.ok("sync", "flush", "z")
+	beta := filepath.Join(sshd.RemoteHome(), "z")
+	requireSameTree(t, alpha, beta)
+	// A large edit on the remote comes back compressed too (the agent compresses).
+	writeFile(t, filepath.Join(beta, "text.go"), strings.Repeat("package main // edited remotely\n", 60000), 0o644)
+	e.ok("sync", "flush", "z")
+	requireSameTree(t, alpha, beta)
+}

@@ -291,7 +291,7 @@ func (e *Endpoint) Receiver(ctx context.Context) (endpoint.Receiver, error) {
 		s.Close()
 		return nil, e.host.explain(err)
 	}
-	return &remoteReceiver{Sender: agentwire.NewSender(c), s: s, e: e, stop: closeOnDone(ctx, s)}, nil
+	return &remoteReceiver{Sender: agentwire.NewSender(c, e.host.Compress()), s: s, e: e, stop: closeOnDone(ctx, s)}, nil
 }
 
 type remoteReceiver struct {
@@ -321,7 +321,9 @@ func (e *Endpoint) Supply(ctx context.Context, needed []endpoint.Needed, r endpo
 	stop := closeOnDone(ctx, s)
 	defer stop()
 	c := agentwire.NewConn(s)
-	msg := agentwire.AppendNeeded(binary.AppendUvarint(nil, e.handle), needed)
+	msg := binary.AppendUvarint(nil, e.handle)
+	msg = append(msg, boolByte(e.host.Compress()))
+	msg = agentwire.AppendNeeded(msg, needed)
 	if err := c.Send(agentwire.KindSupply, msg); err != nil {
 		return e.callError(ctx, err)
 	}
@@ -341,4 +343,11 @@ func (e *Endpoint) Close() error {
 		}
 	})
 	return nil
+}
+
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -35,6 +35,8 @@ type Host struct {
 	mux    *yamux.Session
 	stderr *tail
 	dead   chan struct{}
+	// compress: contents travel compressed (see compress.go).
+	compress bool
 	once   sync.Once
 	err    error
 
@@ -235,7 +237,9 @@ func start(ctx context.Context, client *gossh.Client, key string, t target) (*Ho
 		sess.Close()
 		return nil, err
 	}
-	return &Host{Key: key, client: client, agent: sess, mux: mux, stderr: stderr, dead: make(chan struct{})}, nil
+	rtt, err := mux.Ping()
+	return &Host{Key: key, client: client, agent: sess, mux: mux, stderr: stderr, dead: make(chan struct{}),
+		compress: decideCompression(rtt, err == nil)}, nil
 }
 
 // install probes the host's platform (unless locate did) and uploads the matching

@@ -34,6 +34,14 @@ func goldenMessages() []struct {
 	var framed bytes.Buffer
 	c := NewConn(nopCloser{&framed})
 	c.Send(TypeOK, []byte("payload"))
+	var content bytes.Buffer
+	sc := NewConn(nopCloser{&content})
+	snd := NewSender(sc, true)
+	snd.Begin(3)
+	snd.Op(delta.Op{Kind: delta.OpData, Data: bytes.Repeat([]byte("ferry "), 200)})
+	snd.Op(delta.Op{Kind: delta.OpCopy, Block: 2, Count: 5})
+	snd.End()
+	sc.Flush()
 	sig := &delta.Signature{BlockSize: 2048, Size: 5000}
 	return []struct {
 		name string
@@ -41,6 +49,7 @@ func goldenMessages() []struct {
 	}{
 		{"hello", hello.Bytes()},
 		{"frame", framed.Bytes()},
+		{"content", content.Bytes()},
 		{"scan flags", []byte{ScanFlags(endpoint.ScanOptions{Full: true, Barrier: true})}},
 		{"tree", AppendTrees(nil, []*tree.Entry{dir, nil})},
 		{"patches", AppendPatches(nil, []tree.Patch{{Path: "sub/new", Entry: file}, {Path: "gone"}})},

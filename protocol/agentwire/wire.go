@@ -15,7 +15,7 @@ import (
 const Magic = "FERRY-AGENT\x00"
 
 // Version is the agent protocol version.
-const Version = 6
+const Version = 7
 
 // MaxMessage bounds one message's payload.
 const MaxMessage = 256 << 20
@@ -86,7 +86,8 @@ const (
 	// content messages (TypeBegin, TypeData, TypeCopy, TypeEnd, TypeSkip) and a
 	// TypeClose; the agent replies TypeOK with the problems.
 	KindReceive
-	// KindSupply asks the endpoint to supply contents (payload: handle, needed list);
+	// KindSupply asks the endpoint to supply contents (payload: handle, a byte set to
+	// compress, needed list);
 	// the agent streams content messages, then TypeDone or TypeError.
 	KindSupply
 	// KindDial asks the agent to dial a destination and relay bytes (forwarding).
@@ -111,6 +112,9 @@ const (
 	TypeSkip
 	TypeClose
 	TypeDone
+	// TypeDataZ is TypeData compressed with zstd (a content stream whose sender
+	// compresses).
+	TypeDataZ
 )
 
 // Conn frames messages on a stream. Reads and writes may happen on two goroutines,
