@@ -37,8 +37,8 @@ type Host struct {
 	dead   chan struct{}
 	// compress: contents travel compressed (see compress.go).
 	compress bool
-	once   sync.Once
-	err    error
+	once     sync.Once
+	err      error
 
 	lmu       sync.Mutex
 	listeners map[uint64]*listener
