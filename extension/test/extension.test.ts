@@ -298,6 +298,8 @@ test("tree rows and inline actions change the daemon's state", async () => {
   await run("ferry.terminate");
   assert.match(vscode.recorder.messages.filter((m) => /^Stop syncing/.test(m.message)).pop()?.options?.detail ?? "", /files stay as they are/);
   await waitFor("the session gone from the daemon", () => !daemon());
+  // The extension is another client: it hears of the termination on its own time.
+  await waitFor("the session gone from the extension", () => !ext.api.state.sync[created.id]);
   rows = await treeRows("ferry.sync");
   assert.equal(sessionRow(rows, other), undefined);
   const listed = await direct.backend.request("sync/list", {});
