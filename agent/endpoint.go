@@ -196,6 +196,9 @@ func (a *Agent) serveCall(c *agentwire.Conn, payload []byte) error {
 		if err != nil {
 			return c.ReplyError(err)
 		}
+		h.mu.Lock()
+		h.sent = agentwire.ApplyResults(h.sent, changes, results)
+		h.mu.Unlock()
 		out = agentwire.AppendProblems(agentwire.AppendTrees(nil, results), problems)
 	case agentwire.MethodReadFile:
 		p, limit := d.Path(), int64(d.Uvarint())

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ferrysync/ferry/engine/endpoint"
 	"github.com/ferrysync/ferry/engine/session"
@@ -37,7 +38,11 @@ type Endpoint struct {
 	host    *Host
 	handle  uint64
 	replica string
-	last    *tree.Entry // the agent's last scan, patched by each Scan
+	last    *tree.Entry // the agent's last scan, patched by each Scan and Transition
+	lastRes *endpoint.ScanResult
+	// dirty is set when the agent reported a change since the last scan was asked for:
+	// a scan of a side that reported none returns the tree held, without a round trip.
+	dirty atomic.Bool
 	events  *agentwire.Conn
 	changes chan struct{}
 	release func()
@@ -83,6 +88,7 @@ func openEndpoint(ctx context.Context, h *Host, req session.EndpointRequest) (*E
 		return nil, err
 	}
 	e := &Endpoint{host: h, handle: handle, replica: replica, events: c, changes: make(chan struct{}, 1), closed: make(chan struct{})}
+	e.dirty.Store(true)
 	go e.relayChanges()
 	return e, nil
 }
@@ -111,6 +117,7 @@ func (e *Endpoint) relayChanges() {
 			return
 		}
 		if typ == agentwire.TypeChanged {
+			e.dirty.Store(true)
 			select {
 			case e.changes <- struct{}{}:
 			default:
@@ -178,6 +185,16 @@ func (e *Endpoint) callError(ctx context.Context, err error) error {
 // proxy holds, which costs little when little changed; a patched tree whose hash
 // differs from the agent's is dropped and the whole tree asked for.
 func (e *Endpoint) Scan(ctx context.Context, opts endpoint.ScanOptions) (*endpoint.ScanResult, error) {
+	if !opts.Full && !opts.Barrier && !e.dirty.Load() && e.last != nil && e.lastRes != nil {
+		// Nothing was reported since the last scan: what the agent holds is what this
+		// proxy holds (transitions patch both alike).
+		res := *e.lastRes
+		res.Root = e.last
+		return &res, nil
+	}
+	// Cleared before asking: a change reported while the agent scans makes the next
+	// scan ask again.
+	e.dirty.Store(false)
 	for attempt := 0; ; attempt++ {
 		arg := []byte{agentwire.ScanFlags(opts)}
 		have := e.last.Hash()
@@ -200,6 +217,9 @@ func (e *Endpoint) Scan(ctx context.Context, opts endpoint.ScanOptions) (*endpoi
 			res.Root = tree.ApplyPatches(e.last, patches)
 			if res.Root.Hash() == want {
 				e.last = res.Root
+				kept := *res
+				kept.Root = nil
+				e.lastRes = &kept
 				return res, nil
 			}
 			err = errors.New("the patched scan does not match the agent's")
@@ -245,6 +265,8 @@ func (e *Endpoint) Transition(ctx context.Context, changes []tree.Change) ([]*tr
 	if len(results) != len(changes) {
 		return nil, nil, fmt.Errorf("the agent returned %d results for %d changes", len(results), len(changes))
 	}
+	// The agent patches the tree it last sent the same way, so both stay in step.
+	e.last = agentwire.ApplyResults(e.last, changes, results)
 	return results, problems, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/ferrysync/ferry/engine/endpoint"
+	"github.com/ferrysync/ferry/engine/tree"
 )
 
 // Endpoint methods, for KindCall streams.
@@ -62,4 +63,24 @@ type EndpointOpen struct {
 	Config json.RawMessage `json:"config"`
 	// Create allows creating a missing root whose parent exists.
 	Create bool `json:"create"`
+}
+
+// ApplyResults patches root, the tree of a side as the daemon and its agent both hold
+// it, with what a transition did (its changes and their results), the same way on both
+// ends, so that the next scan can be sent as patches against it. A rename (From set)
+// that was made moves the entry.
+func ApplyResults(root *tree.Entry, changes []tree.Change, results []*tree.Entry) *tree.Entry {
+	if root == nil {
+		return nil
+	}
+	for i, c := range changes {
+		if c.From != "" {
+			if results[i] == nil {
+				continue
+			}
+			root = tree.With(root, c.From, nil)
+		}
+		root = tree.With(root, c.Path, results[i])
+	}
+	return root
 }
