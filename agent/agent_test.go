@@ -256,3 +256,32 @@ func TestAgentServesAnEndpoint(t *testing.T) {
 		})
 	}
 }
+
+// TestTransitionWithContents lands small files whose contents come with the changes,
+// in one exchange; content that does not match its digest is refused and reported.
+func TestTransitionWithContents(t *testing.T) {
+	d := connect(t, transports[0])
+	_, h := d.open()
+	d.scan(h)
+	good, bad := []byte("inline content"), []byte("not what was announced")
+	gf := tree.NewFile(int64(len(good)), scan.Digest(good), false)
+	bf := tree.NewFile(int64(len(bad)), scan.Digest([]byte("something else")), false)
+	changes := []tree.Change{{Path: "good.txt", New: gf}, {Path: "bad.txt", New: bf}}
+	contents := []endpoint.Content{{Digest: gf.Digest, Data: good}, {Digest: bf.Digest, Data: bad}}
+	out, err := d.call(h, agentwire.MethodTransitionWith, agentwire.AppendContents(agentwire.AppendChanges(nil, changes), contents))
+	require.NoError(t, err)
+	dec := agentwire.NewDecoder(out)
+	results, problems := dec.Trees(), dec.Problems()
+	require.NoError(t, dec.Done())
+	require.True(t, tree.Equal(gf, results[0]))
+	require.Nil(t, results[1])
+	landed, err := os.ReadFile(filepath.Join(d.root, "good.txt"))
+	require.NoError(t, err)
+	require.Equal(t, good, landed)
+	require.NoFileExists(t, filepath.Join(d.root, "bad.txt"))
+	var paths []string
+	for _, p := range problems {
+		paths = append(paths, p.Path)
+	}
+	require.Contains(t, paths, "bad.txt")
+}

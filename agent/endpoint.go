@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ferrysync/ferry/engine/endpoint"
 	"github.com/ferrysync/ferry/engine/local"
 	"github.com/ferrysync/ferry/engine/memory"
 	"github.com/ferrysync/ferry/engine/tree"
@@ -200,6 +201,20 @@ func (a *Agent) serveCall(c *agentwire.Conn, payload []byte) error {
 		h.sent = agentwire.ApplyResults(h.sent, changes, results)
 		h.mu.Unlock()
 		out = agentwire.AppendProblems(agentwire.AppendTrees(nil, results), problems)
+	case agentwire.MethodTransitionWith:
+		changes, contents := d.Changes(), d.Contents()
+		if err := d.Done(); err != nil {
+			return c.ReplyError(err)
+		}
+		staged := h.ep.StageContents(contents, endpoint.PathsByDigest(changes))
+		results, problems, err := h.ep.Transition(h.ctx, changes)
+		if err != nil {
+			return c.ReplyError(err)
+		}
+		h.mu.Lock()
+		h.sent = agentwire.ApplyResults(h.sent, changes, results)
+		h.mu.Unlock()
+		out = agentwire.AppendProblems(agentwire.AppendTrees(nil, results), append(staged, problems...))
 	case agentwire.MethodReadFile:
 		p, limit := d.Path(), int64(d.Uvarint())
 		if err := d.Done(); err != nil {

@@ -86,6 +86,21 @@ type Endpoint interface {
 	Close() error
 }
 
+// Content is the whole contents of a file, sent with the changes that need it.
+type Content struct {
+	Digest tree.Digest
+	Data   []byte
+}
+
+// InlineTransitioner is an Endpoint that can take small contents together with the
+// changes that need them, in one exchange: over a link, that spares staging's round
+// trips. TransitionWith stages contents (verified by digest, as received contents are;
+// mismatches are reported like a failed transfer) and then transitions as Transition
+// does. The concurrency contract is Transition's.
+type InlineTransitioner interface {
+	TransitionWith(ctx context.Context, changes []tree.Change, contents []Content) ([]*tree.Entry, []Problem, error)
+}
+
 // TrashItem is something a transition removed or overwrote and kept.
 type TrashItem struct {
 	// Batch names the transition (its time); Time is that time.
@@ -182,3 +197,20 @@ var (
 	// ErrTooLarge is returned by ReadFile for a file above the limit.
 	ErrTooLarge = errors.New("file too large")
 )
+
+// PathsByDigest lists, for each file content the changes create, the paths that get it.
+func PathsByDigest(changes []tree.Change) map[tree.Digest][]string {
+	out := map[tree.Digest][]string{}
+	for _, c := range changes {
+		if c.From != "" {
+			continue
+		}
+		tree.Walk(c.New, c.Path, func(p string, e *tree.Entry) bool {
+			if e.Kind == tree.File {
+				out[e.Digest] = append(out[e.Digest], p)
+			}
+			return true
+		})
+	}
+	return out
+}

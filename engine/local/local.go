@@ -376,6 +376,23 @@ func (e *Endpoint) Supply(ctx context.Context, needed []endpoint.Needed, r endpo
 	return stage.Supply(ctx, e.sc.Abs, needed, r)
 }
 
+// StageContents stages whole contents sent with the changes that need them (see
+// endpoint.InlineTransitioner); each that does not match its digest is reported, under
+// the paths that wanted it.
+func (e *Endpoint) StageContents(contents []endpoint.Content, paths map[tree.Digest][]string) []endpoint.Problem {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var problems []endpoint.Problem
+	for _, c := range contents {
+		if err := e.area.StageContent(c.Digest, c.Data); err != nil {
+			for _, p := range paths[c.Digest] {
+				problems = append(problems, endpoint.Problem{Path: p, Error: fmt.Sprintf("staging: %v", err)})
+			}
+		}
+	}
+	return problems
+}
+
 // Transition implements endpoint.Endpoint.
 func (e *Endpoint) Transition(ctx context.Context, changes []tree.Change) ([]*tree.Entry, []endpoint.Problem, error) {
 	e.mu.Lock()

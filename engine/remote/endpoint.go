@@ -270,6 +270,25 @@ func (e *Endpoint) Transition(ctx context.Context, changes []tree.Change) ([]*tr
 	return results, problems, nil
 }
 
+// TransitionWith implements endpoint.InlineTransitioner: the changes and the contents
+// they need go in one exchange.
+func (e *Endpoint) TransitionWith(ctx context.Context, changes []tree.Change, contents []endpoint.Content) ([]*tree.Entry, []endpoint.Problem, error) {
+	out, err := e.call(ctx, agentwire.MethodTransitionWith, agentwire.AppendContents(agentwire.AppendChanges(nil, changes), contents))
+	if err != nil {
+		return nil, nil, err
+	}
+	d := agentwire.NewDecoder(out)
+	results, problems := d.Trees(), d.Problems()
+	if err := d.Done(); err != nil {
+		return nil, nil, err
+	}
+	if len(results) != len(changes) {
+		return nil, nil, fmt.Errorf("the agent returned %d results for %d changes", len(results), len(changes))
+	}
+	e.last = agentwire.ApplyResults(e.last, changes, results)
+	return results, problems, nil
+}
+
 // ReadFile implements endpoint.Endpoint.
 func (e *Endpoint) ReadFile(ctx context.Context, path string, limit int64) ([]byte, error) {
 	args := agentwire.AppendString(nil, path)

@@ -14,6 +14,7 @@ import (
 	"github.com/ferrysync/ferry/engine/fold"
 	"github.com/ferrysync/ferry/engine/memory"
 	"github.com/ferrysync/ferry/engine/reconcile"
+	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/tree"
 )
 
@@ -89,21 +90,29 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	intended := c.intend(alphaChanges, betaChanges)
 	defer intended()
 	signatures := !isLocal(spec.Alpha) || !isLocal(spec.Beta)
+	// Small contents from a local side to a remote one travel with the transition
+	// itself (one round trip); the rest is staged first.
+	var inline [2][]endpoint.Content
+	var inlined [2]bool
 	if len(betaChanges) > 0 {
-		c.setStatus(StatusStagingBeta)
-		p, err := c.stage(ctx, alpha, beta, "beta", betaChanges, signatures)
-		if err != nil {
-			return cycleOutcome{}, fmt.Errorf("staging on beta: %w", err)
+		if inline[1], inlined[1] = c.inlineContents(ctx, alpha, beta, spec.Alpha, betaChanges); !inlined[1] {
+			c.setStatus(StatusStagingBeta)
+			p, err := c.stage(ctx, alpha, beta, "beta", betaChanges, signatures)
+			if err != nil {
+				return cycleOutcome{}, fmt.Errorf("staging on beta: %w", err)
+			}
+			bProblems = append(bProblems, p...)
 		}
-		bProblems = append(bProblems, p...)
 	}
 	if len(alphaChanges) > 0 {
-		c.setStatus(StatusStagingAlpha)
-		p, err := c.stage(ctx, beta, alpha, "alpha", alphaChanges, signatures)
-		if err != nil {
-			return cycleOutcome{}, fmt.Errorf("staging on alpha: %w", err)
+		if inline[0], inlined[0] = c.inlineContents(ctx, beta, alpha, spec.Beta, alphaChanges); !inlined[0] {
+			c.setStatus(StatusStagingAlpha)
+			p, err := c.stage(ctx, beta, alpha, "alpha", alphaChanges, signatures)
+			if err != nil {
+				return cycleOutcome{}, fmt.Errorf("staging on alpha: %w", err)
+			}
+			aProblems = append(aProblems, p...)
 		}
-		aProblems = append(aProblems, p...)
 	}
 
 	timing.mark("stage")
@@ -115,7 +124,7 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	out := cycleOutcome{rescan: as.res.Changing || bs.res.Changing}
 	if len(alphaChanges)+len(betaChanges) > 0 {
 		c.update(func(s *State) { s.Status, s.Staging = StatusTransitioning, nil })
-		ar, br, ap, bp, err := c.transition(ctx, alpha, beta, alphaChanges, betaChanges)
+		ar, br, ap, bp, err := c.transition(ctx, alpha, beta, alphaChanges, betaChanges, inline, inlined)
 		if err != nil {
 			return cycleOutcome{}, err
 		}
@@ -704,6 +713,53 @@ func pruneNew(changes []tree.Change, refuse func(e *tree.Entry) string) ([]tree.
 	return out, problems
 }
 
+// Bounds of contents sent with a transition (inlineContents).
+const (
+	inlineFileMax  = 64 << 10
+	inlineTotalMax = 1 << 20
+	inlineFilesMax = 64
+)
+
+// inlineContents reads the contents the changes need from the supplying side, when
+// they are few and small, the supplier is on this machine (fromURL) and the receiver
+// takes contents with a transition; ok is false otherwise (they are staged). A file
+// that changed since its scan is left out (its change then fails and is retried).
+func (c *controller) inlineContents(ctx context.Context, from, to endpoint.Endpoint, fromURL string, changes []tree.Change) ([]endpoint.Content, bool) {
+	if _, ok := to.(endpoint.InlineTransitioner); !ok || !isLocal(fromURL) {
+		return nil, false
+	}
+	files := map[tree.Digest]string{}
+	var total int64
+	fits := true
+	for _, ch := range changes {
+		if ch.From != "" {
+			continue
+		}
+		tree.Walk(ch.New, ch.Path, func(p string, e *tree.Entry) bool {
+			if e.Kind == tree.File {
+				if _, seen := files[e.Digest]; !seen {
+					files[e.Digest] = p
+					total += e.Size
+				}
+				fits = fits && e.Size <= inlineFileMax
+			}
+			return fits
+		})
+	}
+	if !fits || total > inlineTotalMax || len(files) > inlineFilesMax {
+		return nil, false
+	}
+	contents := make([]endpoint.Content, 0, len(files))
+	for d, p := range files {
+		data, err := from.ReadFile(ctx, p, inlineFileMax)
+		if err != nil || scan.Digest(data) != d {
+			continue
+		}
+		contents = append(contents, endpoint.Content{Digest: d, Data: data})
+	}
+	return contents, true
+}
+
 // stage brings the contents the changes need onto the receiving side.
 func (c *controller) stage(ctx context.Context, from, to endpoint.Endpoint, side string, changes []tree.Change, signatures bool) ([]endpoint.Problem, error) {
 	var files []endpoint.StageFile
@@ -746,16 +802,22 @@ func (c *controller) stage(ctx context.Context, from, to endpoint.Endpoint, side
 
 // transition applies both sides' changes at once and records the results in the
 // ancestor, shallow paths first.
-func (c *controller) transition(ctx context.Context, alpha, beta endpoint.Endpoint, ac, bc []tree.Change) (ar, br []*tree.Entry, ap, bp []endpoint.Problem, err error) {
+func (c *controller) transition(ctx context.Context, alpha, beta endpoint.Endpoint, ac, bc []tree.Change, inline [2][]endpoint.Content, inlined [2]bool) (ar, br []*tree.Entry, ap, bp []endpoint.Problem, err error) {
 	var wg sync.WaitGroup
 	var aerr, berr error
+	apply := func(e endpoint.Endpoint, changes []tree.Change, i int) ([]*tree.Entry, []endpoint.Problem, error) {
+		if inlined[i] {
+			return e.(endpoint.InlineTransitioner).TransitionWith(ctx, changes, inline[i])
+		}
+		return e.Transition(ctx, changes)
+	}
 	if len(ac) > 0 {
 		wg.Add(1)
-		go func() { defer wg.Done(); ar, ap, aerr = alpha.Transition(ctx, ac) }()
+		go func() { defer wg.Done(); ar, ap, aerr = apply(alpha, ac, 0) }()
 	}
 	if len(bc) > 0 {
 		wg.Add(1)
-		go func() { defer wg.Done(); br, bp, berr = beta.Transition(ctx, bc) }()
+		go func() { defer wg.Done(); br, bp, berr = apply(beta, bc, 1) }()
 	}
 	wg.Wait()
 	type result struct {

@@ -199,6 +199,28 @@ func (a *Area) Stage(ctx context.Context, files []endpoint.StageFile, last *tree
 	return needed, nil
 }
 
+// StageContent stages data, which must have digest d (it is verified as it is
+// written, like received content).
+func (a *Area) StageContent(d tree.Digest, data []byte) error {
+	if err := a.prepare(); err != nil {
+		return err
+	}
+	if a.Has(d) {
+		return nil
+	}
+	w, err := a.create(d, nil)
+	if err != nil {
+		return err
+	}
+	if _, err := w.file.Write(data); err != nil {
+		w.abort()
+		return err
+	}
+	w.hash.Write(data)
+	w.size = int64(len(data))
+	return w.commit(d)
+}
+
 // updateIndex brings the digest index up to the tree root.
 func (a *Area) updateIndex(root *tree.Entry) {
 	if a.index == nil {

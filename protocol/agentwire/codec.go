@@ -371,3 +371,23 @@ func (d *Decoder) FileSystem() *endpoint.FileSystem {
 		NormalizesNames: v&fsNormalizesNames != 0, ExecutableBits: v&fsExecutableBits != 0, Symlinks: v&fsSymlinks != 0,
 		NoReplaceRename: v&fsNoReplaceRename != 0, HardLinks: v&fsHardLinks != 0}
 }
+
+// AppendContents encodes whole file contents.
+func AppendContents(b []byte, contents []endpoint.Content) []byte {
+	b = binary.AppendUvarint(b, uint64(len(contents)))
+	for _, c := range contents {
+		b = append(b, c.Digest[:]...)
+		b = AppendBytes(b, c.Data)
+	}
+	return b
+}
+
+// Contents decodes what AppendContents encoded.
+func (d *Decoder) Contents() []endpoint.Content {
+	n := d.Count(17)
+	out := make([]endpoint.Content, 0, n)
+	for i := 0; i < n && d.err == nil; i++ {
+		out = append(out, endpoint.Content{Digest: d.Digest(), Data: d.Bytes()})
+	}
+	return out
+}

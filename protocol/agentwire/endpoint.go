@@ -27,6 +27,9 @@ const (
 	MethodTrash
 	// MethodRestore: args batch, path, to; result empty.
 	MethodRestore
+	// MethodTransitionWith: args changes, contents (the whole contents of small files
+	// the changes need); result trees, problems. One exchange instead of staging's.
+	MethodTransitionWith
 )
 
 // Scan flags.
