@@ -42,7 +42,7 @@ type Endpoint struct {
 	lastRes *endpoint.ScanResult
 	// dirty is set when the agent reported a change since the last scan was asked for:
 	// a scan of a side that reported none returns the tree held, without a round trip.
-	dirty atomic.Bool
+	dirty   atomic.Bool
 	events  *agentwire.Conn
 	changes chan struct{}
 	release func()
