@@ -47,6 +47,33 @@ type Area struct {
 	staged    map[tree.Digest]string // verified content: digest -> file in dir
 	found     map[tree.Digest]string // left by an earlier process, not yet verified
 	shardMade [shards]bool
+	// syncEach: the content being staged is synced file by file as it is written
+	// (a few files: cheaper than syncing the whole file system); unsynced counts what
+	// was staged without, which Flush makes durable with one syncfs; dirty are the
+	// shard directories written since the last Flush.
+	syncEach bool
+	unsynced int
+	dirty    map[string]bool
+}
+
+// syncEachMax is the most files a staging makes durable one by one (fdatasync while
+// they are written, then their directories); more are made durable with one sync of
+// the staging area's file system, which costs what all pending writes there cost,
+// the area's and everyone else's.
+const syncEachMax = 128
+
+// Durability reports what Flush must do to make the staged content durable: nothing
+// (all = false, dirs empty), sync the listed directories, or sync the whole file
+// system (all). It resets the record.
+func (a *Area) Durability() (all bool, dirs []string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	all = a.unsynced > 0
+	for d := range a.dirty {
+		dirs = append(dirs, d)
+	}
+	a.unsynced, a.dirty = 0, nil
+	return all, dirs
 }
 
 // NewArea returns an area in dir (created when first needed) for the root whose paths
@@ -168,6 +195,9 @@ func (a *Area) Stage(ctx context.Context, files []endpoint.StageFile, last *tree
 	if err := a.prepare(); err != nil {
 		return nil, err
 	}
+	a.mu.Lock()
+	a.syncEach = len(files) <= syncEachMax
+	a.mu.Unlock()
 	indexReady := false
 	seen := make(map[tree.Digest]bool, len(files))
 	var needed []endpoint.Needed
@@ -208,6 +238,9 @@ func (a *Area) StageContent(d tree.Digest, data []byte) error {
 	if a.Has(d) {
 		return nil
 	}
+	a.mu.Lock()
+	a.syncEach = true // a handful of small files, sent with their changes
+	a.mu.Unlock()
 	w, err := a.create(d, nil)
 	if err != nil {
 		return err
@@ -287,6 +320,7 @@ func (a *Area) Clear() error {
 	a.staged = map[tree.Digest]string{}
 	a.found = nil
 	a.ready = false
+	a.unsynced, a.dirty = 0, nil
 	a.shardMade = [shards]bool{}
 	err := os.RemoveAll(a.dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -357,7 +391,16 @@ func (s *staging) abort() {
 // commit verifies the written content against d and, if it matches, stages it.
 func (s *staging) commit(d tree.Digest) error {
 	name := s.file.Name()
-	if s.size >= writebackFrom {
+	s.a.mu.Lock()
+	syncNow := s.a.syncEach
+	s.a.mu.Unlock()
+	if syncNow {
+		if err := syncData(s.file); err != nil {
+			s.file.Close()
+			os.Remove(name)
+			return fmt.Errorf("staging: %w", err)
+		}
+	} else if s.size >= writebackFrom {
 		startWriteback(s.file)
 	}
 	if err := s.file.Close(); err != nil {
@@ -374,6 +417,13 @@ func (s *staging) commit(d tree.Digest) error {
 		os.Remove(prev)
 	}
 	s.a.staged[d] = name
+	if !syncNow {
+		s.a.unsynced++
+	}
+	if s.a.dirty == nil {
+		s.a.dirty = map[string]bool{}
+	}
+	s.a.dirty[filepath.Dir(name)] = true
 	return nil
 }
 

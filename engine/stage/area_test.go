@@ -2,6 +2,7 @@ package stage
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -21,7 +22,7 @@ func receive(t *testing.T, a *Area, contents ...[]byte) []endpoint.Needed {
 	t.Helper()
 	var files []endpoint.StageFile
 	for i, c := range contents {
-		files = append(files, endpoint.StageFile{Path: filepath.Join("f", string(rune('a'+i))), Digest: digestOf(c), Size: int64(len(c))})
+		files = append(files, endpoint.StageFile{Path: fmt.Sprintf("f/%d", i), Digest: digestOf(c), Size: int64(len(c))})
 	}
 	needed, err := a.Stage(context.Background(), files, nil, false)
 	require.NoError(t, err)
@@ -109,5 +110,25 @@ func TestContentIsVerifiedBeforeItIsStaged(t *testing.T) {
 		require.Len(t, problems, 1, "size %d", size)
 		require.Contains(t, problems[0].Error, "changed while it was transferred")
 		require.False(t, a.Has(d), "size %d: mismatching content was staged", size)
+	}
+}
+
+// TestDurabilityFollowsTheStaging checks what the flush before a transition must do:
+// a few staged files were synced as they were written, so only their directories are
+// left; many were not, and one sync of the file system is due.
+func TestDurabilityFollowsTheStaging(t *testing.T) {
+	for _, n := range []int{3, syncEachMax + 1} {
+		a := NewArea(filepath.Join(t.TempDir(), "staging"), func(p string) string { return p })
+		var contents [][]byte
+		for i := range n {
+			contents = append(contents, []byte(fmt.Sprintf("file %d", i)))
+		}
+		receive(t, a, contents...)
+		all, dirs := a.Durability()
+		require.Equal(t, n > syncEachMax, all, "%d files", n)
+		require.NotEmpty(t, dirs)
+		all, dirs = a.Durability()
+		require.False(t, all, "reset once reported")
+		require.Empty(t, dirs)
 	}
 }

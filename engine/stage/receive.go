@@ -21,6 +21,9 @@ func (a *Area) Receiver() (endpoint.Receiver, error) {
 	if a.needed == nil {
 		return nil, endpoint.ErrNoStage
 	}
+	a.mu.Lock()
+	a.syncEach = len(a.needed) <= syncEachMax
+	a.mu.Unlock()
 	return &receiver{a: a, needed: a.needed}, nil
 }
 

@@ -40,3 +40,7 @@ var (
 	umaskOnce  sync.Once
 	umaskValue os.FileMode
 )
+
+// syncData makes a staged file's data durable (fdatasync: its size and contents, not
+// its times).
+func syncData(f *os.File) error { return unix.Fdatasync(int(f.Fd())) }

@@ -9,3 +9,6 @@ func startWriteback(*os.File) {}
 
 // umaskStrips: elsewhere the umask is not read; assume it strips (a chmod follows).
 func umaskStrips(os.FileMode) bool { return true }
+
+// syncData makes a staged file's data durable.
+func syncData(f *os.File) error { return f.Sync() }

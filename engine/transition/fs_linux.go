@@ -39,14 +39,30 @@ func isNotEmpty(err error) bool {
 	return errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST)
 }
 
-// flushStaged makes staged contents durable before the first of them lands, with one
+// flushStaged makes staged contents durable before the first of them lands: where
+// the staging synced its few files as it wrote them, only their directories; else one
 // syncfs of the staging area's file system.
 func (t *Transitioner) flushStaged() {
 	t.flushed = true
+	all, dirs := t.area.Durability()
+	if !all {
+		syncDirs(dirs)
+		return
+	}
 	f, err := os.Open(t.area.Dir())
 	if err != nil {
 		return
 	}
 	defer f.Close()
 	unix.Syncfs(int(f.Fd()))
+}
+
+// syncDirs makes the entries of directories durable.
+func syncDirs(dirs []string) {
+	for _, d := range dirs {
+		if f, err := os.Open(d); err == nil {
+			f.Sync()
+			f.Close()
+		}
+	}
 }

@@ -57,15 +57,28 @@ func isNotEmpty(err error) bool {
 // flushStaged makes staged contents durable before the first of them lands.
 func (t *Transitioner) flushStaged() {
 	t.flushed = true
-	entries, _ := os.ReadDir(t.area.Dir())
-	for _, e := range entries {
-		if f, err := os.OpenFile(filepath.Join(t.area.Dir(), e.Name()), os.O_RDWR, 0); err == nil {
-			f.Sync()
-			f.Close()
+	all, dirs := t.area.Durability()
+	if all {
+		// Every staged file, in every shard directory.
+		shards, _ := os.ReadDir(t.area.Dir())
+		for _, sh := range shards {
+			dir := filepath.Join(t.area.Dir(), sh.Name())
+			files, _ := os.ReadDir(dir)
+			for _, e := range files {
+				if f, err := os.OpenFile(filepath.Join(dir, e.Name()), os.O_RDWR, 0); err == nil {
+					f.Sync()
+					f.Close()
+				}
+			}
+			dirs = append(dirs, dir)
 		}
 	}
+	syncDirs(dirs)
 }
 
 // isUnsupported: MoveFileEx without MOVEFILE_REPLACE_EXISTING refuses to replace on
 // every Windows file system.
 func isUnsupported(error) bool { return false }
+
+// syncDirs: Windows keeps directory entries with the files' own metadata.
+func syncDirs([]string) {}
