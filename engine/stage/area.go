@@ -21,6 +21,10 @@ import (
 	"github.com/ferrysync/ferry/engine/tree"
 )
 
+// reuseFrom is the smallest file for which the area first builds its index of what
+// the root holds, to copy content found there instead of receiving it.
+const reuseFrom = 64 << 10
+
 // minDeltaSize is the smallest base worth a signature: below it, sending the whole
 // file costs less than a round of signatures.
 const minDeltaSize = 64 << 10
@@ -210,7 +214,10 @@ func (a *Area) Stage(ctx context.Context, files []endpoint.StageFile, last *tree
 			continue
 		}
 		seen[f.Digest] = true
-		if !indexReady {
+		// The index of the root's contents is built for the first large file (it
+		// costs a walk of the whole tree once, then only what changed): a small file
+		// costs less to send than that walk.
+		if !indexReady && (a.index != nil || f.Size >= reuseFrom) {
 			a.updateIndex(last)
 			indexReady = true
 		}
