@@ -73,6 +73,24 @@ func Compile(patterns []string) (*Matcher, error) {
 	return m, nil
 }
 
+// CompileFile parses the lines of an ignore file (.gitignore, .ferryignore) as git
+// does: a malformed line is skipped (git never matches it), and returned among
+// the errors so it can be reported.
+func CompileFile(lines []string) (*Matcher, []error) {
+	m := &Matcher{}
+	var errs []error
+	for _, line := range lines {
+		r, ok, err := parseRule(line)
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case ok:
+			m.add(r)
+		}
+	}
+	return m, errs
+}
+
 // add appends r and indexes it.
 func (m *Matcher) add(r rule) {
 	i := len(m.rules)
@@ -106,8 +124,16 @@ func recordIn(index map[string]lastRule, key string, i int, dirOnly bool) map[st
 // Ignored looks at path alone; see the package doc for ancestors. The root
 // ("" or ".") is never ignored.
 func (m *Matcher) Ignored(path string, dir bool) bool {
+	matched, ignored := m.Decide(path, dir)
+	return matched && ignored
+}
+
+// Decide reports whether some pattern matches path, and if so whether the last
+// one that does ignores it (false for a "!" pattern): a layer of rules that does
+// not match leaves the decision to the next layer (see Layered).
+func (m *Matcher) Decide(path string, dir bool) (matched, ignored bool) {
 	if m == nil || len(m.rules) == 0 || path == "" || path == "." {
-		return false
+		return false, false
 	}
 	base := path[strings.LastIndexByte(path, '/')+1:]
 	last := m.lastIndexed(base, dir)
@@ -117,7 +143,7 @@ func (m *Matcher) Ignored(path string, dir bool) bool {
 			break
 		}
 	}
-	return last >= 0 && !m.rules[last].negate
+	return last >= 0, last >= 0 && !m.rules[last].negate
 }
 
 // lastIndexed returns the index of the last rule in names or exts that
