@@ -126,6 +126,11 @@ type SyncConfig struct {
 	Ignores []string `json:"ignores,omitempty"`
 	// IgnoreVCS also ignores version-control directories (.git, .hg, .svn, ...).
 	IgnoreVCS bool `json:"ignoreVCS,omitempty"`
+	// GitIgnore applies the .gitignore files in the tree (each at its own directory)
+	// and .git/info/exclude, as git decides. What they exclude is left alone on both
+	// sides, so rules that change never delete anything. A .ferryignore at the root
+	// applies with or without it.
+	GitIgnore bool `json:"gitignore,omitempty"`
 	// SymlinkMode is portable (default), ignore or posix-raw.
 	SymlinkMode string `json:"symlinkMode,omitempty"`
 	// WatchMode is portable (default: native watching), force-poll or no-watch.

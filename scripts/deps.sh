@@ -8,6 +8,8 @@ go mod download
 
 need=()
 command -v rsync >/dev/null || need+=(rsync)
+# The ignore tests compare with `git check-ignore`.
+command -v git >/dev/null || need+=(git)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh >/dev/null || need+=(openssh-client)
 # Login shells the remote tests use: ferry must not depend on a shell's syntax.

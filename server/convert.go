@@ -85,7 +85,7 @@ func summarize(e *tree.Entry) protocol.EntrySummary {
 
 func toWireConfig(c session.SyncConfig) protocol.SyncConfig {
 	return protocol.SyncConfig{
-		Mode: c.Mode.String(), Ignores: c.Ignores, IgnoreVCS: c.IgnoreVCS,
+		Mode: c.Mode.String(), Ignores: c.Ignores, IgnoreVCS: c.IgnoreVCS, GitIgnore: c.GitIgnore,
 		SymlinkMode: c.Symlinks.String(), WatchMode: c.Watch.String(),
 		PollIntervalSeconds: c.PollInterval.Seconds(), MaxEntries: c.MaxEntries, MaxFileSize: c.MaxFileSize,
 		PermissionsMode: permissionsMode(c.Permissions.Manual), DefaultFileMode: octal(c.Permissions.FileMode),
@@ -136,7 +136,7 @@ func fromWireConfig(c protocol.SyncConfig) (session.SyncConfig, error) {
 		return out, fmt.Errorf("the polling interval cannot be negative")
 	}
 	out.PollInterval = time.Duration(c.PollIntervalSeconds * float64(time.Second))
-	out.Ignores, out.IgnoreVCS = c.Ignores, c.IgnoreVCS
+	out.Ignores, out.IgnoreVCS, out.GitIgnore = c.Ignores, c.IgnoreVCS, c.GitIgnore
 	out.MaxEntries, out.MaxFileSize = c.MaxEntries, c.MaxFileSize
 	switch c.PermissionsMode {
 	case "", "portable":

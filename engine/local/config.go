@@ -21,6 +21,9 @@ type Config struct {
 	Ignores []string `json:"ignores,omitempty"`
 	// IgnoreVCS also excludes version-control directories (.git, .hg, ...).
 	IgnoreVCS bool `json:"ignoreVCS,omitempty"`
+	// GitIgnore applies the tree's .gitignore files and .git/info/exclude as git does;
+	// what they exclude is left alone on both sides (see scan.Options.GitIgnore).
+	GitIgnore bool `json:"gitignore,omitempty"`
 	// Symlinks says how symbolic links are treated; default portable.
 	Symlinks scan.SymlinkMode `json:"symlinks,omitempty"`
 	// Watch says how changes are detected; default portable (native watching).
@@ -93,7 +96,7 @@ func OptionsFor(cfg Config, paths Paths) (Options, error) {
 	}
 	return Options{
 		Scan: scan.Options{Ignore: m, Symlinks: cfg.Symlinks, MaxEntries: cfg.MaxEntries, CachePath: paths.Cache,
-			IgnoreExecutability: cfg.Permissions.Manual},
+			IgnoreExecutability: cfg.Permissions.Manual, GitIgnore: cfg.GitIgnore},
 		Permissions: &perms,
 		StagingDir:  paths.Staging, Watch: cfg.Watch, PollInterval: cfg.PollInterval,
 		TrashDir: paths.Trash, Trash: trash.Limits{MaxBytes: cfg.TrashMaxBytes, MaxAge: cfg.TrashMaxAge},

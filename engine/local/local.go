@@ -420,6 +420,20 @@ func (e *Endpoint) Transition(ctx context.Context, changes []tree.Change) ([]*tr
 	for _, p := range problems {
 		e.mark(p.Path)
 	}
+	// An ignore file the transition wrote or removed changes what its directory
+	// holds: that is read again whole, and soon (nothing else may report it).
+	rules := false
+	for _, c := range changes {
+		for _, p := range []string{c.Path, c.From} {
+			if dir, ok := e.sc.RulesFor(p); ok && p != "" {
+				e.mark(dir)
+				rules = true
+			}
+		}
+	}
+	if rules {
+		e.signal()
+	}
 	return results, problems, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/ferrysync/ferry/engine/endpoint"
+	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/session"
 	"github.com/ferrysync/ferry/engine/tree"
 	"github.com/ferrysync/ferry/protocol/agentwire"
@@ -267,6 +268,7 @@ func (e *Endpoint) Transition(ctx context.Context, changes []tree.Change) ([]*tr
 	}
 	// The agent patches the tree it last sent the same way, so both stay in step.
 	e.last = agentwire.ApplyResults(e.last, changes, results)
+	e.afterTransition(changes, problems)
 	return results, problems, nil
 }
 
@@ -286,7 +288,27 @@ func (e *Endpoint) TransitionWith(ctx context.Context, changes []tree.Change, co
 		return nil, nil, fmt.Errorf("the agent returned %d results for %d changes", len(results), len(changes))
 	}
 	e.last = agentwire.ApplyResults(e.last, changes, results)
+	e.afterTransition(changes, problems)
 	return results, problems, nil
+}
+
+// afterTransition makes the next scan ask the agent when the transition left it
+// knowing more than the tree held here: paths it skipped are re-read there (their
+// knowledge proved stale), and an ignore file that landed changes what its directory
+// holds.
+func (e *Endpoint) afterTransition(changes []tree.Change, problems []endpoint.Problem) {
+	if len(problems) > 0 {
+		e.dirty.Store(true)
+		return
+	}
+	for _, c := range changes {
+		_, path := scan.RulesFile(c.Path, true)
+		_, from := scan.RulesFile(c.From, true)
+		if path || (from && c.From != "") {
+			e.dirty.Store(true)
+			return
+		}
+	}
 }
 
 // ReadFile implements endpoint.Endpoint.

@@ -56,6 +56,11 @@ type Options struct {
 	// IgnoreExecutability records every file as not executable (the manual
 	// permissions mode: modes are not synchronized).
 	IgnoreExecutability bool
+	// GitIgnore applies the tree's .gitignore files, each at its own directory and
+	// below, and each repository's .git/info/exclude, as git decides; what they
+	// exclude is entered as ignored (see tree.NewIgnored). The root's .ferryignore
+	// applies either way.
+	GitIgnore bool
 }
 
 // TempPrefix starts the names of ferry's own temporary files, which scans skip.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -33,8 +34,9 @@ type Scanner struct {
 	cacheDirty bool
 	last       *tree.Entry
 	scanned    bool
-	changing   []string // files the last scan found changing while it read them
-	foldsNames bool     // the file system finds names under other spellings
+	changing   []string               // files the last scan found changing while it read them
+	foldsNames bool                   // the file system finds names under other spellings
+	ruleFiles  map[string]loadedRules // ignore files as last read
 }
 
 // New returns a scanner for root, loading its cache from opts.CachePath.
@@ -153,6 +155,16 @@ func (s *Scanner) Rescan(paths map[string]bool) (*tree.Entry, error) {
 	if _, ok := paths[""]; ok {
 		return s.Full()
 	}
+	// A changed ignore file changes what its whole directory holds.
+	for p := range paths {
+		if dir, ok := s.RulesFor(p); ok {
+			if dir == "" {
+				return s.Full()
+			}
+			paths = maps.Clone(paths)
+			paths[dir] = true
+		}
+	}
 	// Choose what to re-read: each reported path, or the nearest ancestor whose parent
 	// is a directory in the last tree; nothing below a path re-read recursively.
 	type pick struct {
@@ -233,6 +245,13 @@ type walker struct {
 	listings map[string]map[string]bool // directory listings read to check spellings
 	count    uint64
 	hashed   int
+	// The ignore files' rules that apply where the walk is (see rules.go): the root's
+	// .ferryignore, and the .gitignore layers from the root down; layersFor is the
+	// directory a rescan last set them for.
+	ferry     *layer
+	layers    []layer
+	layersFor string
+	layersSet bool
 }
 
 // pending is a file whose digest must be computed.
@@ -276,6 +295,7 @@ func (w *walker) path(p string, prev *tree.Entry, recursive bool) (*tree.Entry, 
 		// spelling is the entry, this one is not.
 		return nil, nil
 	}
+	w.enterAncestors(parent)
 	return w.entry(abs, p, name, info, prev, recursive, nil)
 }
 
@@ -306,6 +326,9 @@ func (w *walker) entry(abs, rel, name string, info fs.FileInfo, prev *tree.Entry
 	mode := info.Mode()
 	if w.s.opts.Ignore.Ignored(rel, mode.IsDir()) {
 		return nil, nil
+	}
+	if src := w.ignoredBy(rel, mode.IsDir()); src != "" {
+		return tree.NewIgnored(src), nil
 	}
 	w.count++
 	if w.s.opts.MaxEntries > 0 && w.count > w.s.opts.MaxEntries {
@@ -394,6 +417,9 @@ func (w *walker) dir(abs, rel string, prevContents map[string]*tree.Entry, recur
 	if len(entries) == 0 {
 		return tree.NewDir(nil), nil
 	}
+	defer w.leave(w.enter(rel, func(name string) bool {
+		return slices.ContainsFunc(entries, func(de fs.DirEntry) bool { return de.Name() == name })
+	}))
 	contents := make(map[string]*tree.Entry, len(entries))
 	for _, de := range entries {
 		name := de.Name()

@@ -366,6 +366,9 @@ func (c *controller) connect(ctx context.Context, eps *[2]endpoint.Endpoint) err
 	return nil
 }
 
+// maxRuleRounds bounds the extra cycles a flush runs after ignore rules landed.
+const maxRuleRounds = 3
+
 // serve runs cycles until an endpoint fails or ctx is cancelled.
 func (c *controller) serve(ctx context.Context, alpha, beta endpoint.Endpoint) error {
 	full := true
@@ -383,6 +386,12 @@ func (c *controller) serve(ctx context.Context, alpha, beta endpoint.Endpoint) e
 			allow = allow || w.allowDeletions
 		}
 		out, err := c.cycle(ctx, alpha, beta, full, cycleOptions{resolutions: resolutions, allowDeletions: allow, barrier: barrier})
+		// Ignore rules that landed change what the sides hold (newly unignored content
+		// is to sync): a flush is done once a cycle sees that too. A few rounds at
+		// most: rules that keep changing are the next cycles' to follow.
+		for round := 0; err == nil && out.rules && barrier && round < maxRuleRounds; round++ {
+			out, err = c.cycle(ctx, alpha, beta, false, cycleOptions{allowDeletions: allow, barrier: true})
+		}
 		for _, w := range waiters {
 			w.done <- err
 		}

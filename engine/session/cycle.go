@@ -22,6 +22,9 @@ import (
 type cycleOutcome struct {
 	// rescan: some paths were skipped or failed; scan again soon.
 	rescan bool
+	// rules: the cycle wrote or removed an ignore file, so what a side holds changed
+	// beyond what it transitioned; a flush needs another cycle to see it.
+	rules bool
 }
 
 // sideScan is one side's scan, with what was derived from it.
@@ -139,6 +142,7 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 		}
 		reportResolutions(resolving, append(ap, bp...))
 		out.rescan = out.rescan || len(ap)+len(bp) > 0
+		out.rules = changesRules(alphaChanges, spec.Config.GitIgnore) || changesRules(betaChanges, spec.Config.GitIgnore)
 		aProblems, bProblems = append(aProblems, ap...), append(bProblems, bp...)
 		timing.mark("transition")
 		c.setStatus(StatusSaving)
@@ -175,6 +179,21 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 		s.LastCycle = time.Now()
 	})
 	return out, nil
+}
+
+// changesRules reports whether changes write or remove an ignore file (see
+// scan.RulesFile): the side they land on then holds more or less than its last scan
+// saw, and the next cycle finds out.
+func changesRules(changes []tree.Change, gitignore bool) bool {
+	for _, c := range changes {
+		if _, ok := scan.RulesFile(c.Path, gitignore); ok {
+			return true
+		}
+		if _, ok := scan.RulesFile(c.From, gitignore); ok && c.From != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // settlePending records in the ancestor what an interrupted transition (a crash)
@@ -487,7 +506,7 @@ func (c *controller) derive(side int, root *tree.Entry) (tree.Counts, []endpoint
 	}
 	var problems []endpoint.Problem
 	tree.Walk(root, "", func(p string, e *tree.Entry) bool {
-		if e.Kind == tree.Untracked {
+		if e.Kind == tree.Untracked && !e.Ignored() {
 			problems = append(problems, endpoint.Problem{Path: p, Error: e.Problem()})
 		}
 		return tree.Count(e).Untracked > 0 // skip subtrees without any

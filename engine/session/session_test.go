@@ -292,3 +292,58 @@ func TestExecutabilityFromTheOtherSide(t *testing.T) {
 		require.NotEqual(t, "run", c.Path, "the executable bit must not flip on the other side")
 	}
 }
+
+// TestIgnoreRulesThatChangeDeleteNothing: with the tree's .gitignore files applied,
+// what they exclude stays on its own side; a rule added excludes paths without
+// deleting them anywhere, whichever side changes them afterwards; a rule removed
+// makes them sync, both ways, within the flush that carries the rule.
+func TestIgnoreRulesThatChangeDeleteNothing(t *testing.T) {
+	m, _ := newManager(t)
+	alpha, beta := t.TempDir(), filepath.Join(t.TempDir(), "mirror")
+	write(t, filepath.Join(alpha, ".gitignore"), "*.o\nbuild/\n")
+	write(t, filepath.Join(alpha, "src/main.c"), "int main;")
+	write(t, filepath.Join(alpha, "src/main.o"), "alpha's object")
+	write(t, filepath.Join(alpha, "build/out.bin"), "alpha's build")
+	write(t, filepath.Join(alpha, "notes.log"), "notes")
+	_, err := m.Create(context.Background(), CreateRequest{Name: "git", Alpha: alpha, Beta: beta,
+		Config: SyncConfig{Config: local.Config{GitIgnore: true}}})
+	require.NoError(t, err)
+	flush(t, m, "git")
+	require.Equal(t, "int main;", read(t, filepath.Join(beta, "src/main.c")))
+	require.Equal(t, "notes", read(t, filepath.Join(beta, "notes.log")))
+	require.NoFileExists(t, filepath.Join(beta, "src/main.o"))
+	require.NoDirExists(t, filepath.Join(beta, "build"))
+	write(t, filepath.Join(beta, "src/main.o"), "beta's object")
+	write(t, filepath.Join(beta, "build/out.bin"), "beta's build")
+	flush(t, m, "git")
+	st := state(t, m, "git")
+	require.Zero(t, st.Alpha.ProblemCount+st.Beta.ProblemCount, "ignored content is no problem: %+v %+v", st.Alpha.Problems, st.Beta.Problems)
+	require.Zero(t, st.ConflictCount)
+	require.Equal(t, "alpha's object", read(t, filepath.Join(alpha, "src/main.o")))
+	require.Equal(t, "beta's object", read(t, filepath.Join(beta, "src/main.o")))
+
+	// A rule added on alpha: notes.log is left alone on both sides from now on.
+	write(t, filepath.Join(alpha, ".gitignore"), "*.o\nbuild/\n*.log\n")
+	flush(t, m, "git")
+	require.Equal(t, "*.o\nbuild/\n*.log\n", read(t, filepath.Join(beta, ".gitignore")))
+	require.NoError(t, os.Remove(filepath.Join(beta, "notes.log")))
+	write(t, filepath.Join(alpha, "notes.log"), "edited on alpha only")
+	flush(t, m, "git")
+	require.Equal(t, "edited on alpha only", read(t, filepath.Join(alpha, "notes.log")), "never deleted")
+	require.NoFileExists(t, filepath.Join(beta, "notes.log"), "never copied")
+
+	// The rule for objects removed on beta: both objects sync in the same flush; they
+	// differ, so they conflict, and nothing is lost.
+	write(t, filepath.Join(beta, ".gitignore"), "build/\n*.log\n")
+	require.NoError(t, os.Remove(filepath.Join(alpha, "build/out.bin")))
+	flush(t, m, "git")
+	st = state(t, m, "git")
+	require.Equal(t, 1, st.ConflictCount, "both sides made src/main.o: %+v", st.Conflicts)
+	require.Equal(t, "src/main.o", st.Conflicts[0].Path)
+	require.Equal(t, "beta's build", read(t, filepath.Join(beta, "build/out.bin")), "still ignored, not deleted")
+	write(t, filepath.Join(beta, "src/only-beta.o"), "")
+	write(t, filepath.Join(alpha, ".gitignore"), "*.log\n")
+	flush(t, m, "git")
+	require.FileExists(t, filepath.Join(alpha, "src/only-beta.o"))
+	require.Equal(t, "beta's build", read(t, filepath.Join(alpha, "build/out.bin")), "unignored on beta, synced in the flush that carried the rule")
+}

@@ -113,7 +113,8 @@ type Counts struct {
 	TotalFileSize uint64
 }
 
-// Count returns the number of entries of each kind in the tree (the root included).
+// Count returns the number of entries of each kind in the tree (the root included);
+// ignored entries count as nothing.
 // A directory's counts are cached with its hash.
 func Count(e *Entry) Counts {
 	if e == nil {
@@ -126,6 +127,9 @@ func Count(e *Entry) Counts {
 		return Counts{Files: 1, TotalFileSize: uint64(e.Size)}
 	case Symlink:
 		return Counts{Symlinks: 1}
+	}
+	if e.Ignored() {
+		return Counts{}
 	}
 	return Counts{Untracked: 1}
 }

@@ -20,6 +20,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/zeebo/xxh3"
@@ -164,6 +165,23 @@ func NewSymlink(target string) *Entry {
 // NewUntracked returns an entry for content that is seen but not synchronized.
 func NewUntracked(problem string) *Entry {
 	return &Entry{Kind: Untracked, Target: problem}
+}
+
+// IgnoredPrefix starts the problem of an untracked entry that an ignore file in the
+// tree excludes (a .gitignore, the root's .ferryignore).
+const IgnoredPrefix = "ignored by "
+
+// NewIgnored returns the entry for content that the ignore file source excludes: like
+// any untracked entry the reconciler leaves its path alone on both sides (so rules
+// that change on one side first never delete anything), but it is no problem, and it
+// counts as nothing.
+func NewIgnored(source string) *Entry {
+	return &Entry{Kind: Untracked, Target: IgnoredPrefix + source}
+}
+
+// Ignored reports whether e is content an ignore file in the tree excludes.
+func (e *Entry) Ignored() bool {
+	return e != nil && e.Kind == Untracked && strings.HasPrefix(e.Target, IgnoredPrefix)
 }
 
 // ShallowEqual reports whether a and b are the same entry, ignoring directory contents.

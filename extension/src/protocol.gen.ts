@@ -362,6 +362,13 @@ export interface SyncConfig {
   ignores?: string[];
   /** IgnoreVCS also ignores version-control directories (.git, .hg, .svn, ...). */
   ignoreVCS?: boolean;
+  /**
+   * GitIgnore applies the .gitignore files in the tree (each at its own directory)
+   * and .git/info/exclude, as git decides. What they exclude is left alone on both
+   * sides, so rules that change never delete anything. A .ferryignore at the root
+   * applies with or without it.
+   */
+  gitignore?: boolean;
   /** SymlinkMode is portable (default), ignore or posix-raw. */
   symlinkMode?: string;
   /** WatchMode is portable (default: native watching), force-poll or no-watch. */
