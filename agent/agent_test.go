@@ -285,3 +285,46 @@ func TestTransitionWithContents(t *testing.T) {
 	}
 	require.Contains(t, paths, "bad.txt")
 }
+
+// TestScanSendsSmallContentsAhead: asked to, a scan sends the contents of the small
+// files it found changed after its result, each matching its digest; never for a
+// first scan (the whole root), nor for files above the bound, nor unasked.
+func TestScanSendsSmallContentsAhead(t *testing.T) {
+	d := connect(t, transports[0])
+	_, h := d.open()
+	require.NoError(t, os.WriteFile(filepath.Join(d.root, "first.txt"), []byte("in the first scan"), 0o644))
+	scanWith := func(flags byte, have tree.Digest) ([]tree.Patch, []endpoint.Content) {
+		out, err := d.call(h, agentwire.MethodScan, append([]byte{flags}, have[:]...))
+		require.NoError(t, err)
+		dec := agentwire.NewDecoder(out)
+		patches := dec.Patches()
+		dec.Digest()
+		dec.String()
+		dec.String()
+		dec.Byte()
+		dec.String()
+		dec.Byte()
+		dec.FileSystem()
+		var contents []endpoint.Content
+		if flags&agentwire.ScanPrefetch != 0 {
+			contents = dec.Contents()
+		}
+		require.NoError(t, dec.Done(), "nothing more in the reply")
+		return patches, contents
+	}
+	patches, contents := scanWith(agentwire.ScanPrefetch, tree.Digest{})
+	require.Empty(t, contents, "a first scan sends nothing ahead")
+	root := tree.ApplyPatches(nil, patches)
+
+	small := []byte("a small edit")
+	require.NoError(t, os.WriteFile(filepath.Join(d.root, "small.txt"), small, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(d.root, "big.bin"), make([]byte, agentwire.PrefetchFileMax+1), 0o644))
+	patches, contents = scanWith(agentwire.ScanFlags(endpoint.ScanOptions{Barrier: true})|agentwire.ScanPrefetch, root.Hash())
+	root = tree.ApplyPatches(root, patches)
+	require.NotNil(t, tree.Lookup(root, "big.bin"))
+	require.Equal(t, []endpoint.Content{{Digest: scan.Digest(small), Data: small}}, contents)
+
+	require.NoError(t, os.WriteFile(filepath.Join(d.root, "small.txt"), []byte("edited again"), 0o644))
+	patches, _ = scanWith(agentwire.ScanFlags(endpoint.ScanOptions{Barrier: true}), root.Hash())
+	require.NotEmpty(t, patches, "unasked, the reply ends after the file system")
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/ferrysync/ferry/engine/endpoint"
 	"github.com/ferrysync/ferry/engine/local"
 	"github.com/ferrysync/ferry/engine/memory"
+	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/tree"
 	"github.com/ferrysync/ferry/protocol/agentwire"
 )
@@ -149,7 +150,8 @@ func (a *Agent) serveCall(c *agentwire.Conn, payload []byte) error {
 	var out []byte
 	switch method {
 	case agentwire.MethodScan:
-		opts, have := agentwire.ParseScanFlags(d.Byte()), d.Digest()
+		flags, have := d.Byte(), d.Digest()
+		opts := agentwire.ParseScanFlags(flags)
 		if err := d.Done(); err != nil {
 			return c.ReplyError(err)
 		}
@@ -177,6 +179,9 @@ func (a *Agent) serveCall(c *agentwire.Conn, payload []byte) error {
 		out = agentwire.AppendString(out, res.RootID)
 		out = append(out, boolByte(res.Changing))
 		out = agentwire.AppendFileSystem(out, res.FileSystem)
+		if flags&agentwire.ScanPrefetch != 0 {
+			out = agentwire.AppendContents(out, prefetch(h.ctx, h.ep, patches))
+		}
 	case agentwire.MethodStage:
 		signatures := d.Byte() == 1
 		files := d.StageFiles()
@@ -293,4 +298,20 @@ func boolByte(b bool) byte {
 		return 1
 	}
 	return 0
+}
+
+// prefetch reads the contents Prefetch picks from patches, each checked against its
+// digest: a file written since its scan is left out (the daemon stages it the usual
+// way).
+func prefetch(ctx context.Context, ep *local.Endpoint, patches []tree.Patch) []endpoint.Content {
+	files := agentwire.Prefetch(patches)
+	out := make([]endpoint.Content, 0, len(files))
+	for _, f := range files {
+		data, err := ep.ReadFile(ctx, f.Path, agentwire.PrefetchFileMax)
+		if err != nil || scan.Digest(data) != f.Digest {
+			continue
+		}
+		out = append(out, endpoint.Content{Digest: f.Digest, Data: data})
+	}
+	return out
 }

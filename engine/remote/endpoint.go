@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/ferrysync/ferry/engine/delta"
 	"github.com/ferrysync/ferry/engine/endpoint"
 	"github.com/ferrysync/ferry/engine/scan"
 	"github.com/ferrysync/ferry/engine/session"
@@ -43,7 +44,12 @@ type Endpoint struct {
 	lastRes *endpoint.ScanResult
 	// dirty is set when the agent reported a change since the last scan was asked for:
 	// a scan of a side that reported none returns the tree held, without a round trip.
-	dirty   atomic.Bool
+	dirty atomic.Bool
+	// ahead holds the contents the last scan sent with its result (agentwire.Prefetch),
+	// by digest: Supply takes them from here instead of asking the agent.
+	aheadMu sync.Mutex
+	ahead   map[tree.Digest][]byte
+
 	events  *agentwire.Conn
 	changes chan struct{}
 	release func()
@@ -197,7 +203,7 @@ func (e *Endpoint) Scan(ctx context.Context, opts endpoint.ScanOptions) (*endpoi
 	// scan ask again.
 	e.dirty.Store(false)
 	for attempt := 0; ; attempt++ {
-		arg := []byte{agentwire.ScanFlags(opts)}
+		arg := []byte{agentwire.ScanFlags(opts) | agentwire.ScanPrefetch}
 		have := e.last.Hash()
 		out, err := e.call(ctx, agentwire.MethodScan, append(arg, have[:]...))
 		if err != nil {
@@ -206,9 +212,11 @@ func (e *Endpoint) Scan(ctx context.Context, opts endpoint.ScanOptions) (*endpoi
 		d := agentwire.NewDecoder(out)
 		patches, want := d.Patches(), d.Digest()
 		res := &endpoint.ScanResult{Watch: d.String(), WatchProblem: d.String(), NoExecutability: d.Byte() == 1, RootID: d.String(), Changing: d.Byte() == 1, FileSystem: d.FileSystem()}
+		contents := d.Contents()
 		if err := d.Done(); err != nil {
 			return nil, err
 		}
+		e.keepAhead(contents)
 		for _, p := range patches {
 			if p.Path != "" && tree.Lookup(e.last, parentOf(p.Path)) == nil {
 				err = fmt.Errorf("the agent patched %q, which has no parent here", p.Path)
@@ -376,6 +384,16 @@ func (r *remoteReceiver) Close() ([]endpoint.Problem, error) {
 
 // Supply implements endpoint.Endpoint: the agent reads the files and streams them.
 func (e *Endpoint) Supply(ctx context.Context, needed []endpoint.Needed, r endpoint.Receiver) error {
+	// What the last scan sent ahead goes at once (the receiver checks every digest);
+	// only the rest is asked of the agent.
+	rest, index, err := e.supplyAhead(needed, r)
+	if err != nil || len(rest) == 0 {
+		return err
+	}
+	if len(rest) < len(needed) {
+		r = &reindexed{Receiver: r, index: index}
+	}
+	needed = rest
 	s, err := e.host.Open()
 	if err != nil {
 		return err
@@ -413,4 +431,74 @@ func boolByte(b bool) byte {
 		return 1
 	}
 	return 0
+}
+
+// keepAhead replaces the contents held for Supply with those a scan sent.
+func (e *Endpoint) keepAhead(contents []endpoint.Content) {
+	e.aheadMu.Lock()
+	defer e.aheadMu.Unlock()
+	e.ahead = nil
+	for _, c := range contents {
+		if e.ahead == nil {
+			e.ahead = make(map[tree.Digest][]byte, len(contents))
+		}
+		e.ahead[c.Digest] = c.Data
+	}
+}
+
+// supplyAhead gives r each needed file whose contents the last scan sent ahead, and
+// returns the others with, for each, its index in needed.
+func (e *Endpoint) supplyAhead(needed []endpoint.Needed, r endpoint.Receiver) (rest []endpoint.Needed, index []int, err error) {
+	e.aheadMu.Lock()
+	ahead := e.ahead
+	e.aheadMu.Unlock()
+	if len(ahead) == 0 {
+		return needed, nil, nil
+	}
+	for i, n := range needed {
+		data, ok := ahead[n.Digest]
+		if !ok || int64(len(data)) != n.Size {
+			rest, index = append(rest, n), append(index, i)
+			continue
+		}
+		if err := supplyWhole(r, i, data); err != nil {
+			return nil, nil, err
+		}
+	}
+	return rest, index, nil
+}
+
+// supplyWhole gives r the whole contents of needed[i] as literal data.
+func supplyWhole(r endpoint.Receiver, i int, data []byte) error {
+	if err := r.Begin(i); err != nil {
+		return err
+	}
+	for len(data) > 0 {
+		n := min(len(data), delta.MaxDataLen)
+		if err := r.Op(delta.Op{Kind: delta.OpData, Data: data[:n]}); err != nil {
+			return err
+		}
+		data = data[n:]
+	}
+	return r.End()
+}
+
+// reindexed maps the indexes of a part of a needed list to the whole list's.
+type reindexed struct {
+	endpoint.Receiver
+	index []int
+}
+
+func (r *reindexed) Begin(i int) error {
+	if i < 0 || i >= len(r.index) {
+		return fmt.Errorf("the agent supplied file %d of %d", i, len(r.index))
+	}
+	return r.Receiver.Begin(r.index[i])
+}
+
+func (r *reindexed) Skip(i int, reason string) error {
+	if i < 0 || i >= len(r.index) {
+		return fmt.Errorf("the agent skipped file %d of %d", i, len(r.index))
+	}
+	return r.Receiver.Skip(r.index[i], reason)
 }

@@ -13,8 +13,9 @@ const (
 	// none); result patches turning that tree into the scanned one (one patch of the
 	// root when the daemon holds another tree), the scanned root's hash, watch string,
 	// watch problem string, a byte set when the side has no executable bits, the
-	// root's identity string, a byte set when files changed while they were read, and
-	// the probed file system (AppendFileSystem).
+	// root's identity string, a byte set when files changed while they were read, the
+	// probed file system (AppendFileSystem), and with ScanPrefetch contents
+	// (AppendContents) of changed small files (Prefetch).
 	MethodScan byte = iota + 1
 	// MethodStage: args signatures byte, stage files; result needed list.
 	MethodStage
@@ -36,7 +37,45 @@ const (
 const (
 	scanFull    = 1 << 0
 	scanBarrier = 1 << 1
+	// ScanPrefetch asks for the contents of small files the scan found changed, after
+	// the result (see Prefetch): their transfer then needs no round trip of its own.
+	ScanPrefetch = 1 << 2
 )
+
+// Bounds of the contents a scan sends ahead: files of at most PrefetchFileMax bytes,
+// at most PrefetchFilesMax of them and PrefetchTotalMax bytes in all, so a scan
+// reply stays small on a slow link.
+const (
+	PrefetchFileMax  = 64 << 10
+	PrefetchTotalMax = 1 << 20
+	PrefetchFilesMax = 64
+)
+
+// Prefetch picks, among the files that patches bring, those whose contents a scan
+// reply carries: each distinct digest once, within the bounds. A patch
+// of the whole root (a first scan) brings none: its transfer is large anyway.
+func Prefetch(patches []tree.Patch) []endpoint.StageFile {
+	var files []endpoint.StageFile
+	seen := map[tree.Digest]bool{}
+	var total int64
+	for _, p := range patches {
+		if p.Path == "" {
+			continue
+		}
+		tree.Walk(p.Entry, p.Path, func(path string, e *tree.Entry) bool {
+			if len(files) == PrefetchFilesMax {
+				return false
+			}
+			if e.Kind == tree.File && e.Size <= PrefetchFileMax && !seen[e.Digest] && total+e.Size <= PrefetchTotalMax {
+				seen[e.Digest] = true
+				total += e.Size
+				files = append(files, endpoint.StageFile{Path: path, Digest: e.Digest, Size: e.Size})
+			}
+			return true
+		})
+	}
+	return files
+}
 
 // ScanFlags encodes scan options in MethodScan's flags byte.
 func ScanFlags(o endpoint.ScanOptions) byte {

@@ -15,7 +15,7 @@ import (
 const Magic = "FERRY-AGENT\x00"
 
 // Version is the agent protocol version.
-const Version = 7
+const Version = 8
 
 // MaxMessage bounds one message's payload.
 const MaxMessage = 256 << 20
