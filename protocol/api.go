@@ -155,6 +155,24 @@ type SyncConfig struct {
 	// runs as there).
 	DefaultOwner string `json:"defaultOwner,omitempty"`
 	DefaultGroup string `json:"defaultGroup,omitempty"`
+	// Alpha and Beta override, for one side, the settings where sides differ (a
+	// polling network share against a watched disk, another owner on the server).
+	Alpha *SideConfig `json:"alpha,omitempty"`
+	Beta  *SideConfig `json:"beta,omitempty"`
+}
+
+// SideConfig holds one side's own settings; each empty field takes the session's.
+type SideConfig struct {
+	// WatchMode is portable, force-poll or no-watch.
+	WatchMode string `json:"watchMode,omitempty"`
+	// PollIntervalSeconds is the polling period when polling.
+	PollIntervalSeconds float64 `json:"pollIntervalSeconds,omitempty"`
+	// DefaultFileMode, DefaultDirectoryMode, DefaultOwner and DefaultGroup are what
+	// sync creates with on this side (see SyncConfig).
+	DefaultFileMode      string `json:"defaultFileMode,omitempty"`
+	DefaultDirectoryMode string `json:"defaultDirectoryMode,omitempty"`
+	DefaultOwner         string `json:"defaultOwner,omitempty"`
+	DefaultGroup         string `json:"defaultGroup,omitempty"`
 }
 
 // SyncCreateParams describes a new sync session.

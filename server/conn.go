@@ -44,9 +44,34 @@ func (c *client) Handle(ctx context.Context, conn *jsonrpc2.Conn, req *jsonrpc2.
 		c.conn = conn // a request can arrive before ServeConn records the connection
 	}
 	c.mu.Unlock()
+	// Active from now: a stop that begins while the request waits in the queue still
+	// waits for its reply (CodeShuttingDown).
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	if c.queueDone {
+		return
+	}
+	c.s.active.add()
 	select {
 	case c.queue <- req:
 	case <-c.ctx.Done():
+		c.s.active.done()
+	}
+}
+
+// dropQueued ends the queue when the connection has ended: what is still queued will
+// not be served (nobody reads the replies).
+func (c *client) dropQueued() {
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	c.queueDone = true
+	for {
+		select {
+		case <-c.queue:
+			c.s.active.done()
+		default:
+			return
+		}
 	}
 }
 
@@ -55,9 +80,9 @@ func (c *client) work() {
 	for {
 		select {
 		case <-c.ctx.Done():
+			c.dropQueued()
 			return
 		case req := <-c.queue:
-			c.s.active.add()
 			if runsLong(req) {
 				go func() {
 					defer c.s.active.done()

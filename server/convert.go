@@ -90,7 +90,48 @@ func toWireConfig(c session.SyncConfig) protocol.SyncConfig {
 		PollIntervalSeconds: c.PollInterval.Seconds(), MaxEntries: c.MaxEntries, MaxFileSize: c.MaxFileSize,
 		PermissionsMode: permissionsMode(c.Permissions.Manual), DefaultFileMode: octal(c.Permissions.FileMode),
 		DefaultDirectoryMode: octal(c.Permissions.DirMode), DefaultOwner: c.Permissions.Owner, DefaultGroup: c.Permissions.Group,
+		Alpha: toWireSide(c.Alpha), Beta: toWireSide(c.Beta),
 	}
+}
+
+func toWireSide(s session.SideConfig) *protocol.SideConfig {
+	if s == (session.SideConfig{}) {
+		return nil
+	}
+	out := &protocol.SideConfig{PollIntervalSeconds: s.PollInterval.Seconds(), DefaultFileMode: octal(s.FileMode),
+		DefaultDirectoryMode: octal(s.DirMode), DefaultOwner: s.Owner, DefaultGroup: s.Group}
+	if s.Watch != nil {
+		out.WatchMode = s.Watch.String()
+	}
+	return out
+}
+
+// fromWireSide converts one side's settings; what is wrong is said of the side.
+func fromWireSide(c *protocol.SideConfig, side string) (session.SideConfig, error) {
+	var out session.SideConfig
+	if c == nil {
+		return out, nil
+	}
+	var err error
+	if c.WatchMode != "" {
+		w, err := local.ParseWatchMode(c.WatchMode)
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", side, err)
+		}
+		out.Watch = &w
+	}
+	if c.PollIntervalSeconds < 0 {
+		return out, fmt.Errorf("%s: the polling interval cannot be negative", side)
+	}
+	out.PollInterval = time.Duration(c.PollIntervalSeconds * float64(time.Second))
+	if out.FileMode, err = parseMode(c.DefaultFileMode, side+" default file mode"); err != nil {
+		return out, err
+	}
+	if out.DirMode, err = parseMode(c.DefaultDirectoryMode, side+" default directory mode"); err != nil {
+		return out, err
+	}
+	out.Owner, out.Group = c.DefaultOwner, c.DefaultGroup
+	return out, nil
 }
 
 func permissionsMode(manual bool) string {
@@ -152,6 +193,12 @@ func fromWireConfig(c protocol.SyncConfig) (session.SyncConfig, error) {
 		return out, err
 	}
 	out.Permissions.Owner, out.Permissions.Group = c.DefaultOwner, c.DefaultGroup
+	if out.Alpha, err = fromWireSide(c.Alpha, "alpha"); err != nil {
+		return out, err
+	}
+	if out.Beta, err = fromWireSide(c.Beta, "beta"); err != nil {
+		return out, err
+	}
 	return out, out.Validate()
 }
 

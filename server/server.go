@@ -124,6 +124,10 @@ type client struct {
 	conn  *jsonrpc2.Conn
 	ctx   context.Context // cancelled when the connection ends
 	queue chan *jsonrpc2.Request
+	// qmu guards queueing against the worker's exit (queueDone): a request counts as
+	// active from the moment it is queued, so a shutdown waits for its reply.
+	qmu       sync.Mutex
+	queueDone bool
 
 	mu          sync.Mutex
 	initialized bool

@@ -3,6 +3,8 @@ package session
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"time"
 
 	"github.com/ferrysync/ferry/engine/local"
 	"github.com/ferrysync/ferry/engine/reconcile"
@@ -21,6 +23,53 @@ type SyncConfig struct {
 	// side's files (and at least massDeletionMin of them) until the deletion is
 	// confirmed; 0 means the default 0.5, 1 or more never halts.
 	MaxDeletionShare float64 `json:"maxDeletionShare,omitempty"`
+	// Alpha and Beta override, for one side, the settings where sides differ (a
+	// polling network share against a watched disk, another owner on the server).
+	Alpha SideConfig `json:"alpha,omitzero"`
+	Beta  SideConfig `json:"beta,omitzero"`
+}
+
+// SideConfig holds one side's own settings; each zero field takes the session's.
+type SideConfig struct {
+	// Watch is nil for the session's (a mode of its own may be the default one).
+	Watch        *local.WatchMode `json:"watch,omitempty"`
+	PollInterval time.Duration    `json:"pollInterval,omitempty"`
+	// FileMode, DirMode, Owner and Group are what sync creates there with.
+	FileMode fs.FileMode `json:"fileMode,omitempty"`
+	DirMode  fs.FileMode `json:"dirMode,omitempty"`
+	Owner    string      `json:"owner,omitempty"`
+	Group    string      `json:"group,omitempty"`
+}
+
+// ForSide returns the configuration an endpoint of side ("alpha" or "beta") is
+// opened with: the session's, with that side's own settings applied (and no side
+// settings left).
+func (c SyncConfig) ForSide(side string) SyncConfig {
+	o := c.Alpha
+	if side == "beta" {
+		o = c.Beta
+	}
+	out := c
+	out.Alpha, out.Beta = SideConfig{}, SideConfig{}
+	if o.Watch != nil {
+		out.Watch = *o.Watch
+	}
+	if o.PollInterval != 0 {
+		out.PollInterval = o.PollInterval
+	}
+	if o.FileMode != 0 {
+		out.Permissions.FileMode = o.FileMode
+	}
+	if o.DirMode != 0 {
+		out.Permissions.DirMode = o.DirMode
+	}
+	if o.Owner != "" {
+		out.Permissions.Owner = o.Owner
+	}
+	if o.Group != "" {
+		out.Permissions.Group = o.Group
+	}
+	return out
 }
 
 // DefaultSyncConfig returns the configuration with every default filled in.
@@ -52,5 +101,13 @@ func (c SyncConfig) Validate() error {
 	if c.MaxFileSize < 0 || c.MaxDeletionShare < 0 {
 		return errors.New("sizes and shares in the configuration cannot be negative")
 	}
-	return c.Config.Validate()
+	for _, side := range []string{"alpha", "beta"} {
+		if err := c.ForSide(side).Config.Validate(); err != nil {
+			if c.Alpha == (SideConfig{}) && c.Beta == (SideConfig{}) {
+				return err
+			}
+			return fmt.Errorf("%s: %w", side, err)
+		}
+	}
+	return nil
 }

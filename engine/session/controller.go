@@ -202,6 +202,10 @@ func (c *controller) flush(res *resolution, allowDeletions bool) (<-chan error, 
 	if c.state.Spec.Paused {
 		return nil, ErrPaused
 	}
+	if c.cancel == nil {
+		// Stopped (the manager closes): no cycle will come to answer a waiter.
+		return nil, errors.New("the session was stopped")
+	}
 	r := &request{done: make(chan error, 1), resolve: res, allowDeletions: allowDeletions}
 	c.waiters = append(c.waiters, r)
 	select {

@@ -106,7 +106,7 @@ func (m *Manager) open(ctx context.Context, spec Spec, dir, side string) (endpoi
 	if err != nil {
 		return nil, err
 	}
-	return m.transport(u)(ctx, EndpointRequest{URL: u, Session: spec.ID, Side: side, StateDir: dir, Config: spec.Config})
+	return m.transport(u)(ctx, EndpointRequest{URL: u, Session: spec.ID, Side: side, StateDir: dir, Config: spec.Config.ForSide(side)})
 }
 
 func (m *Manager) transport(u url.URL) Opener {
@@ -200,7 +200,7 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) 
 		u    url.URL
 	}{{"alpha", alpha}, {"beta", beta}} {
 		e, err := m.transport(side.u)(ctx, EndpointRequest{URL: side.u, Session: spec.ID, Side: side.name,
-			StateDir: dir, Config: spec.Config, Create: true})
+			StateDir: dir, Config: spec.Config.ForSide(side.name), Create: true})
 		if err != nil {
 			closeOpened()
 			return fail(fmt.Errorf("%s: %w", side.name, err))

@@ -347,3 +347,36 @@ func TestIgnoreRulesThatChangeDeleteNothing(t *testing.T) {
 	require.FileExists(t, filepath.Join(alpha, "src/only-beta.o"))
 	require.Equal(t, "beta's build", read(t, filepath.Join(alpha, "build/out.bin")), "unignored on beta, synced in the flush that carried the rule")
 }
+
+// TestSidesHaveTheirOwnSettings: each side watches and creates with its own settings
+// where they are given, and with the session's where not.
+func TestSidesHaveTheirOwnSettings(t *testing.T) {
+	m, _ := newManager(t)
+	alpha, beta := t.TempDir(), t.TempDir()
+	portable := local.WatchPortable
+	cfg := SyncConfig{Config: local.Config{Watch: local.WatchForcePoll, PollInterval: 300 * time.Millisecond,
+		Permissions: local.PermissionsConfig{FileMode: 0o600}},
+		Beta: SideConfig{Watch: &portable, FileMode: 0o640, DirMode: 0o750}}
+	_, err := m.Create(context.Background(), CreateRequest{Name: "sides", Alpha: alpha, Beta: beta, Config: cfg})
+	require.NoError(t, err)
+	write(t, filepath.Join(alpha, "from-alpha/a.txt"), "a")
+	write(t, filepath.Join(beta, "from-beta/b.txt"), "b")
+	flush(t, m, "sides")
+	st := state(t, m, "sides")
+	require.Contains(t, st.Alpha.Watch, "poll", "the session's mode on alpha")
+	require.NotContains(t, st.Beta.Watch, "poll", "beta's own mode")
+	mode := func(p string) os.FileMode {
+		info, err := os.Stat(p)
+		require.NoError(t, err)
+		return info.Mode().Perm()
+	}
+	require.Equal(t, os.FileMode(0o640), mode(filepath.Join(beta, "from-alpha/a.txt")))
+	require.Equal(t, os.FileMode(0o750), mode(filepath.Join(beta, "from-alpha")))
+	require.Equal(t, os.FileMode(0o600), mode(filepath.Join(alpha, "from-beta/b.txt")))
+	require.Equal(t, os.FileMode(0o755), mode(filepath.Join(alpha, "from-beta")), "the default directory mode on alpha")
+
+	bad := cfg
+	bad.Alpha = SideConfig{PollInterval: time.Millisecond}
+	_, err = m.Create(context.Background(), CreateRequest{Name: "bad", Alpha: t.TempDir(), Beta: t.TempDir(), Config: bad})
+	require.ErrorContains(t, err, "alpha: the polling interval must be at least 100ms")
+}

@@ -409,6 +409,44 @@ export interface SyncConfig {
    * runs as there).
    */
   defaultGroup?: string;
+  /**
+   * Alpha and Beta override, for one side, the settings where sides differ (a
+   * polling network share against a watched disk, another owner on the server).
+   */
+  alpha?: SideConfig;
+  /**
+   * Alpha and Beta override, for one side, the settings where sides differ (a
+   * polling network share against a watched disk, another owner on the server).
+   */
+  beta?: SideConfig;
+}
+
+/** SideConfig holds one side's own settings; each empty field takes the session's. */
+export interface SideConfig {
+  /** WatchMode is portable, force-poll or no-watch. */
+  watchMode?: string;
+  /** PollIntervalSeconds is the polling period when polling. */
+  pollIntervalSeconds?: number;
+  /**
+   * DefaultFileMode, DefaultDirectoryMode, DefaultOwner and DefaultGroup are what
+   * sync creates with on this side (see SyncConfig).
+   */
+  defaultFileMode?: string;
+  /**
+   * DefaultFileMode, DefaultDirectoryMode, DefaultOwner and DefaultGroup are what
+   * sync creates with on this side (see SyncConfig).
+   */
+  defaultDirectoryMode?: string;
+  /**
+   * DefaultFileMode, DefaultDirectoryMode, DefaultOwner and DefaultGroup are what
+   * sync creates with on this side (see SyncConfig).
+   */
+  defaultOwner?: string;
+  /**
+   * DefaultFileMode, DefaultDirectoryMode, DefaultOwner and DefaultGroup are what
+   * sync creates with on this side (see SyncConfig).
+   */
+  defaultGroup?: string;
 }
 
 /** SyncCreateParams describes a new sync session. */
