@@ -13,14 +13,18 @@ import (
 )
 
 // busyWork spins the CPU and makes system calls (stat) until it has used cpu of CPU
-// time (a shared machine may give it less than the wall clock).
+// time (a shared machine may give it less than the wall clock). It reads its CPU time
+// only once per 64 rounds of work: getrusage is slow under the race detector, and
+// asked every round it took as many samples as the work it measured.
 func busyWork(dir string, cpu time.Duration) int {
 	n := 0
 	for start := cpuTime(); cpuTime()-start < cpu; {
-		for i := 0; i < 1000; i++ {
-			n += i * i % 7
+		for range 64 {
+			for i := 0; i < 1000; i++ {
+				n += i * i % 7
+			}
+			os.Stat(dir)
 		}
-		os.Stat(dir)
 	}
 	return n
 }
@@ -37,7 +41,10 @@ func TestSummarizeProfile(t *testing.T) {
 
 	s, err := SummarizeProfile(path)
 	require.NoError(t, err)
-	require.Greater(t, s.Total, 0.25)
+	// Seconds, not nanoseconds; on a loaded machine the profiler samples well under the
+	// CPU time getrusage counts (0.29 s of 0.5 s seen), so the bound is loose.
+	require.Greater(t, s.Total, 0.1)
+	require.Less(t, s.Total, 10.0)
 	require.NotEmpty(t, s.Ferry)
 	shares := map[string]float64{}
 	ferry := 0.0
@@ -45,7 +52,8 @@ func TestSummarizeProfile(t *testing.T) {
 		shares[sh.Name] = sh.Fraction
 		ferry += sh.Fraction
 	}
-	require.Greater(t, shares["bench.busyWork"], 0.5, "%v", s.Ferry)
+	require.Equal(t, "bench.busyWork", s.Ferry[0].Name, "the work is the largest share: %v", s.Ferry)
+	require.Greater(t, shares["bench.busyWork"]+shares["bench.cpuTime"], 0.5, "%v", s.Ferry)
 	// What the race detector, GC and profiler cost varies from run to run and is not
 	// attributed to a ferry frame; of what is, nearly all is the test's own work.
 	require.Greater(t, (shares["bench.busyWork"]+shares["bench.cpuTime"])/ferry, 0.9, "the work sampled is the test's: %v", s.Ferry)
