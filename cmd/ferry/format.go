@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -52,8 +51,8 @@ func printSession(w io.Writer, s protocol.SyncSession, long bool) {
 			fmt.Fprintf(w, "  File system: %s\n", summary)
 		}
 		if long && side.e.Scanned {
-			fmt.Fprintf(w, "  Contents: %d directories, %d files (%s), %d symbolic links\n",
-				side.e.Directories, side.e.Files, formatBytes(side.e.TotalFileSize), side.e.Symlinks)
+			fmt.Fprintf(w, "  Contents: %s, %s (%s), %s\n", counted(side.e.Directories, "directory", "directories"),
+				counted(side.e.Files, "file"), formatBytes(side.e.TotalFileSize), counted(side.e.Symlinks, "symbolic link"))
 		}
 		if side.e.ProblemCount > 0 {
 			fmt.Fprintf(w, "  Problems: %d\n", side.e.ProblemCount)
@@ -149,10 +148,7 @@ func describeStatus(s protocol.SyncSession) string {
 		desc = s.Status
 	}
 	if p := s.Staging; p != nil {
-		desc += fmt.Sprintf(": %d/%d files, %s/%s", p.FilesDone, p.FilesTotal, formatBytes(p.BytesDone), formatBytes(p.BytesTotal))
-		if p.Rate > 0 {
-			desc += fmt.Sprintf(" (%s/s)", formatBytes(uint64(p.Rate)))
-		}
+		desc += ": " + formatProgress(*p)
 	}
 	return desc
 }
@@ -168,7 +164,7 @@ func describeEntry(e protocol.EntrySummary) string {
 	case protocol.KindSymlink:
 		return "link to " + e.Target
 	case protocol.KindDirectory:
-		return fmt.Sprintf("directory (%d entries)", e.Entries)
+		return fmt.Sprintf("directory (%s)", counted(e.Entries, "entry", "entries"))
 	}
 	return e.Kind
 }
@@ -190,63 +186,6 @@ func formatBytes(n uint64) string {
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
-// monitor prints status lines: redrawn in place on a terminal with one session, one
-// line per change otherwise.
-type monitor struct {
-	w     io.Writer
-	tty   bool
-	last  map[string]string
-	count map[string]bool
-	drawn bool
-}
-
-func newMonitor(w io.Writer, tty bool) *monitor {
-	return &monitor{w: w, tty: tty, last: map[string]string{}, count: map[string]bool{}}
-}
-
-func (m *monitor) show(s protocol.SyncSession) {
-	m.count[s.ID] = true
-	name := s.Name
-	if name == "" {
-		name = s.ID
-	}
-	line := fmt.Sprintf("%s: %s", name, describeStatus(s))
-	if s.ConflictCount > 0 {
-		line += fmt.Sprintf(" [%d conflicts]", s.ConflictCount)
-	}
-	if n := s.Alpha.ProblemCount + s.Beta.ProblemCount; n > 0 {
-		line += fmt.Sprintf(" [%d problems]", n)
-	}
-	if s.LastError != "" {
-		line += " [error: " + s.LastError + "]"
-	}
-	if s.Terminated {
-		line = name + ": terminated"
-	}
-	if m.last[s.ID] == line {
-		return
-	}
-	m.last[s.ID] = line
-	if m.tty && len(m.count) == 1 {
-		fmt.Fprintf(m.w, "\r\033[K%s", line)
-		m.drawn = true
-		return
-	}
-	fmt.Fprintln(m.w, line)
-}
-
-func (m *monitor) finish() {
-	if m.drawn {
-		fmt.Fprintln(m.w)
-	}
-}
-
-// isTerminal reports whether f is a character device (a terminal).
-func isTerminal(f *os.File) bool {
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
-}
-
 // formatPermissions describes the permissions mode and the defaults that are set.
 func formatPermissions(c protocol.SyncConfig) string {
 	var set []string
@@ -263,8 +202,4 @@ func formatPermissions(c protocol.SyncConfig) string {
 }
 
 // printJSON prints v as indented JSON on stdout.
-func printJSON(v any) error {
-	enc := json.NewEncoder(os.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
+func printJSON(v any) error { return writeJSON(os.Stdout, v) }

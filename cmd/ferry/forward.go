@@ -81,10 +81,17 @@ for every connection, over the host's shared SSH connection.`,
 
 func forwardListCommand() *cobra.Command {
 	var asJSON bool
+	var tmpl string
 	cmd := &cobra.Command{Use: "list [NAME|ID...]", Short: "List forwards and their state"}
 	sel := selectionFlags(cmd)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the forwards as a JSON array of the API's objects")
+	cmd.Flags().StringVar(&tmpl, "template", "", "print each forward through a Go text/template (fields as in --json, Go spelling: {{.Name}} {{.Status}} {{.Source}})")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if tmpl != "" {
+			if _, err := parseTemplate(tmpl); err != nil {
+				return err
+			}
+		}
 		c, err := dial(cmd.Context(), true)
 		if err != nil {
 			return err
@@ -94,8 +101,11 @@ func forwardListCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if asJSON {
-			return printJSON(res.Sessions)
+		switch {
+		case asJSON:
+			return printJSON(nonNil(res.Sessions))
+		case tmpl != "":
+			return printTemplate(os.Stdout, tmpl, res.Sessions)
 		}
 		if len(res.Sessions) == 0 {
 			fmt.Println("No forwards. Create one with \"ferry forward create SOURCE DESTINATION\".")
@@ -232,7 +242,8 @@ func forwardLabels(ctx context.Context, c *client.Client, s protocol.Selection) 
 
 func remoteCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "remote", Short: "Look at SSH hosts"}
-	cmd.AddCommand(&cobra.Command{
+	var asJSON bool
+	ports := &cobra.Command{
 		Use:   "ports HOST",
 		Short: "List the TCP ports listening on an SSH host, to pick one to forward",
 		Args:  exactArgs(1, "give one SSH host ([user@]host[:port])"),
@@ -245,6 +256,9 @@ func remoteCommand() *cobra.Command {
 			res, err := client.Call(cmd.Context(), c, protocol.RemotePorts, protocol.RemotePortsParams{Host: args[0]})
 			if err != nil {
 				return err
+			}
+			if asJSON {
+				return printJSON(nonNil(res.Ports))
 			}
 			if len(res.Ports) == 0 {
 				fmt.Printf("No TCP port is listening on %s.\n", args[0])
@@ -261,6 +275,8 @@ func remoteCommand() *cobra.Command {
 			}
 			return tw.Flush()
 		},
-	})
+	}
+	ports.Flags().BoolVar(&asJSON, "json", false, "print the ports as a JSON array of the API's objects")
+	cmd.AddCommand(ports)
 	return cmd
 }

@@ -67,33 +67,56 @@ starts when needed; editors speak to it with "ferry --stdio".`,
 	}
 	root.Flags().BoolVar(&stdio, "stdio", false, "serve the JSON-RPC API on stdin/stdout (for editors), relaying to the daemon")
 	root.AddCommand(daemonCommand(), syncCommand(), forwardCommand(), remoteCommand(), projectCommand(), versionCommand())
+	finishCommandTree(root)
 	return root
 }
 
 func versionCommand() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the versions of this client and of the running daemon",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			daemon, err := daemonVersion(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return printJSON(struct {
+					Client string                  `json:"client"`
+					Daemon *protocol.VersionResult `json:"daemon"`
+				}{protocol.Version, daemon})
+			}
 			fmt.Println("client:", protocol.Version)
-			c, err := dial(cmd.Context(), false, func(o *client.ClientOptions) { o.OtherVersion = client.UseAnyVersion })
-			if errors.Is(err, client.ErrNotRunning) {
+			if daemon == nil {
 				fmt.Println("daemon: not running")
 				return nil
 			}
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			v, err := client.Call(cmd.Context(), c, protocol.DaemonVersion, protocol.None{})
-			if err != nil {
-				return err
-			}
-			fmt.Printf("daemon: %s (%s, %s/%s)\n", v.Version, v.GoVersion, v.OS, v.Arch)
+			fmt.Printf("daemon: %s (%s, %s/%s)\n", daemon.Version, daemon.GoVersion, daemon.OS, daemon.Arch)
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print {\"client\": VERSION, \"daemon\": {...} or null when none runs}")
+	return cmd
+}
+
+// daemonVersion asks the running daemon its version (nil when none runs); it starts
+// none and takes any version.
+func daemonVersion(ctx context.Context) (*protocol.VersionResult, error) {
+	c, err := dial(ctx, false, func(o *client.ClientOptions) { o.OtherVersion = client.UseAnyVersion })
+	if errors.Is(err, client.ErrNotRunning) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	v, err := client.Call(ctx, c, protocol.DaemonVersion, protocol.None{})
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
 }
 
 // autostart reports whether client commands may start the daemon.

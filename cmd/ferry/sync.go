@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"text/tabwriter"
 
 	"github.com/ferrysync/ferry/cmd/ferry/client"
@@ -22,7 +21,7 @@ func syncCommand() *cobra.Command {
 		Short: "Create and manage sync sessions",
 	}
 	cmd.AddCommand(syncCreateCommand(), syncListCommand(), syncMonitorCommand(), syncFlushCommand(),
-		syncConflictsCommand(), syncTrashCommand(), syncRestoreCommand(),
+		syncConflictsCommand(), syncResolveCommand(), syncTrashCommand(), syncRestoreCommand(),
 		selectionCommand("pause", "Pause sessions (they stay paused across daemon restarts)", protocol.SyncPause, "Paused", syncLabels),
 		selectionCommand("resume", "Resume paused sessions", protocol.SyncResume, "Resumed", syncLabels),
 		selectionCommand("reset", "Forget sessions' synchronization history; the next cycle merges both sides as the first did", protocol.SyncReset, "Reset", syncLabels),
@@ -47,6 +46,7 @@ func syncCreateCommand() *cobra.Command {
 	var p protocol.SyncCreateParams
 	var labels, ignores []string
 	var pollSeconds float64
+	var out createOutput
 	cmd := &cobra.Command{
 		Use:   "create [flags] ALPHA BETA",
 		Short: "Create a sync session between two folders (local paths or [user@]host[:port]:path)",
@@ -68,19 +68,10 @@ func syncCreateCommand() *cobra.Command {
 			}
 			p.Config.Ignores = ignores
 			p.Config.PollIntervalSeconds = pollSeconds
-			c, err := dial(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			res, err := client.Call(cmd.Context(), c, protocol.SyncCreate, p)
-			if err != nil {
-				return err
-			}
-			fmt.Printf("Created session %s\n", res.Session.ID)
-			return nil
+			return runSyncCreate(cmd.Context(), p, out)
 		},
 	}
+	out.flags(cmd)
 	f := cmd.Flags()
 	f.StringVarP(&p.Name, "name", "n", "", "name of the session (a letter, then letters, digits and '-')")
 	f.StringArrayVar(&labels, "label", nil, "label the session with key=value (repeatable)")
@@ -104,7 +95,7 @@ func syncCreateCommand() *cobra.Command {
 func exactArgs(n int, hint string) cobra.PositionalArgs {
 	return func(_ *cobra.Command, args []string) error {
 		if len(args) != n {
-			return fmt.Errorf("%s (got %d arguments)", hint, len(args))
+			return fmt.Errorf("%s (got %s)", hint, counted(len(args), "argument"))
 		}
 		return nil
 	}
@@ -127,6 +118,7 @@ func parseLabels(raw []string) (map[string]string, error) {
 
 func syncListCommand() *cobra.Command {
 	var long, asJSON bool
+	var tmpl string
 	cmd := &cobra.Command{
 		Use:   "list [NAME|ID...]",
 		Short: "List sync sessions and their state",
@@ -134,7 +126,13 @@ func syncListCommand() *cobra.Command {
 	sel := selectionFlags(cmd)
 	cmd.Flags().BoolVarP(&long, "long", "L", false, "also show contents counts and conflicts")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the sessions as a JSON array of the API's session objects")
+	cmd.Flags().StringVar(&tmpl, "template", "", "print each session through a Go text/template (fields as in --json, Go spelling: {{.Name}} {{.Status}} {{.Alpha.URL}})")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if tmpl != "" {
+			if _, err := parseTemplate(tmpl); err != nil {
+				return err
+			}
+		}
 		c, err := dial(cmd.Context(), true)
 		if err != nil {
 			return err
@@ -144,8 +142,11 @@ func syncListCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if asJSON {
-			return printJSON(res.Sessions)
+		switch {
+		case asJSON:
+			return printJSON(nonNil(res.Sessions))
+		case tmpl != "":
+			return printTemplate(os.Stdout, tmpl, res.Sessions)
 		}
 		if len(res.Sessions) == 0 {
 			fmt.Println("No sync sessions. Create one with \"ferry sync create ALPHA BETA\".")
@@ -230,6 +231,8 @@ func syncConflictsCommand() *cobra.Command {
 		Short: "List every conflict of sync sessions",
 	}
 	sel := selectionFlags(cmd)
+	var asJSON bool
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array of the sessions with their conflicts (the API's objects)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		c, err := dial(cmd.Context(), true)
 		if err != nil {
@@ -240,6 +243,12 @@ func syncConflictsCommand() *cobra.Command {
 		if err != nil {
 			return err
 		}
+		if asJSON {
+			for i := range res.Sessions {
+				res.Sessions[i].Conflicts = nonNil(res.Sessions[i].Conflicts)
+			}
+			return printJSON(nonNil(res.Sessions))
+		}
 		for _, s := range res.Sessions {
 			name := s.Name
 			if name == "" {
@@ -249,80 +258,14 @@ func syncConflictsCommand() *cobra.Command {
 				fmt.Printf("%s: no conflicts\n", name)
 				continue
 			}
-			fmt.Printf("%s: %d conflicts\n", name, len(s.Conflicts))
+			fmt.Printf("%s: %s\n", name, counted(len(s.Conflicts), "conflict"))
 			for _, cf := range s.Conflicts {
 				fmt.Printf("  %s\n", describeConflict(cf))
 			}
 		}
-		return nil
-	}
-	return cmd
-}
-
-func syncMonitorCommand() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "monitor [NAME|ID...]",
-		Short: "Show a live status line per session (Ctrl-C to stop)",
-	}
-	sel := selectionFlags(cmd)
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		s := sel(args)
-		ctx, cancel := context.WithCancel(cmd.Context())
-		defer cancel()
-		mon := newMonitor(os.Stdout, isTerminal(os.Stdout))
-		var mu sync.Mutex
-		var wanted map[string]bool
-		var early []protocol.SyncSession
-		c, err := dial(ctx, true, func(o *client.ClientOptions) {
-			o.Quiet = false
-			o.OnState = func(st protocol.SyncSession) {
-				mu.Lock()
-				defer mu.Unlock()
-				if wanted == nil {
-					early = append(early, st)
-					return
-				}
-				if wanted[st.ID] {
-					mon.show(st)
-					if st.Terminated {
-						delete(wanted, st.ID)
-						if len(wanted) == 0 {
-							cancel()
-						}
-					}
-				}
-			}
-		})
-		if err != nil {
-			return err
+		if totalConflicts(res.Sessions) > 0 {
+			fmt.Printf("Resolve with \"ferry sync resolve NAME --keep alpha|beta [PATH...]\".\n")
 		}
-		defer c.Close()
-		res, err := client.Call(ctx, c, protocol.SyncList, protocol.SyncListParams{Selection: s})
-		if err != nil {
-			return err
-		}
-		if len(res.Sessions) == 0 {
-			return fmt.Errorf("no session to monitor; create one with \"ferry sync create ALPHA BETA\"")
-		}
-		mu.Lock()
-		wanted = map[string]bool{}
-		for _, st := range res.Sessions {
-			wanted[st.ID] = true
-			mon.show(st)
-		}
-		for _, st := range early {
-			if wanted[st.ID] {
-				mon.show(st)
-			}
-		}
-		mu.Unlock()
-		select {
-		case <-ctx.Done():
-		case <-c.Done():
-			mon.finish()
-			return fmt.Errorf("the daemon closed the connection")
-		}
-		mon.finish()
 		return nil
 	}
 	return cmd
@@ -330,6 +273,7 @@ func syncMonitorCommand() *cobra.Command {
 
 func syncTrashCommand() *cobra.Command {
 	var side string
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "trash NAME|ID",
 		Short: "List what synchronization removed or overwrote and kept (newest first)",
@@ -344,6 +288,9 @@ func syncTrashCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if asJSON {
+				return printJSON(nonNil(res.Items))
+			}
 			if len(res.Items) == 0 {
 				fmt.Println("The trash is empty.")
 				return nil
@@ -357,6 +304,7 @@ func syncTrashCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&side, "side", "", "alpha or beta (default: both)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the items as a JSON array of the API's objects")
 	return cmd
 }
 
