@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"os"
 	"path/filepath"
@@ -93,7 +94,7 @@ func syncNames(ctx context.Context, c *client.Client) ([]string, error) {
 	}
 	var out []string
 	for _, s := range res.Sessions {
-		out = append(out, firstNonEmpty(s.Name, s.ID))
+		out = append(out, cmp.Or(s.Name, s.ID))
 	}
 	return out, nil
 }
@@ -105,17 +106,9 @@ func forwardNames(ctx context.Context, c *client.Client) ([]string, error) {
 	}
 	var out []string
 	for _, s := range res.Sessions {
-		out = append(out, firstNonEmpty(s.Name, s.ID))
+		out = append(out, cmp.Or(s.Name, s.ID))
 	}
 	return out, nil
-}
-
-// firstNonEmpty is the first non-empty string.
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // completeSyncEndpoint completes ALPHA and BETA: SSH host aliases ("devbox:") while

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -106,10 +107,7 @@ func fitWidth(line string, width int) string {
 
 // monitorLine is a session's status in one line.
 func monitorLine(s protocol.SyncSession) string {
-	name := s.Name
-	if name == "" {
-		name = s.ID
-	}
+	name := cmp.Or(s.Name, s.ID)
 	if s.Terminated {
 		return name + ": terminated"
 	}

@@ -119,18 +119,11 @@ func entryOf(name string, labels map[string]string) string {
 func countSessions(nSync, nForward int) string {
 	switch {
 	case nSync == 0:
-		return plural(nForward, "forward")
+		return counted(nForward, "forward")
 	case nForward == 0:
-		return plural(nSync, "sync session")
+		return counted(nSync, "sync session")
 	}
-	return plural(nSync, "sync session") + " and " + plural(nForward, "forward")
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
+	return counted(nSync, "sync session") + " and " + counted(nForward, "forward")
 }
 
 func indent(s, prefix string) string {

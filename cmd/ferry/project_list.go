@@ -117,10 +117,10 @@ func syncItems(ss []protocol.SyncSession) []listed {
 		l := listed{entry: entryOf(st.Name, st.Labels), digest: st.Labels[project.LabelDigest], status: ": " + describeStatus(st),
 			more: []string{st.Alpha.URL + " <-> " + st.Beta.URL, "session " + sessionLabel(st)}}
 		if st.ConflictCount > 0 {
-			l.more = append(l.more, fmt.Sprintf("%s (ferry sync conflicts %s)", plural(st.ConflictCount, "conflict"), st.Name))
+			l.more = append(l.more, fmt.Sprintf("%s (ferry sync conflicts %s)", counted(st.ConflictCount, "conflict"), st.Name))
 		}
 		if n := st.Alpha.ProblemCount + st.Beta.ProblemCount; n > 0 {
-			l.more = append(l.more, fmt.Sprintf("%s (ferry sync list --long %s)", plural(n, "problem"), st.Name))
+			l.more = append(l.more, fmt.Sprintf("%s (ferry sync list --long %s)", counted(n, "problem"), st.Name))
 		}
 		if st.LastError != "" {
 			l.more = append(l.more, "last error: "+st.LastError)

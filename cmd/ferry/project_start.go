@@ -110,7 +110,7 @@ func (m created) rollback(c *client.Client, why string) error {
 	case len(errs) > 0:
 		return fmt.Errorf("%s; terminating the sessions already created failed too (%s): run ferry project stop", why, errors.Join(errs...))
 	case n > 0:
-		return fmt.Errorf("%s; nothing was started (terminated the %s already created)", why, plural(n, "session"))
+		return fmt.Errorf("%s; nothing was started (terminated the %s already created)", why, counted(n, "session"))
 	}
 	return fmt.Errorf("%s; nothing was started", why)
 }

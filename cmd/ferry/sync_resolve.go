@@ -30,7 +30,7 @@ the other side's version is replaced (and kept in its trash: ferry sync trash).
 PATHs are relative to the session's roots, as "ferry sync conflicts" lists them;
 without any, every conflict of the session is resolved. Resolving more than one
 path asks for confirmation on the terminal, unless --yes is given.`,
-		Example: `  ferry sync resolve docs --keep alpha notes/todo.md
+		Example: `  ferry sync resolve docs --keep alpha notes/plan.md
   ferry sync resolve docs --keep beta --yes`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -116,10 +117,7 @@ func waitFirstCycle(ctx context.Context, c *client.Client, feed *stateFeed, crea
 // firstCycleOutcome reports whether a state shows the first cycle completed, or an
 // error when it shows that cycle will not come by itself.
 func firstCycleOutcome(s protocol.SyncSession) (bool, error) {
-	name := s.Name
-	if name == "" {
-		name = s.ID
-	}
+	name := cmp.Or(s.Name, s.ID)
 	switch {
 	case s.Terminated:
 		return false, fmt.Errorf("the session was terminated before its first synchronization completed")
