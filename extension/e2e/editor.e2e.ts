@@ -135,11 +135,14 @@ async function palette(command: string): Promise<void> {
 
 const widget = () => page.locator(".quick-input-widget");
 
-/** Answers the open quick pick by filtering for text and taking the first match. */
-async function pick(text: string, titleHas?: string): Promise<void> {
-  if (titleHas) {
-    await widget().locator(".quick-input-title", { hasText: titleHas }).waitFor();
-  }
+/**
+ * Answers the quick pick whose title has titleHas by filtering for text and taking the
+ * first match. The title is what tells a command's pick from the palette that opened it:
+ * VS Code reuses one widget for both, and typing before the pick replaced the palette
+ * types into the palette.
+ */
+async function pick(text: string, titleHas: string): Promise<void> {
+  await widget().locator(".quick-input-title", { hasText: titleHas }).waitFor();
   const input = widget().locator(".quick-input-box input");
   await input.fill(text);
   await widget().locator(".monaco-list-row", { hasText: text }).first().waitFor();
@@ -335,6 +338,24 @@ after(async () => {
 });
 
 /** Runs a flow; on failure, keeps what the page showed and what code-server, sshd, the daemon and the extension said. */
+/** What a failure leaves behind for a reader of CI's output: the toasts, the status bar and the logs' last lines. */
+async function failureContext(extensionLogs: string[]): Promise<string> {
+  const texts = async (selector: string) => (await page?.locator(selector).allInnerTexts().catch(() => [] as string[])) ?? [];
+  const tail = (file: string, n: number) => {
+    try {
+      return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-n).join("\n");
+    } catch (err) {
+      return `(${file}: ${(err as Error).message})`;
+    }
+  };
+  return [
+    `toasts: ${JSON.stringify(await texts(".notification-toast"))}`,
+    `status bar: ${JSON.stringify((await texts(".statusbar-item")).filter((t) => /ferry/i.test(t)))}`,
+    ...extensionLogs.map((f) => `--- ${path.basename(f)}, last lines\n${tail(f, 25)}`),
+    `--- daemon.log, last lines\n${tail(path.join(dataDir, "daemon.log"), 25)}`,
+  ].join("\n");
+}
+
 async function recorded(name: string, flow: () => Promise<void>): Promise<void> {
   try {
     await flow();
@@ -344,8 +365,13 @@ async function recorded(name: string, flow: () => Promise<void>): Promise<void> 
     fs.writeFileSync(path.join(out, "sshd.log"), sshd?.log() ?? "");
     const keep = (from: string, to: string) => fs.promises.copyFile(from, path.join(out, to)).catch(() => undefined);
     await keep(path.join(dataDir, "daemon.log"), "daemon.log");
-    for (const f of filesUnder(path.join(userData, "logs")).filter((f) => /ferry/i.test(f))) {
+    const logs = filesUnder(path.join(userData, "logs")).filter((f) => /ferry/i.test(f));
+    for (const f of logs) {
       await keep(f, `extension-${path.basename(f)}`);
+    }
+    // CI keeps only the test's output: what the page and the logs said goes into the error.
+    if (e instanceof Error) {
+      e.message += `\n${await failureContext(logs)}`;
     }
     throw e;
   }
@@ -388,7 +414,7 @@ async function createFlow(): Promise<void> {
   await palette("Ferry: Create Sync Session");
   await titled(/sync project with.*1\/4|1\/4.*sync project with/);
   await shot("create-step-1");
-  await pick("Local folder");
+  await pick("Local folder", "1/4");
   // Step 2: the suggested "<folder>-copy", a Browse… button and Back.
   await titled("2/4");
   const input = widget().locator(".quick-input-box input");
@@ -438,8 +464,10 @@ async function pauseFlow(): Promise<void> {
   await r.locator('.action-label[aria-label="Pause"]').click();
   await status("Ferry paused").waitFor();
   assert.equal(await tone(status("Ferry paused")), "", "a pause is not a warning");
-  assert.match(await r.innerText(), /paused/);
-  assert.doesNotMatch(await r.innerText(), /disconnected/);
+  // The status bar and the tree render the same state separately: wait for the row too.
+  const paused = rows().filter({ hasText: `project ⇄ ${beta}` }).filter({ hasText: "paused" }).first();
+  await paused.waitFor();
+  assert.doesNotMatch(await paused.innerText(), /disconnected/);
   // Neutral icons: the row's and its sides' pause icons carry no colour.
   const icon = r.locator(".codicon-debug-pause").first();
   await icon.waitFor();
@@ -466,6 +494,9 @@ async function conflictFlow(): Promise<void> {
   await file.waitFor();
   // The "!" badge in the warning colour (decorations are drawn by CSS), and the tooltip on hover.
   await page.waitForFunction(`${badged("notes.txt")} === true`);
+  // A hover shows on the pointer entering the row: the pointer is still where it
+  // clicked Resume, in the same sidebar, so it first leaves for the editor area.
+  await page.mouse.move(1, 1);
   await file.hover();
   await page.locator(".monaco-hover, .workbench-hover", { hasText: "Ferry: changed both on project and on project-copy" }).first().waitFor();
   await shot("conflict-in-explorer");
@@ -499,7 +530,7 @@ async function trashFlow(): Promise<void> {
   await widget().locator(".monaco-list-row", { hasText: "notes.txt" }).first().waitFor();
   assert.match(await widget().locator(".monaco-list-row", { hasText: "notes.txt" }).first().innerText(), /from project-copy · just now · 20 B/);
   await shot("trash");
-  await pick("notes.txt");
+  await pick("notes.txt", "Restore from Trash (project ⇄");
   // The copy has a notes.txt: another name is offered.
   await widget().locator(".quick-input-message", { hasText: "notes.txt exists on project-copy" }).waitFor();
   assert.equal(await widget().locator(".quick-input-box input").inputValue(), "notes.restored.txt");
@@ -551,7 +582,7 @@ async function sshFlow(): Promise<void> {
   // An edit on the remote comes back, with Sync Now.
   fs.writeFileSync(path.join(remote, "from-devbox.txt"), "written on devbox\n");
   await palette("Ferry: Sync Now");
-  await pick("devbox:~/project");
+  await pick("devbox:~/project", "Sync Now");
   await status("Ferry watching").waitFor();
   assert.equal(fs.readFileSync(path.join(alpha, "from-devbox.txt"), "utf8"), "written on devbox\n");
 }
