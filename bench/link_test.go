@@ -178,3 +178,36 @@ func TestSlugIsAPathElementPerTool(t *testing.T) {
 		require.Equal(t, want, slug(tool))
 	}
 }
+
+func TestQuickRunOnLoopbackEndsWithAWANCase(t *testing.T) {
+	ids := func(ws []Workload) (out []string) {
+		for _, w := range ws {
+			out = append(out, w.ID())
+		}
+		return out
+	}
+	all := []string{"W1", "W2", "W3", "W4", "W5", "W6"}
+	require.Equal(t, append(all, "WAN"), ids(Workloads(Settings{Quick: true})))
+	require.Equal(t, all, ids(Workloads(Settings{})))
+	require.Equal(t, all, ids(Workloads(Settings{Quick: true, Link: LinkNamed("far")})))
+	wan := Workloads(Settings{Quick: true})[6].(onLink)
+	z := wan.sizes(SizesFor(true))
+	require.Equal(t, "b", z.W1Cases)
+	require.Equal(t, 1, z.W3Trees)
+	require.Equal(t, SizesFor(true).SmallTree, z.SmallFiles)
+}
+
+func TestReportNamesEachTablesLink(t *testing.T) {
+	wan := LinkNamed("wan").String()
+	r := &Report{Groups: []Group{
+		{Workload: "W2", Title: "(b) on loopback", Link: Link{}.String(), Rows: []Row{{Tool: "ferry", Unit: Seconds, Samples: []float64{1}}},
+			Targets: []Target{{Row: "ferry", Stat: Median, Bound: 2, Text: "≤ 2 s"}}},
+		{Workload: "W2", Title: "(b) over wan", Link: wan, Rows: []Row{{Tool: "ferry", Unit: Seconds, Samples: []float64{3}}},
+			Targets: []Target{{Row: "ferry", Stat: Median, Bound: 2, Text: "≤ 2 s"}}},
+	}}
+	md := r.Markdown()
+	require.Contains(t, md, "- Link: loopback (no link); the tables that say so are over "+wan+"\n")
+	require.Contains(t, md, "#### W2 (b) on loopback\n\nLink: loopback (no link).\n")
+	require.Contains(t, md, "#### W2 (b) over wan\n\nLink: "+wan+".\n")
+	require.Contains(t, md, "- W2 (b) over wan (over "+wan+"): ferry median")
+}
