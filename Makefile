@@ -22,7 +22,7 @@ help:
 	@echo "make vsix             package the extension (.vsix) that finds ferry on the machine"
 	@echo "make vsix-all         platform VSIX packages carrying ferry and the agents (vsix-linux-x64, ...)"
 	@echo "make editor-e2e       the extension in code-server in headless Chromium, with screenshots"
-	@echo "make bench            ferry against rsync, unison, tar and ssh -L (BENCH_QUICK=1, BENCH_ONLY=W1,...)"
+	@echo "make bench            ferry against rsync, unison, tar and ssh -L (BENCH_QUICK=1, BENCH_ONLY=W1,..., BENCH_LINK=wan)"
 	@echo "make clean            remove bin/"
 	@echo "make help             this list"
 
@@ -123,7 +123,9 @@ editor-e2e: build vsix vsix-linux-x64
 # sshd on 127.0.0.1 (workloads W1-W6), prints the table and writes bench/RESULTS.md;
 # it installs the peers when missing. BENCH_QUICK=1: a small version of every workload
 # in under two minutes (bench/RESULTS-quick.md; CI runs it); BENCH_PROFILE=1: CPU and
-# heap profiles per workload in bench/profiles/; BENCH_REPS=N; BENCH_ONLY=W1,W5.
+# heap profiles per workload in bench/profiles/; BENCH_REPS=N; BENCH_ONLY=W1,W5;
+# BENCH_LINK=lan|wan|far: every tool reaches sshd through the harness's link simulator
+# (delay and rate cap per direction), results in bench/RESULTS-wan.md (...).
 .PHONY: bench
 bench: build
 	./scripts/bench.sh

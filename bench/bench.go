@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -16,9 +17,53 @@ type Workload interface {
 	Run(ctx context.Context, e *Env) ([]Group, error)
 }
 
-// Workloads are W1-W6 in the order they run (W2 measures the copies W1 leaves).
-func Workloads() []Workload {
-	return []Workload{initialSync{}, noChange{}, editLatency{}, delta{}, forwarding{}, idle{}}
+// Workloads are W1-W6 in the order they run (W2 measures the copies W1 leaves). A
+// quick run on loopback ends with WAN, a small W2 and W3 over the wan link, so that
+// CI exercises the link simulator.
+func Workloads(s Settings) []Workload {
+	ws := []Workload{initialSync{}, noChange{}, editLatency{}, delta{}, forwarding{}, idle{}}
+	if s.Quick && s.Link.IsZero() {
+		ws = append(ws, onLink{link: LinkNamed("wan"), ws: []Workload{noChange{}, editLatency{}},
+			sizes: func(z Sizes) Sizes {
+				z.SmallFiles, z.W1Cases, z.W3Trees = z.SmallTree, "b", 1
+				return z
+			}})
+	}
+	return ws
+}
+
+// onLink runs workloads over a link simulator of their own, with their own sizes: the
+// run's Host, Link and Sizes are swapped for theirs while they run. Its ID is the
+// link's name in capitals ("WAN").
+type onLink struct {
+	link  Link
+	sizes func(Sizes) Sizes
+	ws    []Workload
+}
+
+func (o onLink) ID() string { return strings.ToUpper(o.link.Name) }
+
+func (o onLink) Run(ctx context.Context, e *Env) ([]Group, error) {
+	host, err := e.linkHost(o.link)
+	if err != nil {
+		return nil, err
+	}
+	was, wasLink, wasSizes := e.Host, e.Link, e.Sizes
+	e.Host, e.Link, e.Sizes = host, o.link, o.sizes(e.Sizes)
+	defer func() { e.Host, e.Link, e.Sizes = was, wasLink, wasSizes }()
+	var groups []Group
+	var errs []error
+	for _, w := range o.ws {
+		gs, err := w.Run(ctx, e)
+		for i := range gs {
+			gs[i].Link = o.link.String()
+		}
+		groups = append(groups, gs...)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s over %s: %w", w.ID(), o.link.Name, err))
+		}
+	}
+	return groups, errors.Join(errs...)
 }
 
 // Run runs the workloads in order and collects what they measure.
@@ -32,6 +77,11 @@ func Run(ctx context.Context, e *Env, ws []Workload) *Report {
 		start := time.Now()
 		e.Logf("%s: start", w.ID())
 		groups, err := w.Run(ctx, e)
+		for i := range groups {
+			if groups[i].Link == "" {
+				groups[i].Link = e.Link.String()
+			}
+		}
 		r.Groups = append(r.Groups, groups...)
 		if err != nil {
 			r.Errors = append(r.Errors, fmt.Sprintf("%s: %v", w.ID(), err))
@@ -58,8 +108,10 @@ func (r *Report) Failures() []string {
 	return out
 }
 
-// slug is a tool's name as a path element: "rsync -a" → "rsync".
+// slug is a tool's name as a path element: "rsync -az" → "rsync-az",
+// "tar | zstd | ssh" → "tar-zstd-ssh".
 func slug(tool string) string {
-	f, _, _ := strings.Cut(tool, " ")
-	return f
+	return strings.Join(strings.FieldsFunc(tool, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	}), "-")
 }

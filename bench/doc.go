@@ -1,7 +1,8 @@
 // Package bench is ferry's benchmark harness (issue 6). It runs the workloads W1-W6
-// for ferry and the tools it is measured against (rsync, unison, tar | ssh | tar and
-// ssh -L) over one throwaway sshd on 127.0.0.1, and renders the table that `make
-// bench` prints and writes to bench/RESULTS.md. The program is bench/cmd/ferrybench;
+// for ferry and the tools it is measured against (rsync -a and -az, unison, tar |
+// ssh | tar, tar | zstd | ssh and ssh -L) over one throwaway sshd on 127.0.0.1,
+// optionally through a simulated link (BENCH_LINK: Link, Proxy), and renders the
+// table that `make bench` prints and writes to bench/RESULTS.md. The program is bench/cmd/ferrybench;
 // BenchmarkForwardThroughput and BenchmarkForwardConnect are its `go test -bench`
 // counterparts for forwarding.
 //
@@ -16,6 +17,11 @@
 //     the harness with a temp FERRY_DATA_DIR, and the CLI. The harness links no engine
 //     package; it reads the API's JSON types from protocol.
 //   - Generated trees come from fixed seeds: two runs compare like with like.
+//   - Over a link, every tool goes through the same simulator (Env.Host names the
+//     alias that reaches it), and each table records the link it was measured over.
+//     The simulator keeps each connection's bytes in order, never releases a byte
+//     before its arrival plus the delay nor faster than the rate, and holds a
+//     bounded number of bytes per direction (queueLimit).
 //   - A copy counts only once verified: the remote tree holds as many files and bytes
 //     as the source (W1), the remote content equals the edit (W3), the remote file's
 //     digest matches (W4), the bytes arrived (W5).

@@ -33,6 +33,9 @@ type Settings struct {
 	// ProfileDir, if set, receives CPU and heap profiles of the daemon and a CPU
 	// profile of the agent for every ferry daemon the workloads start.
 	ProfileDir string
+	// Link is the simulated network between every tool and sshd (BENCH_LINK); the
+	// zero Link is loopback.
+	Link Link
 }
 
 // Sizes are the workloads' dimensions: the in a full run, small ones in quick
@@ -51,6 +54,8 @@ type Sizes struct {
 	Streams      int           // W5: parallel streams
 	StreamWindow time.Duration // W5: how long the parallel streams are measured
 	Idle         time.Duration // W6
+	W1Cases      string        // W1's and W2's trees by letter ("b"); "" for all
+	W3Trees      int           // how many of W3's trees, smallest first; 0 for all
 }
 
 // SizesFor returns the sizes, or the quick ones.
@@ -72,6 +77,9 @@ type Env struct {
 	Sizes Sizes
 	TB    sshdtest.TB
 	SSHD  *sshdtest.Server
+	// Host is the ssh config alias every tool reaches sshd by: Alias, or with a Link
+	// an alias through the link simulator ("devbox-wan").
+	Host string
 	// Work is scratch space for trees, data directories and logs.
 	Work string
 	Logf func(format string, args ...any)
@@ -115,7 +123,25 @@ func NewEnv(tb sshdtest.TB, s Settings, logf func(format string, args ...any)) (
 		}
 	}
 	e.SSHD = sshdtest.Start(tb, sshdtest.Options{Alias: Alias})
+	e.Host = Alias
+	if !s.Link.IsZero() {
+		if e.Host, err = e.linkHost(s.Link); err != nil {
+			return nil, err
+		}
+	}
 	return e, nil
+}
+
+// linkHost starts a link simulator in front of sshd and returns the ssh config alias
+// that reaches sshd through it ("devbox-wan"). The simulator runs until tb's cleanup.
+func (e *Env) linkHost(l Link) (string, error) {
+	p, err := StartProxy(e.SSHD.Addr(), l)
+	if err != nil {
+		return "", fmt.Errorf("starting the link simulator: %w", err)
+	}
+	e.TB.Cleanup(func() { p.Close() })
+	alias := Alias + "-" + l.Name
+	return alias, e.AddAlias(alias, p.Port())
 }
 
 // FerryBin is the ferry binary the workloads run (a copy of Settings.Bin's).

@@ -132,7 +132,7 @@ func (e *Env) FerryTunnel(f *Ferry, svc *Service) (*Tunnel, error) {
 			return nil, err
 		}
 		*fw.local = fmt.Sprintf("127.0.0.1:%d", port)
-		if _, err := f.CLI("forward", "create", "--name", fw.name, "tcp:"+*fw.local, Alias+":tcp:"+fw.target); err != nil {
+		if _, err := f.CLI("forward", "create", "--name", fw.name, "tcp:"+*fw.local, e.Host+":tcp:"+fw.target); err != nil {
 			return nil, err
 		}
 		names = append(names, fw.name)
@@ -159,7 +159,7 @@ func (e *Env) SSHTunnel(svc *Service) (*Tunnel, error) {
 		*fw.local = fmt.Sprintf("127.0.0.1:%d", port)
 		args = append(args, "-L", *fw.local+":"+fw.target)
 	}
-	cmd := exec.Command("ssh", append(args, Alias)...)
+	cmd := exec.Command("ssh", append(args, e.Host)...)
 	cmd.Env = e.peerEnv()
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out

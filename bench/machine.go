@@ -34,6 +34,7 @@ func Describe(repo, ferry string) Machine {
 		"ferry " + strings.TrimPrefix(firstLine(output("", ferry, "version")), "client: "),
 		firstLine(output("", "rsync", "--version")),
 		firstLine(output("", "unison", "-version")),
+		firstLine(output("", "zstd", "--version")),
 		firstLine(output("", "ssh", "-V")),
 	}
 	return m

@@ -24,13 +24,25 @@ type copier interface {
 
 var errNoAgain = errors.New("no incremental pass")
 
-// rsync is `rsync -a` over ssh.
-type rsync struct{ env *Env }
+// rsync is `rsync -a` over ssh, or with compress `rsync -az`.
+type rsync struct {
+	env      *Env
+	compress bool
+}
 
-func (rsync) name() string { return "rsync -a" }
+func (r rsync) name() string {
+	if r.compress {
+		return "rsync -az"
+	}
+	return "rsync -a"
+}
 
 func (r rsync) initial(ctx context.Context, src, dest string) error {
-	return r.env.run(ctx, "rsync", "-a", "-e", r.env.sshCommand(), src+"/", Alias+":"+dest+"/")
+	flags := "-a"
+	if r.compress {
+		flags = "-az"
+	}
+	return r.env.run(ctx, "rsync", flags, "-e", r.env.sshCommand(), src+"/", r.env.Host+":"+dest+"/")
 }
 
 func (r rsync) again(ctx context.Context, src, dest string) error { return r.initial(ctx, src, dest) }
@@ -44,7 +56,7 @@ type unison struct{ env *Env }
 func (unison) name() string { return "unison" }
 
 func (u unison) initial(ctx context.Context, src, dest string) error {
-	return u.env.run(ctx, "unison", src, "ssh://"+Alias+"/"+dest, "-batch", "-ui", "text", "-silent",
+	return u.env.run(ctx, "unison", src, "ssh://"+u.env.Host+"/"+dest, "-batch", "-ui", "text", "-silent",
 		"-sshargs", strings.Join(u.env.sshArgs(), " "), "-confirmbigdel=false")
 }
 
@@ -53,14 +65,27 @@ func (u unison) again(ctx context.Context, src, dest string) error { return u.in
 func (unison) check(string) error   { return nil }
 func (unison) release(string) error { return nil }
 
-// tarSSH is `tar -c | ssh host tar -x`.
-type tarSSH struct{ env *Env }
+// tarSSH is `tar -c | ssh host tar -x`, or with zstd `tar -c | zstd | ssh host
+// 'zstd -d | tar -x'` (zstd's default level).
+type tarSSH struct {
+	env  *Env
+	zstd bool
+}
 
-func (tarSSH) name() string { return "tar | ssh | tar" }
+func (t tarSSH) name() string {
+	if t.zstd {
+		return "tar | zstd | ssh"
+	}
+	return "tar | ssh | tar"
+}
 
 func (t tarSSH) initial(ctx context.Context, src, dest string) error {
-	remote := "mkdir -p " + shellQuote(dest) + " && tar -C " + shellQuote(dest) + " -xf -"
-	pipe := "tar -C " + shellQuote(src) + " -cf - . | ssh " + strings.Join(quoteEach(t.env.sshArgs()), " ") + " " + Alias + " " + shellQuote(remote)
+	compress, decompress := "", ""
+	if t.zstd {
+		compress, decompress = " | zstd -q -c", "zstd -q -d -c | "
+	}
+	remote := "mkdir -p " + shellQuote(dest) + " && " + decompress + "tar -C " + shellQuote(dest) + " -xf -"
+	pipe := "tar -C " + shellQuote(src) + " -cf - ." + compress + " | ssh " + strings.Join(quoteEach(t.env.sshArgs()), " ") + " " + t.env.Host + " " + shellQuote(remote)
 	return t.env.run(ctx, "bash", "-o", "pipefail", "-c", pipe)
 }
 
@@ -81,7 +106,7 @@ func (ferryCopier) name() string { return "ferry" }
 func sessionName(dest string) string { return "s-" + filepath.Base(dest) }
 
 func (c ferryCopier) initial(ctx context.Context, src, dest string) error {
-	return c.f.Sync(ctx, sessionName(dest), src, Alias, dest)
+	return c.f.Sync(ctx, sessionName(dest), src, c.f.env.Host, dest)
 }
 
 func (c ferryCopier) check(dest string) error { return c.f.Healthy(sessionName(dest)) }

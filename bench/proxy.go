@@ -13,21 +13,26 @@ import (
 
 // Proxy relays TCP connections from a 127.0.0.1 port to a target and counts the
 // bytes it carries each way: the bytes "on the wire" between an ssh client and sshd.
+// With a Link it is also the link simulator: each direction of each connection is
+// delayed and paced to the link's shape (shapeCopy), in order and with bounded
+// buffering.
 type Proxy struct {
 	ln     net.Listener
 	target string
+	link   Link
 	up     atomic.Int64 // client to target
 	down   atomic.Int64 // target to client
 	wg     sync.WaitGroup
 }
 
-// StartProxy listens on a free 127.0.0.1 port and relays to target.
-func StartProxy(target string) (*Proxy, error) {
+// StartProxy listens on a free 127.0.0.1 port and relays to target over link (the
+// zero Link: as fast as it can).
+func StartProxy(target string, link Link) (*Proxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{ln: ln, target: target}
+	p := &Proxy{ln: ln, target: target, link: link}
 	p.wg.Add(1)
 	go p.accept()
 	return p, nil
@@ -69,11 +74,19 @@ func (p *Proxy) relay(client *net.TCPConn) {
 	target := t.(*net.TCPConn)
 	defer target.Close()
 	done := make(chan struct{})
-	go func() {
-		copyCounting(target, client, &p.up)
-		close(done)
-	}()
-	copyCounting(client, target, &p.down)
+	if p.link.IsZero() {
+		go func() {
+			copyCounting(target, client, &p.up)
+			close(done)
+		}()
+		copyCounting(client, target, &p.down)
+	} else {
+		go func() {
+			shapeCopy(target, client, p.link.Up, &p.up)
+			close(done)
+		}()
+		shapeCopy(client, target, p.link.Down, &p.down)
+	}
 	<-done
 }
 

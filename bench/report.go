@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -28,6 +29,7 @@ type Group struct {
 	Targets  []Target
 	Notes    []string
 	Profiles []string // profile files written while this group was measured
+	Link     string   // the link it was measured over: Link.String()
 }
 
 // A Row is one tool's samples.
@@ -125,6 +127,9 @@ func (g *Group) Markdown() string { return g.markdown(&Report{}) }
 func (g *Group) markdown(r *Report) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "#### %s %s\n\n", g.Workload, g.Title)
+	if g.Link != "" {
+		fmt.Fprintf(&b, "Link: %s.\n\n", g.Link)
+	}
 	verdicts := g.Judge()
 	ferry := g.row("ferry")
 	switch g.Kind {
@@ -263,6 +268,7 @@ func (r *Report) Markdown() string {
 	fmt.Fprintf(&b, "- Load average (1 min): %s at the start, %s at the end (%d cores; other work on a shared machine shows here)\n", r.LoadAtStart, r.LoadAtEnd, r.Machine.Cores)
 	fmt.Fprintf(&b, "- Tools: %s\n", strings.Join(r.Machine.Tools, "; "))
 	fmt.Fprintf(&b, "- Mode: %s\n", mode)
+	fmt.Fprintf(&b, "- Link: %s%s\n", r.Settings.Link, r.otherLinks())
 	if r.Settings.ProfileDir != "" {
 		fmt.Fprintf(&b, "- Profiling: on (BENCH_PROFILE=1): ferry's daemon and agent ran with CPU profiling; profiles in [%s](%s)\n", r.rel(r.Settings.ProfileDir), r.rel(r.Settings.ProfileDir))
 	}
@@ -275,6 +281,9 @@ func (r *Report) Markdown() string {
 		g := &r.Groups[i]
 		for _, v := range g.Judge() {
 			line := fmt.Sprintf("%s %s: %s %s, target %s: %s", g.Workload, g.Title, v.Row, v.Stat, v.Text, g.valueText(v))
+			if g.Link != "" && g.Link != r.Settings.Link.String() {
+				line = fmt.Sprintf("%s %s (over %s): %s %s, target %s: %s", g.Workload, g.Title, g.Link, v.Row, v.Stat, v.Text, g.valueText(v))
+			}
 			all = append(all, line)
 			if v.Holds {
 				held = append(held, line)
@@ -321,6 +330,20 @@ var workloadTitles = map[string]string{
 	"W6": "idle cost of a watched session",
 }
 
+// otherLinks names the links of tables measured over another link than the run's.
+func (r *Report) otherLinks() string {
+	var others []string
+	for _, g := range r.Groups {
+		if g.Link != "" && g.Link != r.Settings.Link.String() && !slices.Contains(others, g.Link) {
+			others = append(others, g.Link)
+		}
+	}
+	if len(others) == 0 {
+		return ""
+	}
+	return "; the tables that say so are over " + strings.Join(others, ", ")
+}
+
 // methodText explains how the figures were taken (‹ stands for a backquote).
 var methodText = strings.ReplaceAll(`## Method
 
@@ -359,6 +382,17 @@ match the source).
   A stream is starved when it moves less than a tenth of the median stream.
 - W6: CPU time (utime+stime from /proc/PID/stat) and VmRSS of the daemon and the
   agent over the idle period, after the initial sync and 2 s of settling.
+- Links: with ‹BENCH_LINK=lan|wan|far‹ every tool (ferry's daemon, rsync, unison,
+  tar | ssh, ssh -L) reaches sshd through a link simulator, a userspace TCP proxy
+  that delays each direction by half the RTT and caps its rate with a token bucket
+  (16 KB deep), in order, holding at most two bandwidth-delay products per
+  direction: lan is 1 ms RTT and 1 Gbit/s each way, wan 40 ms and 50 Mbit/s, far
+  120 ms and 10 Mbit/s. Without it the tools reach sshd on loopback. A quick run on
+  loopback ends with WAN: W2 on a small tree and W3 on the smallest tree over wan.
+  Each table names its link. W4 counts bytes in a proxy of its own over the same link.
+- Peers ‹rsync -az‹ and ‹tar | zstd | ssh‹ (zstd's default level, undone by
+  ‹zstd -d‹ on the remote side) compress; on loopback that costs CPU and saves nothing,
+  over a capped link it can win.
 `, "‹", "`")
 
 // missed reports whether any verdict failed.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -45,6 +46,9 @@ func (initialSync) Run(ctx context.Context, e *Env) ([]Group, error) {
 func eachW1Case(ctx context.Context, e *Env, run func(context.Context, *Env, w1Case) (Group, error)) ([]Group, error) {
 	var groups []Group
 	for _, c := range w1Cases() {
+		if e.Sizes.W1Cases != "" && !strings.Contains(e.Sizes.W1Cases, c.letter) {
+			continue
+		}
 		g, err := run(ctx, e, c)
 		groups = append(groups, g)
 		if err != nil {
@@ -69,14 +73,14 @@ func runW1Case(ctx context.Context, e *Env, c w1Case) (Group, error) {
 	if err != nil {
 		return g, err
 	}
-	warm, err := timed(func() error { return f.Warm(ctx, Alias) })
+	warm, err := timed(func() error { return f.Warm(ctx, e.Host) })
 	if err != nil {
 		f.Stop()
 		return g, fmt.Errorf("warming ferry up: %w", err)
 	}
 	g.Notes = append(g.Notes, fmt.Sprintf("ferry's warm-up before timing (daemon connects to the host, checks or installs its agent, syncs one file): %s.", fmtDuration(warm.Seconds())))
 
-	tools := []copier{ferryCopier{f}, rsync{e}, unison{e}, tarSSH{e}}
+	tools := []copier{ferryCopier{f}, rsync{env: e}, rsync{env: e, compress: true}, unison{e}, tarSSH{env: e}, tarSSH{env: e, zstd: true}}
 	g.Rows = make([]Row, len(tools))
 	for i, t := range tools {
 		g.Rows[i] = Row{Tool: t.name(), Unit: Seconds}
@@ -107,10 +111,14 @@ func runW1Case(ctx context.Context, e *Env, c w1Case) (Group, error) {
 			break
 		}
 	}
-	// tar has no pass with nothing changed: W2 does not need its copy.
-	if d, ok := last["tar | ssh | tar"]; ok {
-		os.RemoveAll(d)
-		delete(last, "tar | ssh | tar")
+	// tar has no pass with nothing changed: W2 does not need its copies.
+	for _, t := range tools {
+		if _, ok := t.(tarSSH); ok {
+			if d, ok := last[t.name()]; ok {
+				os.RemoveAll(d)
+				delete(last, t.name())
+			}
+		}
 	}
 	err = f.Stop()
 	g.Profiles = f.Profiles()

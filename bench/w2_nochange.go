@@ -29,6 +29,7 @@ func runW2Case(ctx context.Context, e *Env, c w1Case) (Group, error) {
 	}
 	e.mu.Lock()
 	copies := e.w1[c.letter]
+	delete(e.w1, c.letter) // this case deletes them when done
 	e.mu.Unlock()
 	if copies == nil {
 		var err error
@@ -58,7 +59,7 @@ func runW2Case(ctx context.Context, e *Env, c w1Case) (Group, error) {
 	}
 	time.Sleep(time.Second)
 
-	tools := []copier{ferryCopier{f}, rsync{e}, unison{e}, ferryVersion{f}}
+	tools := []copier{ferryCopier{f}, rsync{env: e}, rsync{env: e, compress: true}, unison{e}, ferryVersion{f}}
 	g.Rows = make([]Row, len(tools))
 	for i, t := range tools {
 		g.Rows[i] = Row{Tool: t.name(), Unit: Seconds}
@@ -105,11 +106,11 @@ func prepareW1Copies(ctx context.Context, e *Env, c w1Case) (*w1Copies, error) {
 		return nil, err
 	}
 	defer f.Stop()
-	if err := f.Warm(ctx, Alias); err != nil {
+	if err := f.Warm(ctx, e.Host); err != nil {
 		return nil, err
 	}
 	copies := &w1Copies{tree: tree, dests: map[string]string{}, ferryData: f.Data}
-	for _, t := range []copier{ferryCopier{f}, rsync{e}, unison{e}} {
+	for _, t := range []copier{ferryCopier{f}, rsync{env: e}, rsync{env: e, compress: true}, unison{e}} {
 		dest := e.RemotePath(fmt.Sprintf("w2%s-%s", c.letter, slug(t.name())))
 		if _, err := copyOnce(ctx, t, tree, dest); err != nil {
 			return nil, fmt.Errorf("%s: %w", t.name(), err)

@@ -33,6 +33,9 @@ func (editLatency) Run(ctx context.Context, e *Env) ([]Group, error) {
 		func() (*Tree, error) { return e.GoSrcTree("w3") },
 		func() (*Tree, error) { return e.SmallFilesTree("w3", e.Sizes.SmallFiles) },
 	}
+	if n := e.Sizes.W3Trees; n > 0 && n < len(trees) {
+		trees = trees[:n]
+	}
 	f, err := e.StartFerry("W3")
 	if err != nil {
 		return []Group{g}, err
@@ -66,7 +69,7 @@ func (editLatency) Run(ctx context.Context, e *Env) ([]Group, error) {
 			break
 		}
 	}
-	if len(g.Rows) == len(trees) {
+	if len(g.Rows) == len(trees) && len(trees) > 1 {
 		small, large := g.Rows[0].Tool, g.Rows[len(trees)-1].Tool
 		g.Targets = append(g.Targets, Target{Row: large, Stat: Median, Peer: small, Bound: 1.5,
 			Text: "p50 about that of the " + small[len("ferry, "):] + " tree (≤ 1.5×)"})
@@ -89,7 +92,7 @@ func watcherOf(e protocol.EndpointState) string {
 func watchEdits(ctx context.Context, e *Env, f *Ferry, tree *Tree, name string, seed uint64) (lat []float64, timeouts int, watchers string, err error) {
 	dest := e.RemotePath(name)
 	defer os.RemoveAll(dest)
-	if err := f.Sync(ctx, name, tree.Path, Alias, dest); err != nil {
+	if err := f.Sync(ctx, name, tree.Path, e.Host, dest); err != nil {
 		return nil, 0, "", err
 	}
 	defer f.Terminate(name)

@@ -14,7 +14,7 @@ import (
 
 // delta is W4: a large file with scattered small edits, synced again by ferry and by
 // rsync -a (its delta algorithm), both through a counting proxy in front of sshd so
-// the bytes on the wire are measured.
+// the bytes on the wire are measured (over the run's link, if it has one).
 type delta struct{}
 
 func (delta) ID() string { return "W4" }
@@ -31,7 +31,7 @@ func (delta) Run(ctx context.Context, e *Env) ([]Group, error) {
 		{Row: "ferry", Stat: Median, Peer: "rsync -a", Bound: 1.1, Text: "≤ 1.1 × rsync"}}}
 	groups := func() []Group { return []Group{wall, wire} }
 
-	proxy, err := StartProxy(e.SSHD.Addr())
+	proxy, err := StartProxy(e.SSHD.Addr(), e.Link)
 	if err != nil {
 		return groups(), err
 	}

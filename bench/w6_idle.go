@@ -32,7 +32,7 @@ func (idle) Run(ctx context.Context, e *Env) ([]Group, error) {
 		if err != nil {
 			return err
 		}
-		if err := f.Sync(ctx, "idle", tree.Path, Alias, dest); err != nil {
+		if err := f.Sync(ctx, "idle", tree.Path, e.Host, dest); err != nil {
 			return err
 		}
 		if err := f.Healthy("idle"); err != nil {

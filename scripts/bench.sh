@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # Runs ferry's benchmarks (make bench, after make build): installs the tools ferry is
-# compared against when they are missing (rsync, unison, OpenSSH server and client),
+# compared against when they are missing (rsync, unison, zstd, OpenSSH server and client),
 # then runs bench/cmd/ferrybench, which prints the table and writes bench/RESULTS.md.
 #   BENCH_QUICK=1    a small version of every workload, under two minutes (CI)
 #   BENCH_PROFILE=1  CPU and heap profiles of ferry's daemon and agent per workload,
 #                    in bench/profiles/
 #   BENCH_REPS=N     repetitions per tool (default 3; quick: 1)
 #   BENCH_ONLY=W1,W5 only these workloads
+#   BENCH_LINK=wan   every tool reaches sshd through the link simulator with this
+#                    profile (lan, wan, far); results in bench/RESULTS-wan.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v rsync >/dev/null || need+=(rsync)
 command -v unison >/dev/null || need+=(unison)
+command -v zstd >/dev/null || need+=(zstd)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v ssh >/dev/null || need+=(openssh-client)
 if [ ${#need[@]} -gt 0 ]; then

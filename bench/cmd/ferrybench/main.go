@@ -7,7 +7,9 @@
 // BENCH_PROFILE=1 saves profiles of every ferry daemon and agent under
 // bench/profiles/; BENCH_REPS=N sets the repetitions; BENCH_ONLY=W1,W5 picks
 // workloads; BENCH_KEEP=1 keeps the scratch directory (daemon logs, data
-// directories). It exits non-zero when a workload or a tool fails, never because a
+// directories); BENCH_LINK=lan, wan or far puts every tool's connection to sshd
+// through the link simulator with that profile (results in bench/RESULTS-wan.md, ...).
+// It exits non-zero when a workload or a tool fails, never because a
 // target is missed.
 package main
 
@@ -47,6 +49,9 @@ func run(repo, out string) (err error) {
 		return err
 	}
 	settings := bench.Settings{Quick: os.Getenv("BENCH_QUICK") == "1", Bin: filepath.Join(repo, "bin")}
+	if settings.Link, err = bench.ParseLink(os.Getenv("BENCH_LINK")); err != nil {
+		return err
+	}
 	if r := os.Getenv("BENCH_REPS"); r != "" {
 		if settings.Reps, err = strconv.Atoi(r); err != nil || settings.Reps < 1 {
 			return fmt.Errorf("BENCH_REPS=%q: want a positive number", r)
@@ -62,12 +67,16 @@ func run(repo, out string) (err error) {
 		settings.ProfileDir = filepath.Join(repo, "bench", "profiles", stamp)
 	}
 	if out == "" {
-		out = filepath.Join(repo, "bench", "RESULTS.md")
+		name := "RESULTS"
 		if settings.Quick {
-			out = filepath.Join(repo, "bench", "RESULTS-quick.md")
+			name += "-quick"
 		}
+		if !settings.Link.IsZero() {
+			name += "-" + settings.Link.Name
+		}
+		out = filepath.Join(repo, "bench", name+".md")
 	}
-	workloads, err := pick(os.Getenv("BENCH_ONLY"))
+	workloads, err := pick(bench.Workloads(settings), os.Getenv("BENCH_ONLY"))
 	if err != nil {
 		return err
 	}
@@ -105,7 +114,7 @@ func run(repo, out string) (err error) {
 	if err != nil {
 		return err
 	}
-	logf("sshd on %s; scratch in %s; %d repetition(s)%s", env.SSHD.Addr(), env.Work, env.Reps, map[bool]string{true: "; quick mode"}[settings.Quick])
+	logf("sshd on %s; scratch in %s; %d repetition(s)%s; link: %s", env.SSHD.Addr(), env.Work, env.Reps, map[bool]string{true: "; quick mode"}[settings.Quick], settings.Link)
 	machine := bench.Describe(repo, env.FerryBin()) // the commit the binaries were built from
 	report := bench.Run(ctx, env, workloads)
 	report.Settings = env.Settings
@@ -126,9 +135,8 @@ func run(repo, out string) (err error) {
 	return nil
 }
 
-// pick returns the workloads named in only ("W1,W5"), or all of them.
-func pick(only string) ([]bench.Workload, error) {
-	all := bench.Workloads()
+// pick returns the workloads of all named in only ("W1,W5"), or all of them.
+func pick(all []bench.Workload, only string) ([]bench.Workload, error) {
 	if only == "" {
 		return all, nil
 	}
@@ -140,7 +148,11 @@ func pick(only string) ([]bench.Workload, error) {
 		}
 	}
 	if len(out) != len(ids) {
-		return nil, fmt.Errorf("BENCH_ONLY=%q: name workloads among W1-W6", only)
+		var known []string
+		for _, w := range all {
+			known = append(known, w.ID())
+		}
+		return nil, fmt.Errorf("BENCH_ONLY=%q: name workloads among %s", only, strings.Join(known, ", "))
 	}
 	return out, nil
 }
