@@ -116,7 +116,7 @@ func syncListCommand() *cobra.Command {
 		Short: "List sync sessions and their state",
 	}
 	sel := selectionFlags(cmd)
-	cmd.Flags().BoolVarP(&long, "long", "L", false, "also show contents counts and conflicts")
+	cmd.Flags().BoolVarP(&long, "long", "L", false, "also show the configuration, contents counts and conflicts")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the sessions as a JSON array of the API's session objects")
 	cmd.Flags().StringVar(&tmpl, "template", "", "print each session through a Go text/template (fields as in --json, Go spelling: {{.Name}} {{.Status}} {{.Alpha.URL}})")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {

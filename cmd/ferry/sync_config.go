@@ -32,7 +32,7 @@ type configFlags struct {
 
 func (c *configFlags) add(f *pflag.FlagSet, cfg *protocol.SyncConfig) {
 	f.StringArrayVarP(&c.ignores, "ignore", "i", nil, "ignore paths matching a gitignore-style pattern (repeatable)")
-	f.StringArrayVar(&c.ignoreFrom, "ignore-from", nil, "ignore the gitignore-style patterns of a local FILE, one a line (repeatable; before --ignore patterns)")
+	f.StringArrayVar(&c.ignoreFrom, "ignore-from", nil, "ignore the gitignore-style patterns of a local `FILE`, one a line (repeatable; before --ignore patterns)")
 	f.BoolVar(&c.ignoreVCS, "ignore-vcs", false, "ignore version-control directories (.git, .hg, .svn, ...)")
 	f.BoolVar(&c.noIgnore, "no-ignore-vcs", false, "synchronize version-control directories (the default)")
 	f.BoolVar(&cfg.GitIgnore, "gitignore", false, "also ignore what the tree's .gitignore files and .git/info/exclude ignore, as git does")
