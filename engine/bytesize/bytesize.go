@@ -28,8 +28,8 @@ import (
 // as a number of bytes or a string with a unit.
 type Size int64
 
-// units maps each unit, lowercased, to its number of bytes.
-var units = map[string]int64{"": 1, "b": 1}
+// units maps each unit Parse reads, lowercased, to its number of bytes.
+var units = unitTable()
 
 // unitNames are the units String writes, largest first within each family.
 var unitNames = []struct {
@@ -40,12 +40,15 @@ var unitNames = []struct {
 	{"EB", 1e18}, {"PB", 1e15}, {"TB", 1e12}, {"GB", 1e9}, {"MB", 1e6}, {"kB", 1e3},
 }
 
-func init() {
-	for i, p := range []string{"k", "m", "g", "t", "p", "e"} {
-		dec, bin := int64(math.Pow10(3*(i+1))), int64(1)<<(10*(i+1))
-		units[p], units[p+"b"] = dec, dec
-		units[p+"i"], units[p+"ib"] = bin, bin
+func unitTable() map[string]int64 {
+	out := map[string]int64{"": 1, "b": 1}
+	dec, bin := int64(1), int64(1)
+	for _, p := range []string{"k", "m", "g", "t", "p", "e"} {
+		dec, bin = dec*1000, bin*1024
+		out[p], out[p+"b"] = dec, dec
+		out[p+"i"], out[p+"ib"] = bin, bin
 	}
+	return out
 }
 
 // Parse reads a size: a number of bytes, or a number (possibly with a fraction) and a
