@@ -121,7 +121,7 @@ func fromWireSide(c *protocol.SideConfig, side string) (session.SideConfig, erro
 		out.Watch = &w
 	}
 	if c.PollIntervalSeconds < 0 {
-		return out, fmt.Errorf("%s: the polling interval cannot be negative", side)
+		return out, fmt.Errorf("%s: the polling interval cannot be negative; give seconds, at least 0.1 (0: the session's)", side)
 	}
 	out.PollInterval = time.Duration(c.PollIntervalSeconds * float64(time.Second))
 	if out.FileMode, err = parseMode(c.DefaultFileMode, side+" default file mode"); err != nil {
@@ -174,7 +174,7 @@ func fromWireConfig(c protocol.SyncConfig) (session.SyncConfig, error) {
 		return out, err
 	}
 	if c.PollIntervalSeconds < 0 {
-		return out, fmt.Errorf("the polling interval cannot be negative")
+		return out, fmt.Errorf("the polling interval cannot be negative; give seconds, at least 0.1 (0: the default, 10)")
 	}
 	out.PollInterval = time.Duration(c.PollIntervalSeconds * float64(time.Second))
 	out.Ignores, out.IgnoreVCS, out.GitIgnore = c.Ignores, c.IgnoreVCS, c.GitIgnore

@@ -26,4 +26,7 @@ func TestConfigRoundTrips(t *testing.T) {
 	in.Beta = &protocol.SideConfig{DefaultFileMode: "0200"}
 	_, err = fromWireConfig(in)
 	require.ErrorContains(t, err, "beta: default file mode 0200")
+	in.Beta = &protocol.SideConfig{PollIntervalSeconds: -3}
+	_, err = fromWireConfig(in)
+	require.ErrorContains(t, err, "beta: the polling interval cannot be negative; give seconds, at least 0.1")
 }

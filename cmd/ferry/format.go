@@ -28,7 +28,7 @@ func printSession(w io.Writer, s protocol.SyncSession, long bool) {
 	fmt.Fprintf(w, "Labels: %s\n", formatLabels(s.Labels))
 	fmt.Fprintf(w, "Mode: %s\n", s.Config.Mode)
 	if long {
-		fmt.Fprintf(w, "Permissions: %s\n", formatPermissions(s.Config))
+		printConfig(w, s.Config)
 	}
 	for _, side := range []struct {
 		name string
@@ -184,21 +184,6 @@ func formatBytes(n uint64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
-// formatPermissions describes the permissions mode and the defaults that are set.
-func formatPermissions(c protocol.SyncConfig) string {
-	var set []string
-	for _, d := range []struct{ what, value string }{{"files", c.DefaultFileMode}, {"directories", c.DefaultDirectoryMode},
-		{"owner", c.DefaultOwner}, {"group", c.DefaultGroup}} {
-		if d.value != "" {
-			set = append(set, d.what+" "+d.value)
-		}
-	}
-	if len(set) == 0 {
-		return c.PermissionsMode
-	}
-	return fmt.Sprintf("%s (%s)", c.PermissionsMode, strings.Join(set, ", "))
 }
 
 // printJSON prints v as indented JSON on stdout.

@@ -47,7 +47,9 @@ func TestManualPermissions(t *testing.T) {
 	require.Equal(t, "manual", cfg.PermissionsMode)
 	require.Equal(t, "0664", cfg.DefaultFileMode)
 	require.Equal(t, "0775", cfg.DefaultDirectoryMode)
-	require.Contains(t, e.ok("sync", "list", "--long", "m"), "Permissions: manual (files 0664, directories 0775")
+	long := e.ok("sync", "list", "--long", "m")
+	require.Contains(t, long, "  Permissions mode: manual\n")
+	require.Contains(t, long, "  Default file mode: 0664\n  Default directory mode: 0775\n")
 
 	// A mode change alone is not a change; a content change keeps the mode there.
 	require.NoError(t, os.Chmod(filepath.Join(beta, "run.sh"), 0o700))

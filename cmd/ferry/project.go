@@ -73,11 +73,22 @@ func dirOf(args []string) string {
 
 func syncCreateParams(s project.Sync) protocol.SyncCreateParams {
 	return protocol.SyncCreateParams{Name: s.Name, Labels: s.Labels, Alpha: s.Alpha, Beta: s.Beta,
-		Config: protocol.SyncConfig{Mode: s.Mode, Ignores: s.Ignore, IgnoreVCS: s.IgnoreVCS,
+		Config: protocol.SyncConfig{Mode: s.Mode, Ignores: s.Ignore, IgnoreVCS: s.IgnoreVCS, GitIgnore: s.GitIgnore,
 			SymlinkMode: s.SymlinkMode, WatchMode: s.WatchMode, PollIntervalSeconds: s.WatchPollingInterval,
 			MaxEntries: s.MaxEntryCount, MaxFileSize: s.MaxStagingFileSize,
 			PermissionsMode: s.PermissionsMode, DefaultFileMode: s.DefaultFileMode, DefaultDirectoryMode: s.DefaultDirectoryMode,
-			DefaultOwner: s.DefaultOwner, DefaultGroup: s.DefaultGroup}}
+			DefaultOwner: s.DefaultOwner, DefaultGroup: s.DefaultGroup,
+			Alpha: sideParams(s.ConfigurationAlpha), Beta: sideParams(s.ConfigurationBeta)}}
+}
+
+// sideParams are one side's own settings as the API takes them (nil: none).
+func sideParams(s *project.Side) *protocol.SideConfig {
+	if s == nil {
+		return nil
+	}
+	return &protocol.SideConfig{WatchMode: s.WatchMode, PollIntervalSeconds: s.WatchPollingInterval,
+		DefaultFileMode: s.DefaultFileMode, DefaultDirectoryMode: s.DefaultDirectoryMode,
+		DefaultOwner: s.DefaultOwner, DefaultGroup: s.DefaultGroup}
 }
 
 func forwardCreateParams(f project.Forward) protocol.ForwardCreateParams {

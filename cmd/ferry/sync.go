@@ -44,14 +44,16 @@ func selectionFlags(cmd *cobra.Command) func(args []string) protocol.Selection {
 
 func syncCreateCommand() *cobra.Command {
 	var p protocol.SyncCreateParams
-	var labels, ignores []string
-	var pollSeconds float64
+	var labels []string
+	var config configFlags
 	var out createOutput
 	cmd := &cobra.Command{
 		Use:   "create [flags] ALPHA BETA",
 		Short: "Create a sync session between two folders (local paths or [user@]host[:port]:path)",
 		Example: `  ferry sync create --name docs ~/notes /tmp/notes-mirror
-  ferry sync create --name web --ignore node_modules/ --ignore-vcs ~/code/web devbox:~/web`,
+  ferry sync create --name web --ignore node_modules/ --ignore-vcs ~/code/web devbox:~/web
+  ferry sync create --name repo --gitignore --max-staging-file-size 100MB ~/code/repo devbox:~/repo
+  ferry sync create --name share --watch-mode-beta force-poll --default-owner-beta www-data ~/site /mnt/share/site`,
 		Args: exactArgs(2, "give two endpoints: ALPHA and BETA"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			alpha, err := url.Parse(args[0])
@@ -66,8 +68,9 @@ func syncCreateCommand() *cobra.Command {
 			if p.Labels, err = parseLabels(labels); err != nil {
 				return err
 			}
-			p.Config.Ignores = ignores
-			p.Config.PollIntervalSeconds = pollSeconds
+			if err := config.apply(cmd.Flags(), &p.Config); err != nil {
+				return err
+			}
 			return runSyncCreate(cmd.Context(), p, out)
 		},
 	}
@@ -76,18 +79,7 @@ func syncCreateCommand() *cobra.Command {
 	f.StringVarP(&p.Name, "name", "n", "", "name of the session (a letter, then letters, digits and '-')")
 	f.StringArrayVar(&labels, "label", nil, "label the session with key=value (repeatable)")
 	f.StringVarP(&p.Config.Mode, "mode", "m", "", "two-way-safe (default), two-way-resolved, one-way-safe or one-way-replica")
-	f.StringArrayVarP(&ignores, "ignore", "i", nil, "ignore paths matching a gitignore-style pattern (repeatable)")
-	f.BoolVar(&p.Config.IgnoreVCS, "ignore-vcs", false, "ignore version-control directories (.git, .hg, .svn, ...)")
-	f.StringVar(&p.Config.SymlinkMode, "symlink-mode", "", "portable (default), ignore or posix-raw")
-	f.StringVar(&p.Config.WatchMode, "watch-mode", "", "portable (default: watch natively), force-poll or no-watch")
-	f.Float64Var(&pollSeconds, "watch-polling-interval", 0, "seconds between polls when polling (default 10)")
-	f.Uint64Var(&p.Config.MaxEntries, "max-entry-count", 0, "refuse roots with more entries than this (0: no limit)")
-	f.Int64Var(&p.Config.MaxFileSize, "max-staging-file-size", 0, "do not transfer files larger than this many bytes (0: no limit)")
-	f.StringVar(&p.Config.PermissionsMode, "permissions-mode", "", "portable (default: the executable bit is synchronized) or manual (no permission bits are)")
-	f.StringVar(&p.Config.DefaultFileMode, "default-file-mode", "", "octal mode of files sync creates (default 0644; plus executable bits in the portable mode)")
-	f.StringVar(&p.Config.DefaultDirectoryMode, "default-directory-mode", "", "octal mode of directories sync creates (default 0755)")
-	f.StringVar(&p.Config.DefaultOwner, "default-owner", "", "user that owns what sync creates, on each side (a name or id that exists there)")
-	f.StringVar(&p.Config.DefaultGroup, "default-group", "", "group that owns what sync creates, on each side (a name or id that exists there)")
+	config.add(f, &p.Config)
 	f.BoolVarP(&p.Paused, "paused", "p", false, "create the session paused")
 	return cmd
 }
@@ -124,7 +116,7 @@ func syncListCommand() *cobra.Command {
 		Short: "List sync sessions and their state",
 	}
 	sel := selectionFlags(cmd)
-	cmd.Flags().BoolVarP(&long, "long", "L", false, "also show contents counts and conflicts")
+	cmd.Flags().BoolVarP(&long, "long", "L", false, "also show the configuration, contents counts and conflicts")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the sessions as a JSON array of the API's session objects")
 	cmd.Flags().StringVar(&tmpl, "template", "", "print each session through a Go text/template (fields as in --json, Go spelling: {{.Name}} {{.Status}} {{.Alpha.URL}})")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {

@@ -8,6 +8,7 @@
 //   - A Project returned without error is valid as a whole: every session it describes
 //     passes the same checks the daemon makes on sync/create and forward/create (name,
 //     labels, mode, symlink and watch modes, polling interval, ignore patterns,
+//     sizes, each side's own settings,
 //     endpoint and address syntax, nested local roots). Starting a project can then fail
 //     only on what needs the world (an unreachable host, a port in use, a name taken by
 //     a session created by hand), never half-way through on a typo.

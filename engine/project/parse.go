@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ferrysync/ferry/engine/bytesize"
 )
 
 // The file's schema, as yaml.v3 decodes it (with KnownFields). The walk over the node
@@ -25,17 +27,30 @@ type syncModel struct {
 	Mode                 string            `yaml:"mode"`
 	Ignore               []string          `yaml:"ignore"`
 	IgnoreVCS            bool              `yaml:"ignoreVCS"`
+	GitIgnore            bool              `yaml:"gitignore"`
 	SymlinkMode          string            `yaml:"symlinkMode"`
 	WatchMode            string            `yaml:"watchMode"`
 	WatchPollingInterval float64           `yaml:"watchPollingInterval"`
 	MaxEntryCount        uint64            `yaml:"maxEntryCount"`
-	MaxStagingFileSize   int64             `yaml:"maxStagingFileSize"`
+	MaxStagingFileSize   bytesize.Size     `yaml:"maxStagingFileSize"`
 	PermissionsMode      string            `yaml:"permissionsMode"`
 	DefaultFileMode      string            `yaml:"defaultFileMode"`
 	DefaultDirectoryMode string            `yaml:"defaultDirectoryMode"`
 	DefaultOwner         string            `yaml:"defaultOwner"`
 	DefaultGroup         string            `yaml:"defaultGroup"`
+	ConfigurationAlpha   sideModel         `yaml:"configurationAlpha"`
+	ConfigurationBeta    sideModel         `yaml:"configurationBeta"`
 	Labels               map[string]string `yaml:"labels"`
+}
+
+// sideModel is one side's own settings in a sync entry (sideKeys names its fields).
+type sideModel struct {
+	WatchMode            string  `yaml:"watchMode"`
+	WatchPollingInterval float64 `yaml:"watchPollingInterval"`
+	DefaultFileMode      string  `yaml:"defaultFileMode"`
+	DefaultDirectoryMode string  `yaml:"defaultDirectoryMode"`
+	DefaultOwner         string  `yaml:"defaultOwner"`
+	DefaultGroup         string  `yaml:"defaultGroup"`
 }
 
 type forwardModel struct {
@@ -54,6 +69,8 @@ const (
 	kindBool                 // true or false
 	kindNumber               // an integer or a decimal number
 	kindCount                // an integer, 0 or more
+	kindSize                 // a number of bytes, or a size with a unit (100MB)
+	kindSide                 // a mapping of sideKeys
 	kindPatterns             // a list of scalars
 	kindLabels               // a mapping of scalars to scalars
 )
@@ -74,16 +91,21 @@ var (
 	keyTables = map[string][]keySpec{
 		sectionSync: {
 			{"alpha", kindText}, {"beta", kindText}, {"mode", kindText}, {"ignore", kindPatterns},
-			{"ignoreVCS", kindBool}, {"symlinkMode", kindText}, {"watchMode", kindText},
+			{"ignoreVCS", kindBool}, {"gitignore", kindBool}, {"symlinkMode", kindText}, {"watchMode", kindText},
 			{"watchPollingInterval", kindNumber}, {"maxEntryCount", kindCount},
-			{"maxStagingFileSize", kindCount}, {"permissionsMode", kindText}, {"defaultFileMode", kindText},
+			{"maxStagingFileSize", kindSize}, {"permissionsMode", kindText}, {"defaultFileMode", kindText},
 			{"defaultDirectoryMode", kindText}, {"defaultOwner", kindText}, {"defaultGroup", kindText},
-			{"labels", kindLabels},
+			{"configurationAlpha", kindSide}, {"configurationBeta", kindSide}, {"labels", kindLabels},
 		},
 		sectionForward: {
 			{"source", kindText}, {"destination", kindText}, {"socketMode", kindText},
 			{"socketOverwrite", kindBool}, {"labels", kindLabels},
 		},
+	}
+	// sideKeys are the keys of a sync entry's configurationAlpha and configurationBeta.
+	sideKeys = []keySpec{
+		{"watchMode", kindText}, {"watchPollingInterval", kindNumber}, {"defaultFileMode", kindText},
+		{"defaultDirectoryMode", kindText}, {"defaultOwner", kindText}, {"defaultGroup", kindText},
 	}
 )
 
@@ -270,6 +292,18 @@ func checkValue(e *entry, s keySpec, v *yaml.Node, ps *problems) {
 		if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!int" || strings.HasPrefix(v.Value, "-") {
 			ps.add(v.Line, "%s must be a whole number, 0 or more (0: no limit), not %s", at, describe(v))
 		}
+	case kindSize:
+		if !isText(v) || isNull(v) {
+			ps.add(v.Line, "%s must be a size, like 100MB, 1.5GiB or a number of bytes, not %s", at, describe(v))
+		} else if _, err := bytesize.Parse(v.Value); err != nil {
+			ps.add(v.Line, "%s: %v", at, err)
+		}
+	case kindSide:
+		if v.Kind != yaml.MappingNode {
+			ps.add(v.Line, "%s must be a mapping of that side's settings, like {watchMode: force-poll}, not %s", at, describe(v))
+			return
+		}
+		walkSide(e, s.name, v, ps)
 	case kindPatterns:
 		if v.Kind != yaml.SequenceNode {
 			ps.add(v.Line, "%s must be a list of patterns, like [node_modules/, \"*.o\"], not %s", at, describe(v))
@@ -300,6 +334,28 @@ func checkValue(e *entry, s keySpec, v *yaml.Node, ps *problems) {
 			e.labels[lk.Value] = lk.Line
 			if !isText(lv) && !isNull(lv) {
 				ps.add(lv.Line, "%s: the value of label %s must be a string, not %s", at, lk.Value, describe(lv))
+			}
+		}
+	}
+}
+
+// walkSide checks the keys of a side's settings (key is configurationAlpha or
+// configurationBeta); each is known to the entry as key.name, for its line.
+func walkSide(e *entry, key string, m *yaml.Node, ps *problems) {
+	names := make([]string, len(sideKeys))
+	for i, s := range sideKeys {
+		names[i] = s.name
+	}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], deref(m.Content[i+1])
+		if !checkKey(k, e.where()+key+": ", names, seen, ps) {
+			continue
+		}
+		e.keys[key+"."+k.Value] = v.Line
+		for _, s := range sideKeys {
+			if s.name == k.Value {
+				checkValue(e, keySpec{name: key + "." + s.name, kind: s.kind}, v, ps)
 			}
 		}
 	}

@@ -45,9 +45,11 @@ type Sync struct {
 	Beta  string `json:"beta"`
 	// Mode is two-way-safe (""), two-way-resolved, one-way-safe or one-way-replica.
 	Mode string `json:"mode,omitempty"`
-	// Ignore are gitignore-syntax patterns; IgnoreVCS adds .git, .hg, ...
+	// Ignore are gitignore-syntax patterns; IgnoreVCS adds .git, .hg, ...; GitIgnore
+	// applies the tree's .gitignore files and .git/info/exclude.
 	Ignore    []string `json:"ignore,omitempty"`
 	IgnoreVCS bool     `json:"ignoreVCS,omitempty"`
+	GitIgnore bool     `json:"gitignore,omitempty"`
 	// SymlinkMode is portable (""), ignore or posix-raw.
 	SymlinkMode string `json:"symlinkMode,omitempty"`
 	// WatchMode is portable (""), force-poll or no-watch.
@@ -56,11 +58,29 @@ type Sync struct {
 	WatchPollingInterval float64 `json:"watchPollingInterval,omitempty"`
 	// MaxEntryCount bounds a root's entries (0: no limit).
 	MaxEntryCount uint64 `json:"maxEntryCount,omitempty"`
-	// MaxStagingFileSize bounds the size in bytes of a transferred file (0: no limit).
+	// MaxStagingFileSize bounds the size in bytes of a transferred file (0: no limit);
+	// the file may write it with a unit (100MB, 1.5GiB).
 	MaxStagingFileSize int64 `json:"maxStagingFileSize,omitempty"`
 	// PermissionsMode is portable ("") or manual; the defaults are the octal modes and
 	// the owner and group of what sync creates ("": ferry's defaults).
 	PermissionsMode      string `json:"permissionsMode,omitempty"`
+	DefaultFileMode      string `json:"defaultFileMode,omitempty"`
+	DefaultDirectoryMode string `json:"defaultDirectoryMode,omitempty"`
+	DefaultOwner         string `json:"defaultOwner,omitempty"`
+	DefaultGroup         string `json:"defaultGroup,omitempty"`
+	// ConfigurationAlpha and ConfigurationBeta are one side's own settings, where the
+	// sides differ (nil: the session's).
+	ConfigurationAlpha *Side `json:"configurationAlpha,omitempty"`
+	ConfigurationBeta  *Side `json:"configurationBeta,omitempty"`
+}
+
+// Side holds one side's own settings of a sync session; each empty field takes the
+// session's.
+type Side struct {
+	// WatchMode is portable, force-poll or no-watch; WatchPollingInterval is in seconds.
+	WatchMode            string  `json:"watchMode,omitempty"`
+	WatchPollingInterval float64 `json:"watchPollingInterval,omitempty"`
+	// The octal modes, and the owner and group, of what sync creates on that side.
 	DefaultFileMode      string `json:"defaultFileMode,omitempty"`
 	DefaultDirectoryMode string `json:"defaultDirectoryMode,omitempty"`
 	DefaultOwner         string `json:"defaultOwner,omitempty"`

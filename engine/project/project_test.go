@@ -212,6 +212,11 @@ func TestKeyTablesMatchModel(t *testing.T) {
 	require.Equal(t, topKeys, tags(fileModel{}))
 	require.ElementsMatch(t, names(sectionSync), tags(syncModel{}))
 	require.ElementsMatch(t, names(sectionForward), tags(forwardModel{}))
+	var side []string
+	for _, k := range sideKeys {
+		side = append(side, k.name)
+	}
+	require.ElementsMatch(t, side, tags(sideModel{}))
 }
 
 func TestParse(t *testing.T) {
@@ -323,6 +328,15 @@ func checkInvariants(t testing.TB, p *Project, data []byte) {
 		require.NoError(t, err)
 		require.True(t, s.WatchPollingInterval == 0 || s.WatchPollingInterval >= 0.1)
 		require.GreaterOrEqual(t, s.MaxStagingFileSize, int64(0))
+		for _, side := range []*Side{s.ConfigurationAlpha, s.ConfigurationBeta} {
+			if side == nil {
+				continue
+			}
+			require.NotEqual(t, Side{}, *side, "a side without settings is nil")
+			_, err = local.ParseWatchMode(side.WatchMode)
+			require.NoError(t, err)
+			require.True(t, side.WatchPollingInterval == 0 || side.WatchPollingInterval >= 0.1)
+		}
 	}
 	for _, f := range p.Forward {
 		checkCommon(f.Entry, f.Name, f.Labels)

@@ -117,8 +117,8 @@ func checkName(p *Project, e *entry, names map[string]*entry, ps *problems) {
 
 func buildSync(p *Project, e *entry, m syncModel, ps *problems) Sync {
 	s := Sync{Entry: e.name, Line: e.line, Name: SessionName(p.Dir, e.name),
-		Mode: m.Mode, Ignore: m.Ignore, IgnoreVCS: m.IgnoreVCS, SymlinkMode: m.SymlinkMode, WatchMode: m.WatchMode,
-		WatchPollingInterval: m.WatchPollingInterval, MaxEntryCount: m.MaxEntryCount, MaxStagingFileSize: m.MaxStagingFileSize,
+		Mode: m.Mode, Ignore: m.Ignore, IgnoreVCS: m.IgnoreVCS, GitIgnore: m.GitIgnore, SymlinkMode: m.SymlinkMode, WatchMode: m.WatchMode,
+		WatchPollingInterval: m.WatchPollingInterval, MaxEntryCount: m.MaxEntryCount, MaxStagingFileSize: int64(m.MaxStagingFileSize),
 		PermissionsMode: m.PermissionsMode, DefaultFileMode: m.DefaultFileMode, DefaultDirectoryMode: m.DefaultDirectoryMode,
 		DefaultOwner: m.DefaultOwner, DefaultGroup: m.DefaultGroup}
 	before := len(ps.list)
@@ -159,7 +159,8 @@ func buildSync(p *Project, e *entry, m syncModel, ps *problems) Sync {
 			ps.add(e.lineOf("beta"), "%s%s", e.where(), msg)
 		}
 	}
-	cfg := session.SyncConfig{Config: local.Config{Ignores: m.Ignore, IgnoreVCS: m.IgnoreVCS, MaxEntries: m.MaxEntryCount}, MaxFileSize: m.MaxStagingFileSize}
+	cfg := session.SyncConfig{Config: local.Config{Ignores: m.Ignore, IgnoreVCS: m.IgnoreVCS, GitIgnore: m.GitIgnore, MaxEntries: m.MaxEntryCount},
+		MaxFileSize: int64(m.MaxStagingFileSize)}
 	var err error
 	if cfg.Mode, err = reconcile.ParseMode(m.Mode); err != nil {
 		ps.add(e.lineOf("mode"), "%smode %q is not a mode; use two-way-safe (the default), two-way-resolved, one-way-safe or one-way-replica", e.where(), m.Mode)
@@ -167,17 +168,7 @@ func buildSync(p *Project, e *entry, m syncModel, ps *problems) Sync {
 	if cfg.Symlinks, err = scan.ParseSymlinkMode(m.SymlinkMode); err != nil {
 		ps.add(e.lineOf("symlinkMode"), "%ssymlinkMode %q is not a symlink mode; use portable (the default), ignore or posix-raw", e.where(), m.SymlinkMode)
 	}
-	if cfg.Watch, err = local.ParseWatchMode(m.WatchMode); err != nil {
-		ps.add(e.lineOf("watchMode"), "%swatchMode %q is not a watch mode; use portable (the default), force-poll or no-watch", e.where(), m.WatchMode)
-	}
-	if e.has("watchPollingInterval") {
-		v := m.WatchPollingInterval
-		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0.1 || v > 86400 {
-			ps.add(e.lineOf("watchPollingInterval"), "%swatchPollingInterval is %s seconds; give 0.1 to 86400", e.where(), strconv.FormatFloat(v, 'g', -1, 64))
-		} else {
-			cfg.PollInterval = time.Duration(v * float64(time.Second))
-		}
-	}
+	cfg.Watch, cfg.PollInterval = checkWatch(e, "", m.WatchMode, m.WatchPollingInterval, ps)
 	switch m.PermissionsMode {
 	case "", "portable":
 	case "manual":
@@ -185,21 +176,10 @@ func buildSync(p *Project, e *entry, m syncModel, ps *problems) Sync {
 	default:
 		ps.add(e.lineOf("permissionsMode"), "%spermissionsMode %q is not a permissions mode; use portable (the default) or manual", e.where(), m.PermissionsMode)
 	}
-	for _, k := range []struct {
-		key, value string
-		to         *fs.FileMode
-	}{{"defaultFileMode", m.DefaultFileMode, &cfg.Permissions.FileMode}, {"defaultDirectoryMode", m.DefaultDirectoryMode, &cfg.Permissions.DirMode}} {
-		if !e.has(k.key) {
-			continue
-		}
-		mode, ok := local.ParseMode(k.value)
-		if !ok {
-			ps.add(e.lineOf(k.key), "%s%s %q is not a permission mode; write octal bits such as \"0644\"", e.where(), k.key, k.value)
-			continue
-		}
-		*k.to = mode
-	}
+	cfg.Permissions.FileMode, cfg.Permissions.DirMode = checkModes(e, "", m.DefaultFileMode, m.DefaultDirectoryMode, ps)
 	cfg.Permissions.Owner, cfg.Permissions.Group = m.DefaultOwner, m.DefaultGroup
+	s.ConfigurationAlpha, cfg.Alpha = buildSide(e, "configurationAlpha", m.ConfigurationAlpha, ps)
+	s.ConfigurationBeta, cfg.Beta = buildSide(e, "configurationBeta", m.ConfigurationBeta, ps)
 	for i, pat := range m.Ignore {
 		if _, err := ignore.Compile([]string{pat}); err != nil && i < len(e.items) {
 			ps.add(e.items[i], "%signore: %v", e.where(), err)
@@ -214,6 +194,62 @@ func buildSync(p *Project, e *entry, m syncModel, ps *problems) Sync {
 		}
 	}
 	return s
+}
+
+// buildSide checks one side's own settings (key is configurationAlpha or
+// configurationBeta); nil when the entry gives none.
+func buildSide(e *entry, key string, m sideModel, ps *problems) (*Side, session.SideConfig) {
+	var cfg session.SideConfig
+	if !e.has(key) || m == (sideModel{}) {
+		return nil, cfg
+	}
+	prefix := key + "."
+	w, every := checkWatch(e, prefix, m.WatchMode, m.WatchPollingInterval, ps)
+	if m.WatchMode != "" {
+		cfg.Watch = &w
+	}
+	cfg.PollInterval = every
+	cfg.FileMode, cfg.DirMode = checkModes(e, prefix, m.DefaultFileMode, m.DefaultDirectoryMode, ps)
+	cfg.Owner, cfg.Group = m.DefaultOwner, m.DefaultGroup
+	return &Side{WatchMode: m.WatchMode, WatchPollingInterval: m.WatchPollingInterval, DefaultFileMode: m.DefaultFileMode,
+		DefaultDirectoryMode: m.DefaultDirectoryMode, DefaultOwner: m.DefaultOwner, DefaultGroup: m.DefaultGroup}, cfg
+}
+
+// checkWatch checks a watch mode and polling interval, of the session (prefix "") or
+// of one side (prefix "configurationAlpha.").
+func checkWatch(e *entry, prefix, mode string, interval float64, ps *problems) (local.WatchMode, time.Duration) {
+	w, err := local.ParseWatchMode(mode)
+	if err != nil {
+		ps.add(e.lineOf(prefix+"watchMode"), "%s%swatchMode %q is not a watch mode; use portable (the default), force-poll or no-watch", e.where(), prefix, mode)
+	}
+	if !e.has(prefix + "watchPollingInterval") {
+		return w, 0
+	}
+	if math.IsNaN(interval) || math.IsInf(interval, 0) || interval < 0.1 || interval > 86400 {
+		ps.add(e.lineOf(prefix+"watchPollingInterval"), "%s%swatchPollingInterval is %s seconds; give 0.1 to 86400", e.where(), prefix, strconv.FormatFloat(interval, 'g', -1, 64))
+		return w, 0
+	}
+	return w, time.Duration(interval * float64(time.Second))
+}
+
+// checkModes checks the default file and directory modes, of the session (prefix "")
+// or of one side.
+func checkModes(e *entry, prefix, file, dir string, ps *problems) (fileMode, dirMode fs.FileMode) {
+	for _, k := range []struct {
+		key, value string
+		to         *fs.FileMode
+	}{{"defaultFileMode", file, &fileMode}, {"defaultDirectoryMode", dir, &dirMode}} {
+		if !e.has(prefix + k.key) {
+			continue
+		}
+		mode, ok := local.ParseMode(k.value)
+		if !ok {
+			ps.add(e.lineOf(prefix+k.key), "%s%s%s %q is not a permission mode; write octal bits such as \"0644\"", e.where(), prefix, k.key, k.value)
+			continue
+		}
+		*k.to = mode
+	}
+	return fileMode, dirMode
 }
 
 func buildForward(p *Project, e *entry, m forwardModel, ps *problems) Forward {

@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"bytes"
 	"os"
 	"path"
 	"path/filepath"
@@ -95,23 +94,12 @@ func (s *Scanner) rules(p string) *ignore.Matcher {
 	if err != nil {
 		return nil
 	}
-	m, _ := ignore.CompileFile(fileLines(data)) // a malformed line matches nothing, as in git
+	m, _ := ignore.CompileFile(ignore.FileLines(data)) // a malformed line matches nothing, as in git
 	if s.ruleFiles == nil {
 		s.ruleFiles = map[string]loadedRules{}
 	}
 	s.ruleFiles[p] = loadedRules{key: key, rules: m}
 	return m
-}
-
-// fileLines splits an ignore file as git does: a UTF-8 byte order mark is dropped and
-// lines end at "\n" or "\r\n".
-func fileLines(data []byte) []string {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	lines := strings.Split(string(data), "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimSuffix(l, "\r")
-	}
-	return lines
 }
 
 // repoExclude returns the info/exclude rules of the repository whose work tree is the
@@ -163,7 +151,7 @@ func (s *Scanner) rulesAt(abs string) *ignore.Matcher {
 	if err != nil {
 		return nil
 	}
-	m, _ := ignore.CompileFile(fileLines(data))
+	m, _ := ignore.CompileFile(ignore.FileLines(data))
 	if s.ruleFiles == nil {
 		s.ruleFiles = map[string]loadedRules{}
 	}
