@@ -28,6 +28,9 @@ type Project struct {
 	// Sync and Forward are the declared sessions, in file order.
 	Sync    []Sync    `json:"sync"`
 	Forward []Forward `json:"forward"`
+	// Hooks run around start and stop; Commands are run by name ("ferry project run").
+	Hooks    Hooks              `json:"hooks,omitzero"`
+	Commands map[string]Command `json:"commands,omitempty"`
 }
 
 // Sync is a sync session declared in a project file. Empty fields take the daemon's

@@ -1,0 +1,119 @@
+package project
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestDefaultsPrecedence: global < -c file < project defaults < entry, key by key;
+// ignores and labels add up in that order.
+func TestDefaultsPrecedence(t *testing.T) {
+	global, err := ParseConfig([]byte(`sync:
+  defaults:
+    mode: one-way-safe
+    watchMode: no-watch
+    symlinkMode: ignore
+    maxEntryCount: 10
+    ignore: [global/]
+    labels: {from: global, g: "1"}
+forward:
+  defaults:
+    socketMode: "0600"
+`), "/etc/global.yml")
+	require.NoError(t, err)
+	extra, err := ParseConfig([]byte(`sync:
+  defaults:
+    watchMode: force-poll
+    ignore: [extra/]
+    labels: {from: extra}
+`), "/tmp/extra.yml")
+	require.NoError(t, err)
+	d := global.Over(extra)
+	require.Equal(t, []string{"/etc/global.yml", "/tmp/extra.yml"}, d.Files)
+
+	s := d.SyncDefaults()
+	require.Equal(t, "one-way-safe", s.Mode)
+	require.Equal(t, "force-poll", s.WatchMode, "the -c file over the global one")
+	require.Equal(t, []string{"global/", "extra/"}, s.Ignore)
+	require.Equal(t, map[string]string{"from": "extra", "g": "1"}, s.Labels)
+	require.Equal(t, "0600", d.ForwardDefaults().SocketMode)
+
+	p, err := ParseWithDefaults([]byte(`sync:
+  defaults:
+    symlinkMode: posix-raw
+    ignore: [project/]
+  code:
+    beta: devbox:~/code
+    maxEntryCount: 5
+    ignore: [entry/]
+    labels: {from: entry}
+  plain:
+    beta: devbox:~/plain
+forward:
+  web:
+    source: tcp:localhost:1
+    destination: tcp:localhost:2
+`), FileName, "/p", d)
+	require.NoError(t, err)
+	code, plain := p.Sync[0], p.Sync[1]
+	require.Equal(t, "one-way-safe", code.Mode, "from the global file")
+	require.Equal(t, "force-poll", code.WatchMode, "from the -c file")
+	require.Equal(t, "posix-raw", code.SymlinkMode, "the project's defaults over the files")
+	require.Equal(t, uint64(5), code.MaxEntryCount, "the entry over everything")
+	require.Equal(t, uint64(10), plain.MaxEntryCount)
+	require.Equal(t, []string{"global/", "extra/", "project/", "entry/"}, code.Ignore)
+	require.Equal(t, []string{"global/", "extra/", "project/"}, plain.Ignore)
+	require.Equal(t, "entry", code.Labels["from"])
+	require.Equal(t, "extra", plain.Labels["from"])
+	require.Equal(t, "1", plain.Labels["g"])
+	require.Empty(t, p.Forward[0].SocketMode, "socketMode reaches only unix: sources")
+
+	// The layers were not changed by being applied.
+	require.Equal(t, []string{"global/", "extra/"}, d.SyncDefaults().Ignore)
+	require.Equal(t, []string{"global/"}, global.SyncDefaults().Ignore)
+	require.Equal(t, "no-watch", global.SyncDefaults().WatchMode)
+
+	var none *Defaults
+	require.Equal(t, Sync{}, none.SyncDefaults())
+	require.Nil(t, none.Over(nil))
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	for _, c := range []struct{ name, yml, want string }{
+		{"an entry", "sync:\n  code:\n    beta: /x\n", `cfg.yml:2: sync "code": a configuration file declares no sessions, only sync: defaults: settings`},
+		{"a hook", "beforeCreate: [x]\n", `cfg.yml:1: beforeCreate belongs in a project's ferry.yml`},
+		{"an endpoint", "forward:\n  defaults:\n    destination: tcp:localhost:1\n", `cfg.yml:3: forward defaults: destination cannot have a default`},
+		{"a bad value", "sync:\n  defaults:\n\n    watchMode: sometimes\n", `cfg.yml:4: sync defaults: watchMode "sometimes" is not a watch mode`},
+		{"a reserved label", "sync:\n  defaults:\n    labels: {ferry-project: x}\n", `cfg.yml:3: sync defaults: labels: ferry-project is set by ferry`},
+		{"a typo", "sync:\n  defaults:\n    ignores: [x]\n", `cfg.yml:3: sync defaults: unknown key "ignores"; did you mean "ignore"?`},
+		{"bad YAML", "sync: [\n", `cfg.yml:1: invalid YAML`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := ParseConfig([]byte(c.yml), "cfg.yml")
+			require.Nil(t, d)
+			require.ErrorContains(t, err, c.want)
+		})
+	}
+	d, err := ParseConfig([]byte("# nothing yet\n"), "cfg.yml")
+	require.NoError(t, err, "an empty configuration file is fine")
+	require.Equal(t, Sync{}, d.SyncDefaults())
+}
+
+func TestLoadConfig(t *testing.T) {
+	dir := t.TempDir()
+	_, err := LoadConfig(filepath.Join(dir, ConfigFileName))
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	path := filepath.Join(dir, ConfigFileName)
+	require.NoError(t, os.WriteFile(path, []byte("sync:\n  defaults:\n    ignoreVCS: true\n"), 0o644))
+	d, err := LoadConfig(path)
+	require.NoError(t, err)
+	require.True(t, d.SyncDefaults().IgnoreVCS)
+	require.Equal(t, []string{path}, d.Files)
+
+	require.Equal(t, []string{"/data/config.yml"}, GlobalConfigFiles("/data", ""))
+	require.Equal(t, []string{"/xdg/ferry/config.yml", "/data/config.yml"}, GlobalConfigFiles("/data", "/xdg"))
+}
