@@ -22,7 +22,7 @@ parameters (editors create them from that), or the problems of the file; it need
 no daemon.`,
 		Args: dirArgs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := project.Load(dirOf(args))
+			p, err := loadProject(dirOf(args))
 			if asJSON {
 				if err != nil {
 					return printCheckFailure(dirOf(args), err)

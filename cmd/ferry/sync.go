@@ -68,6 +68,11 @@ func syncCreateCommand() *cobra.Command {
 			}
 			p.Config.Ignores = ignores
 			p.Config.PollIntervalSeconds = pollSeconds
+			d, err := loadDefaults()
+			if err != nil {
+				return err
+			}
+			applySyncDefaults(cmd.Flags(), &p, d)
 			return runSyncCreate(cmd.Context(), p, out)
 		},
 	}

@@ -119,7 +119,11 @@ func Dir(path string) (string, error) {
 
 // Load reads and parses the project file of the project that path designates (a
 // folder, or its ferry.yml).
-func Load(path string) (*Project, error) {
+func Load(path string) (*Project, error) { return LoadWithDefaults(path, nil) }
+
+// LoadWithDefaults is Load with base (from configuration files) under the file's own
+// defaults; base may be nil.
+func LoadWithDefaults(path string, base *Defaults) (*Project, error) {
 	dir, err := Dir(path)
 	if err != nil {
 		return nil, err
@@ -135,7 +139,7 @@ func Load(path string) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Parse(data, file, dir)
+	return ParseWithDefaults(data, file, dir, base)
 }
 
 func readFile(file string) ([]byte, error) {
