@@ -1,12 +1,18 @@
 package project
 
 import (
+	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ferrysync/ferry/engine/local"
+	"github.com/ferrysync/ferry/engine/reconcile"
+	"github.com/ferrysync/ferry/engine/scan"
 )
 
 // TestDefaultsPrecedence: global < -c file < project defaults < entry, key by key;
@@ -116,4 +122,44 @@ func TestLoadConfig(t *testing.T) {
 
 	require.Equal(t, []string{"/data/config.yml"}, GlobalConfigFiles("/data", ""))
 	require.Equal(t, []string{"/xdg/ferry/config.yml", "/data/config.yml"}, GlobalConfigFiles("/data", "/xdg"))
+}
+
+// TestSchemaKeys: every key the walk knows is in the schemas, described, and the
+// words the schemas offer are the ones the engine takes.
+func TestSchemaKeys(t *testing.T) {
+	for _, keys := range keyTables {
+		for _, k := range keys {
+			require.NotEmpty(t, keyDocs[k.name], "key %s has no description in keyDocs", k.name)
+		}
+	}
+	for _, k := range hookKeys {
+		require.NotEmpty(t, keyDocs[k], "key %s has no description in keyDocs", k)
+	}
+	parsers := map[string]func(string) error{
+		"mode":        func(s string) error { _, err := reconcile.ParseMode(s); return err },
+		"symlinkMode": func(s string) error { _, err := scan.ParseSymlinkMode(s); return err },
+		"watchMode":   func(s string) error { _, err := local.ParseWatchMode(s); return err },
+	}
+	for key, values := range keyEnums {
+		for _, v := range values {
+			_, err := Parse([]byte("sync: {a: {beta: /x, "+key+": "+v+"}}"), FileName, "/p")
+			require.NoError(t, err, "%s: %s", key, v)
+			if parse := parsers[key]; parse != nil {
+				require.NoError(t, parse(v))
+			}
+		}
+	}
+	for _, gen := range []func(string) ([]byte, error){ProjectSchema, ConfigSchema} {
+		data, err := gen("stamp")
+		require.NoError(t, err)
+		var s map[string]any
+		require.NoError(t, json.Unmarshal(data, &s))
+		defs := s["$defs"].(map[string]any)
+		for name, def := range defs {
+			props := def.(map[string]any)["properties"].(map[string]any)
+			section := strings.TrimSuffix(strings.TrimSuffix(name, "Entry"), "Defaults")
+			e := &entry{section: section, defaults: strings.HasSuffix(name, "Defaults")}
+			require.Len(t, props, len(e.specs()), name)
+		}
+	}
 }
