@@ -26,6 +26,7 @@ func TestGlobalConfiguration(t *testing.T) {
 forward:
   defaults:
     labels: {from: global}
+    socketMode: "0660"
 `, 0o644)
 	pair := func() (string, string) { return t.TempDir(), filepath.Join(t.TempDir(), "copy") }
 
@@ -65,10 +66,20 @@ forward:
 	e.ok("sync", "create", "--config", extra, "--no-global-configuration", "--name", "only-extra", a, b)
 	require.Equal(t, []string{"extra/"}, e.session("only-extra").Config.Ignores)
 
-	// Forwards take their defaults too.
+	// Forwards take their defaults too; socketMode only for a unix: source.
 	port := freePort(t)
 	e.ok("forward", "create", "--name", "web", fmt.Sprintf("tcp:127.0.0.1:%d", port), fmt.Sprintf("tcp:127.0.0.1:%d", freePort(t)))
 	require.Equal(t, "global", e.forwards("web")[0].Labels["from"])
+	sock := filepath.Join(t.TempDir(), "s.sock")
+	e.ok("forward", "create", "--name", "sock", "unix:"+sock, fmt.Sprintf("tcp:127.0.0.1:%d", freePort(t)))
+	info, err := os.Stat(sock)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o660), info.Mode().Perm())
+	sock2 := filepath.Join(t.TempDir(), "s.sock")
+	e.ok("forward", "create", "--name", "sock2", "--socket-mode", "0600", "unix:"+sock2, fmt.Sprintf("tcp:127.0.0.1:%d", freePort(t)))
+	info, err = os.Stat(sock2)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "the flag over the default")
 
 	// $XDG_CONFIG_HOME/ferry/config.yml applies before the data directory's file.
 	xdg := t.TempDir()
@@ -111,7 +122,7 @@ func TestProjectDefaultsAndHooks(t *testing.T) {
     ignore: [entry/]
 beforeCreate:
   - echo before1 >> ../hooks.log
-  - echo before2 >> ../hooks.log
+  - echo before2 >> ../hooks.log; echo shown to the user
 flushOnCreate: true
 afterCreate:
   - test -f ../mirror/index.html && echo after-flushed >> ../hooks.log
@@ -128,8 +139,11 @@ commands:
 		writeFile(t, filepath.Join(dir, f), f+"\n", 0o644)
 	}
 
-	r := e.runIn(t.TempDir(), "project", "start", dir)
+	extra := filepath.Join(t.TempDir(), "extra.yml")
+	writeFile(t, extra, "sync:\n  defaults:\n    labels: {from: extra}\n    watchMode: portable\n", 0o644)
+	r := e.runIn(t.TempDir(), "-c", extra, "project", "start", dir)
 	require.Equal(t, 0, r.code, "%s%s", r.stdout, r.stderr)
+	require.Contains(t, r.stdout, "  beforeCreate: echo before2 >> ../hooks.log; echo shown to the user\nshown to the user\n", "the hook's output reaches the user")
 	require.Equal(t, "before1\nbefore2\nafter-flushed\n", readFile(t, hooksLog), "in order, afterCreate after the flush")
 	require.Contains(t, r.stdout, "  beforeCreate: echo before1 >> ../hooks.log")
 	require.Contains(t, r.stdout, "Flushed 1 sync session.")
@@ -137,7 +151,8 @@ commands:
 	s := e.session(name)
 	require.Equal(t, []string{"global/", "project/", "entry/"}, s.Config.Ignores)
 	require.Equal(t, "one-way-replica", s.Config.Mode)
-	require.Equal(t, "no-watch", s.Config.WatchMode)
+	require.Equal(t, "portable", s.Config.WatchMode, "the -c file over the global one")
+	require.Equal(t, "extra", s.Labels["from"])
 	require.FileExists(t, filepath.Join(mirror, "index.html"))
 	for _, ignored := range []string{"global", "project", "entry"} {
 		require.NoFileExists(t, filepath.Join(mirror, ignored))

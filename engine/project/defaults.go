@@ -161,17 +161,6 @@ func fieldOf(t reflect.Type, key string) int {
 	panic(fmt.Sprintf("project: %s has no field for key %q", t, key))
 }
 
-// addOwn adds the checked defaults: entry e of the file being parsed, decoded as m,
-// over d's settings for its section.
-func (d *Defaults) addOwn(e *entry, m any) {
-	switch e.section {
-	case sectionSync:
-		d.sync = mergeOwn(d.sync, e, *m.(*syncModel))
-	case sectionForward:
-		d.forward = mergeOwn(d.forward, e, *m.(*forwardModel))
-	}
-}
-
 // mergeOwn is merge for an upper layer from the file being parsed: its keys keep
 // their lines.
 func mergeOwn[M any](lower layer[M], e *entry, m M) layer[M] {
@@ -232,7 +221,7 @@ func addDefaults(p *Project, d *Defaults, e *entry, ps *problems) {
 		if decodeEntry(e, &m, ps) {
 			buildSync(p, e, m, ps)
 			if len(ps.list) == before {
-				d.addOwn(e, &m)
+				d.sync = mergeOwn(d.sync, e, m)
 			}
 		}
 	case sectionForward:
@@ -240,7 +229,7 @@ func addDefaults(p *Project, d *Defaults, e *entry, ps *problems) {
 		if decodeEntry(e, &m, ps) {
 			buildForward(p, e, m, ps)
 			if len(ps.list) == before {
-				d.addOwn(e, &m)
+				d.forward = mergeOwn(d.forward, e, m)
 			}
 		}
 	}

@@ -221,7 +221,7 @@ func walkEntry(e *entry, m *yaml.Node, ps *problems) {
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], deref(m.Content[i+1])
 		if e.defaults && k.Kind == yaml.ScalarNode && contains(endpointKeys[e.section], k.Value) {
-			ps.add(k.Line, "%s%s cannot have a default: each entry sets its own", e.where(), k.Value)
+			ps.add(k.Line, "%s%s cannot have a default: each entry sets its own (%s: holds settings for every entry, and is no session)", e.where(), k.Value, DefaultsKey)
 			continue
 		}
 		if !checkKey(k, e.where(), names, seen, ps) {
