@@ -167,6 +167,7 @@ commands:
 	require.Contains(t, r.stderr, "failing\n")
 	require.Contains(t, r.stderr, "command fail exited with status 3")
 	e.fails(`has no command "nope"; its commands are fail, where`, "project", "run", "nope", dir)
+	require.Contains(t, e.runIn(dir, "__complete", "project", "run", "").stdout, "fail\nwhere\n", "names complete")
 
 	// pause, resume and reset act on the project's sessions only.
 	e.ok("sync", "create", "--no-global-configuration", "--name", "other", t.TempDir(), filepath.Join(t.TempDir(), "copy"))
@@ -211,5 +212,13 @@ beforeCreate:
 	require.Contains(t, r.stderr, `:4: afterCreate hook "false" exited with status 1; the sessions are started (ferry project stop terminates them)`)
 	require.Len(t, e.sessions(), 1)
 	require.True(t, strings.HasSuffix(e.sessions()[0].Name, "-code"))
-	e.ok("project", "stop", dir)
+
+	// A failing terminate hook is reported, and the sessions go anyway.
+	writeFile(t, filepath.Join(dir, project.FileName), "sync:\n  code:\n    beta: ../copy\nbeforeTerminate: [\"exit 4\"]\nafterTerminate: [echo after >> ../hooks.log]\n", 0o644)
+	r = e.run("project", "stop", dir)
+	require.NotEqual(t, 0, r.code)
+	require.Contains(t, r.stderr, `:4: beforeTerminate hook "exit 4" exited with status 4 (the sessions were terminated anyway)`)
+	require.Contains(t, r.stdout, "Terminated sync code")
+	require.Empty(t, e.sessions())
+	require.Equal(t, "one\nafter\n", readFile(t, hooksLog), "afterTerminate still ran")
 }

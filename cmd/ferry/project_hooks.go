@@ -71,6 +71,17 @@ sh -c in the project's folder. ferry exits with the command's exit status.`,
 			}
 			return nil
 		},
+		// NAME completes to the commands of the working directory's project.
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+			if len(args) > 0 {
+				return nil, cobra.ShellCompDirectiveFilterDirs
+			}
+			p, err := project.Load(".")
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveNoFileComp
+			}
+			return p.CommandNames(), cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(_ *cobra.Command, args []string) error {
 			p, err := project.Load(dirOf(args[1:]))
 			if err != nil {
