@@ -158,6 +158,11 @@ commands:
 		require.NoFileExists(t, filepath.Join(mirror, ignored))
 	}
 
+	out := e.ok("project", "check", dir)
+	require.Contains(t, out, "  beforeCreate: echo before1 >> ../hooks.log\n")
+	require.Contains(t, out, "  flushOnCreate: start flushes")
+	require.Contains(t, out, "  commands (ferry project run NAME): fail, where\n")
+
 	// project run: in the folder, output streamed, exit status passed on.
 	r = e.runIn(t.TempDir(), "project", "run", "where", dir)
 	require.Equal(t, 0, r.code, r.stderr)
@@ -179,7 +184,7 @@ commands:
 	require.Contains(t, e.ok("project", "reset", dir), "Reset sync pages: "+name)
 
 	// stop runs the terminate hooks around the termination.
-	out := e.ok("project", "stop", dir)
+	out = e.ok("project", "stop", dir)
 	require.Contains(t, out, "Terminated sync pages")
 	require.Equal(t, "before1\nbefore2\nafter-flushed\nbeforeTerminate\nafterTerminate\n", readFile(t, hooksLog))
 	require.Equal(t, []string{"other"}, names(e.sessions()))

@@ -185,8 +185,9 @@ func inherit[M any](e *entry, m *M, l layer[M], skip func(key string) bool) {
 		_, own := e.keys[k]
 		lower := l.model
 		if k == "ignore" {
-			n := reflect.ValueOf(lower).FieldByName("Ignore").Len()
-			lines := make([]int, n)
+			// e.items are the lines of the patterns, which now start with the defaults'.
+			v := reflect.ValueOf(lower)
+			lines := make([]int, v.Field(fieldOf(v.Type(), k)).Len())
 			for i := range lines {
 				lines[i] = cmp.Or(l.lines[k], e.line)
 			}
