@@ -57,6 +57,11 @@ for every connection, over the host's shared SSH connection.`,
 			if p.Labels, err = parseLabels(labels); err != nil {
 				return err
 			}
+			d, err := loadDefaults()
+			if err != nil {
+				return err
+			}
+			applyForwardDefaults(cmd.Flags(), &p, src, d)
 			c, err := dial(cmd.Context(), true)
 			if err != nil {
 				return err

@@ -37,6 +37,11 @@ func main() {
 			err = errors.New(rpcErr.Message)
 		}
 		fmt.Fprintln(os.Stderr, "ferry:", err)
+		// ferry project run exits with its command's status.
+		var st *exitStatus
+		if errors.As(err, &st) {
+			os.Exit(st.code)
+		}
 		os.Exit(1)
 	}
 }
@@ -65,6 +70,7 @@ starts when needed; editors speak to it with "ferry --stdio".`,
 				DataDir: dir, Autostart: autostart(), Name: "ferry-stdio", OtherVersion: otherVersion()})
 		},
 	}
+	addConfigFlags(root)
 	root.Flags().BoolVar(&stdio, "stdio", false, "serve the JSON-RPC API on stdin/stdout (for editors), relaying to the daemon")
 	root.AddCommand(daemonCommand(), syncCommand(), forwardCommand(), remoteCommand(), projectCommand(), versionCommand())
 	finishCommandTree(root)

@@ -34,7 +34,15 @@ Sync entries take alpha (default: the folder), beta (required), mode, ignore (a
 list), ignoreVCS, symlinkMode, watchMode, watchPollingInterval (seconds),
 maxEntryCount, maxStagingFileSize (bytes) and labels; forward entries take source
 and destination (required), socketMode, socketOverwrite and labels. Relative local
-paths resolve against the folder. Sessions are named <folder>-<id>-<entry>.`,
+paths resolve against the folder. Sessions are named <folder>-<id>-<entry>.
+
+A defaults: key in a section holds settings for every entry of it that does not
+set them (ignores and labels add up); the global configuration file
+(~/.ferry/config.yml, and -c FILE) holds defaults: written the same way, under the
+project's. Top-level beforeCreate, afterCreate, beforeTerminate and afterTerminate
+list shell commands that start and stop run in the folder; flushOnCreate: true
+flushes the sync sessions once created; commands: names commands for
+"ferry project run NAME".`,
 		Example: `  # ferry.yml
   sync:
     code:
@@ -51,7 +59,7 @@ paths resolve against the folder. Sessions are named <folder>-<id>-<entry>.`,
   ferry project stop`,
 	}
 	cmd.AddCommand(projectStartCommand(), projectStopCommand(), projectListCommand(), projectFlushCommand(),
-		projectCheckCommand())
+		projectCheckCommand(), projectPauseCommand(), projectResumeCommand(), projectResetCommand(), projectRunCommand())
 	return cmd
 }
 

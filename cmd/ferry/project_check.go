@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -22,7 +23,7 @@ parameters (editors create them from that), or the problems of the file; it need
 no daemon.`,
 		Args: dirArgs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := project.Load(dirOf(args))
+			p, err := loadProject(dirOf(args))
 			if asJSON {
 				if err != nil {
 					return printCheckFailure(dirOf(args), err)
@@ -43,6 +44,7 @@ no daemon.`,
 			for _, f := range p.Forward {
 				fmt.Printf("  forward %s: %s, %s -> %s\n", f.Entry, f.Name, f.Source, f.Destination)
 			}
+			printHooks(p)
 			return nil
 		},
 	}
@@ -114,4 +116,23 @@ func printCheckFailure(arg string, err error) error {
 		return jerr
 	}
 	return err
+}
+
+// printHooks shows what start and stop run besides creating and terminating.
+func printHooks(p *project.Project) {
+	h := p.Hooks
+	for _, k := range []struct {
+		kind  string
+		hooks []project.Command
+	}{{"beforeCreate", h.BeforeCreate}, {"afterCreate", h.AfterCreate}, {"beforeTerminate", h.BeforeTerminate}, {"afterTerminate", h.AfterTerminate}} {
+		for _, c := range k.hooks {
+			fmt.Printf("  %s: %s\n", k.kind, c.Shell)
+		}
+	}
+	if h.FlushOnCreate {
+		fmt.Println("  flushOnCreate: start flushes the sync sessions once created")
+	}
+	if len(p.Commands) > 0 {
+		fmt.Printf("  commands (ferry project run NAME): %s\n", strings.Join(p.CommandNames(), ", "))
+	}
 }

@@ -24,10 +24,15 @@ func projectStartCommand() *cobra.Command {
 first; then the sessions are created in file order, and if one cannot be (an
 unreachable host, a port in use), those already created are terminated again, so
 that a project is either started or not. A project that is started already is
-left alone.`,
+left alone.
+
+The hooks run around the creation, in the project's folder: beforeCreate first (a
+failing one stops the start before anything is created), then the sessions are
+created, flushed if flushOnCreate is true, and afterCreate runs (a failing one
+stops the start with the sessions left running).`,
 		Args: dirArgs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := project.Load(dirOf(args))
+			p, err := loadProject(dirOf(args))
 			if err != nil {
 				return err
 			}
@@ -51,6 +56,9 @@ func startProject(ctx context.Context, c *client.Client, p *project.Project, w i
 		return fmt.Errorf("project %s (%s) is already started; ferry project stop first", p.Dir, running.describe())
 	}
 	fmt.Fprintf(w, "Starting project %s (%s)\n", p.Dir, project.Selector(p.ID))
+	if err := runHooks(p, "beforeCreate", p.Hooks.BeforeCreate, w); err != nil {
+		return fmt.Errorf("%s; nothing was started", err)
+	}
 	// A create runs to its end even when interrupted, so that what it made is known and
 	// terminated again rather than left behind. Only what this start created is
 	// terminated: never sessions that a concurrent start of the same project made.
@@ -82,6 +90,16 @@ func startProject(ctx context.Context, c *client.Client, p *project.Project, w i
 		fmt.Fprintf(w, "  forward %s: created %s (%s -> %s)\n", f.Entry, res.Session.Name, res.Session.Source, res.Session.Destination)
 	}
 	fmt.Fprintf(w, "Started %s.\n", countSessions(len(p.Sync), len(p.Forward)))
+	if p.Hooks.FlushOnCreate && len(p.Sync) > 0 {
+		sel := protocol.Selection{LabelSelector: project.Selector(p.ID)}
+		if _, err := client.Call(ctx, c, protocol.SyncFlush, protocol.SyncFlushParams{Selection: sel}); err != nil {
+			return fmt.Errorf("flushOnCreate: %s; the sessions are started (ferry project stop terminates them)", rpcMessage(err))
+		}
+		fmt.Fprintf(w, "Flushed %s.\n", counted(len(p.Sync), "sync session"))
+	}
+	if err := runHooks(p, "afterCreate", p.Hooks.AfterCreate, w); err != nil {
+		return fmt.Errorf("%s; the sessions are started (ferry project stop terminates them)", err)
+	}
 	return nil
 }
 

@@ -20,7 +20,9 @@ func projectStopCommand() *cobra.Command {
 		Use:   "stop [DIR]",
 		Short: "Terminate every session of the project (files stay as they are)",
 		Long: `Terminate the sessions labelled with DIR's project. It needs no project file: it
-works after ferry.yml was edited, broken or removed.`,
+works after ferry.yml was edited, broken or removed. When ferry.yml can be read, its
+beforeTerminate hooks run before the sessions are terminated and its afterTerminate
+hooks after; a failing hook is reported, and the sessions are terminated anyway.`,
 		Args: dirArgs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir, err := project.Dir(dirOf(args))
@@ -32,14 +34,28 @@ works after ferry.yml was edited, broken or removed.`,
 				return err
 			}
 			defer c.Close()
-			n, err := terminateProject(cmd.Context(), c, project.ID(dir), os.Stdout)
+			running, err := listProject(cmd.Context(), c, project.ID(dir))
 			if err != nil {
 				return err
 			}
-			if n == 0 {
+			if running.count() == 0 {
 				fmt.Printf("Project %s has no sessions; nothing to stop.\n", dir)
+				return nil
 			}
-			return nil
+			p, perr := project.Load(dir)
+			if perr != nil {
+				p = &project.Project{}
+				fmt.Fprintf(os.Stderr, "ferry: not running the terminate hooks, as %s cannot be read (ferry project check shows why)\n", project.FileName)
+			}
+			hookErr := runHooks(p, "beforeTerminate", p.Hooks.BeforeTerminate, os.Stdout)
+			if _, err := terminateProject(cmd.Context(), c, project.ID(dir), os.Stdout); err != nil {
+				return errors.Join(hookErr, err)
+			}
+			if hookErr != nil {
+				// The sessions are gone; afterTerminate still runs, as it would have.
+				return errors.Join(fmt.Errorf("%v (the sessions were terminated anyway)", hookErr), runHooks(p, "afterTerminate", p.Hooks.AfterTerminate, os.Stdout))
+			}
+			return runHooks(p, "afterTerminate", p.Hooks.AfterTerminate, os.Stdout)
 		},
 	}
 }

@@ -71,6 +71,11 @@ func syncCreateCommand() *cobra.Command {
 			if err := config.apply(cmd.Flags(), &p.Config); err != nil {
 				return err
 			}
+			d, err := loadDefaults()
+			if err != nil {
+				return err
+			}
+			applySyncDefaults(cmd.Flags(), &p, d)
 			return runSyncCreate(cmd.Context(), p, out)
 		},
 	}

@@ -21,4 +21,10 @@
 //     (extension/src/core/project.ts), which testdata/naming.json pins for both.
 //   - Relative local paths (alpha, beta, unix: sockets) resolve against the project's
 //     folder, never against the working directory.
+//   - Defaults (see DefaultsKey) are checked where they are written, once: a
+//     configuration file (ParseConfig) is valid on its own before it applies to any
+//     project, and a project's own defaults: are reported at their lines, not once
+//     per entry that takes them. Applying defaults never changes the layers applied.
+//   - Hooks and commands are only read here (their text, non-empty); running them is
+//     the CLI's business.
 package project

@@ -17,8 +17,14 @@ import (
 // tree (below) checks the same schema first, to report every problem with its line
 // and in words; keyTables must name exactly these fields (a test checks it).
 type fileModel struct {
-	Sync    map[string]syncModel    `yaml:"sync"`
-	Forward map[string]forwardModel `yaml:"forward"`
+	Sync            map[string]syncModel    `yaml:"sync"`
+	Forward         map[string]forwardModel `yaml:"forward"`
+	BeforeCreate    []string                `yaml:"beforeCreate"`
+	AfterCreate     []string                `yaml:"afterCreate"`
+	BeforeTerminate []string                `yaml:"beforeTerminate"`
+	AfterTerminate  []string                `yaml:"afterTerminate"`
+	FlushOnCreate   bool                    `yaml:"flushOnCreate"`
+	Commands        map[string]string       `yaml:"commands"`
 }
 
 type syncModel struct {
@@ -87,7 +93,7 @@ const (
 )
 
 var (
-	topKeys   = []string{sectionSync, sectionForward}
+	topKeys   = append([]string{sectionSync, sectionForward}, hookKeys...)
 	keyTables = map[string][]keySpec{
 		sectionSync: {
 			{"alpha", kindText}, {"beta", kindText}, {"mode", kindText}, {"ignore", kindPatterns},
@@ -114,6 +120,8 @@ type entry struct {
 	section string
 	name    string
 	line    int
+	// defaults is set for the section's defaults: settings, which are no session.
+	defaults bool
 	// keys maps each key present to the line of its value.
 	keys map[string]int
 	// items are the lines of the elements of "ignore", in order; labels the lines of
@@ -143,7 +151,12 @@ func (e *entry) present(key string) bool {
 	return ok
 }
 
-func (e *entry) where() string { return e.section + " " + strconv.Quote(e.name) + ": " }
+func (e *entry) where() string {
+	if e.defaults {
+		return e.section + " " + DefaultsKey + ": "
+	}
+	return e.section + " " + strconv.Quote(e.name) + ": "
+}
 
 // lineOf returns the line of key's value, or of the entry when key is absent.
 func (e *entry) lineOf(key string) int {
@@ -154,7 +167,7 @@ func (e *entry) lineOf(key string) int {
 }
 
 // walk checks the node tree against the schema and returns the entries in file order.
-func walk(doc *yaml.Node, ps *problems) []*entry {
+func walk(doc *yaml.Node, ps *problems, top *topLevel) []*entry {
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
 		doc = doc.Content[0]
 	}
@@ -174,6 +187,10 @@ func walk(doc *yaml.Node, ps *problems) []*entry {
 			continue
 		}
 		if isNull(v) {
+			continue
+		}
+		if contains(hookKeys, k.Value) {
+			top.add(k.Value, v)
 			continue
 		}
 		if v.Kind != yaml.MappingNode {
@@ -200,7 +217,7 @@ func walkSection(section string, m *yaml.Node, ps *problems) []*entry {
 		}
 		seen[k.Value] = k.Line
 		e := &entry{section: section, name: k.Value, line: k.Line, keys: map[string]int{}, labels: map[string]int{},
-			badKeys: map[string]bool{}, meant: map[string]bool{}}
+			badKeys: map[string]bool{}, meant: map[string]bool{}, defaults: k.Value == DefaultsKey}
 		out = append(out, e)
 		switch {
 		case isNull(v):
@@ -217,7 +234,7 @@ func walkSection(section string, m *yaml.Node, ps *problems) []*entry {
 }
 
 func walkEntry(e *entry, m *yaml.Node, ps *problems) {
-	specs := keyTables[e.section]
+	specs := e.specs()
 	names := make([]string, len(specs))
 	for i, s := range specs {
 		names[i] = s.name
@@ -225,6 +242,10 @@ func walkEntry(e *entry, m *yaml.Node, ps *problems) {
 	seen := map[string]int{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], deref(m.Content[i+1])
+		if e.defaults && k.Kind == yaml.ScalarNode && contains(endpointKeys[e.section], k.Value) {
+			ps.add(k.Line, "%s%s cannot have a default: each entry sets its own (%s: holds settings for every entry, and is no session)", e.where(), k.Value, DefaultsKey)
+			continue
+		}
 		if !checkKey(k, e.where(), names, seen, ps) {
 			if k.Kind == yaml.ScalarNode {
 				e.meant[closest(k.Value, names)] = true

@@ -28,6 +28,9 @@ type Project struct {
 	// Sync and Forward are the declared sessions, in file order.
 	Sync    []Sync    `json:"sync"`
 	Forward []Forward `json:"forward"`
+	// Hooks run around start and stop; Commands are run by name ("ferry project run").
+	Hooks    Hooks              `json:"hooks,omitzero"`
+	Commands map[string]Command `json:"commands,omitempty"`
 }
 
 // Sync is a sync session declared in a project file. Empty fields take the daemon's
@@ -136,7 +139,11 @@ func Dir(path string) (string, error) {
 
 // Load reads and parses the project file of the project that path designates (a
 // folder, or its ferry.yml).
-func Load(path string) (*Project, error) {
+func Load(path string) (*Project, error) { return LoadWithDefaults(path, nil) }
+
+// LoadWithDefaults is Load with base (from configuration files) under the file's own
+// defaults; base may be nil.
+func LoadWithDefaults(path string, base *Defaults) (*Project, error) {
 	dir, err := Dir(path)
 	if err != nil {
 		return nil, err
@@ -152,7 +159,7 @@ func Load(path string) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Parse(data, file, dir)
+	return ParseWithDefaults(data, file, dir, base)
 }
 
 func readFile(file string) ([]byte, error) {

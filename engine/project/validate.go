@@ -7,6 +7,7 @@ import (
 	"math"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +29,12 @@ import (
 // derive from it and relative local paths resolve against it. On any problem it
 // returns an *Error listing them all.
 func Parse(data []byte, file, dir string) (*Project, error) {
+	return ParseWithDefaults(data, file, dir, nil)
+}
+
+// ParseWithDefaults is Parse with base (from configuration files, see LoadConfig)
+// under the file's own defaults: sections; base may be nil.
+func ParseWithDefaults(data []byte, file, dir string, base *Defaults) (*Project, error) {
 	if !filepath.IsAbs(dir) {
 		return nil, fmt.Errorf("project folder %q is not an absolute path", dir)
 	}
@@ -36,13 +43,25 @@ func Parse(data []byte, file, dir string) (*Project, error) {
 	if !ok {
 		return nil, ps.err()
 	}
-	entries := walk(doc, ps)
-	if len(entries) == 0 && len(ps.list) == 0 {
+	var top topLevel
+	entries := walk(doc, ps, &top)
+	sessions := slices.DeleteFunc(slices.Clone(entries), func(e *entry) bool { return e.defaults })
+	if len(sessions) == 0 && len(ps.list) == 0 {
 		ps.add(0, "declares no sessions; add a sync: or a forward: section (see \"Project files\" in ferry's README)")
 	}
 	p := &Project{Dir: dir, File: file, ID: ID(dir), Digest: Digest(data), Sync: []Sync{}, Forward: []Forward{}}
-	names := map[string]*entry{}
+	buildHooks(p, &top, ps)
+	d := base.Over(nil)
+	if d == nil {
+		d = &Defaults{}
+	}
 	for _, e := range entries {
+		if e.defaults && !e.bad {
+			addDefaults(p, d, e, ps)
+		}
+	}
+	names := map[string]*entry{}
+	for _, e := range sessions {
 		checkName(p, e, names, ps)
 		if e.bad {
 			continue
@@ -51,11 +70,13 @@ func Parse(data []byte, file, dir string) (*Project, error) {
 		case sectionSync:
 			var m syncModel
 			if decodeEntry(e, &m, ps) {
+				inherit(e, &m, d.sync, nil)
 				p.Sync = append(p.Sync, buildSync(p, e, m, ps))
 			}
 		case sectionForward:
 			var m forwardModel
 			if decodeEntry(e, &m, ps) {
+				inheritForward(p, e, &m, d.forward)
 				p.Forward = append(p.Forward, buildForward(p, e, m, ps))
 			}
 		}
@@ -135,6 +156,8 @@ func buildSync(p *Project, e *entry, m syncModel, ps *problems) Sync {
 		ps.add(e.lineOf("alpha"), "%salpha: %v", e.where(), aerr)
 	}
 	switch {
+	case e.defaults:
+		berr = errWrong // defaults have no endpoints
 	case !e.present("beta"):
 		berr = errWrong
 		if e.meant["beta"] {
@@ -255,6 +278,9 @@ func checkModes(e *entry, prefix, file, dir string, ps *problems) (fileMode, dir
 func buildForward(p *Project, e *entry, m forwardModel, ps *problems) Forward {
 	f := Forward{Entry: e.name, Line: e.line, Name: SessionName(p.Dir, e.name), SocketOverwrite: m.SocketOverwrite}
 	address := func(key, raw, example string) (forward.Address, bool) {
+		if e.defaults {
+			return forward.Address{}, false // defaults have no endpoints
+		}
 		if !e.present(key) {
 			if !e.meant[key] {
 				ps.add(e.line, "%s%s is missing: %s", e.where(), key, example)
