@@ -111,8 +111,9 @@ type InitializeResult struct {
 type Selection struct {
 	// Sessions are session names or identifiers.
 	Sessions []string `json:"sessions,omitempty"`
-	// LabelSelector selects by labels: comma-separated key=value, key!=value, key or
-	// !key.
+	// LabelSelector selects by labels: comma-separated requirements, all of which must
+	// hold: key=value, key!=value, key in (v1,v2), key notin (v1,v2), key or !key.
+	// key!=value and key notin (...) also hold for a session without the label.
 	LabelSelector string `json:"labelSelector,omitempty"`
 	// All selects every session.
 	All bool `json:"all,omitempty"`

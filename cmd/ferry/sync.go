@@ -35,7 +35,7 @@ func syncCommand() *cobra.Command {
 func selectionFlags(cmd *cobra.Command) func(args []string) protocol.Selection {
 	var labelSelector string
 	var all bool
-	cmd.Flags().StringVarP(&labelSelector, "label-selector", "l", "", "select sessions by labels (key=value, key!=value, key, !key; comma-separated)")
+	cmd.Flags().StringVarP(&labelSelector, "label-selector", "l", "", "select sessions by labels (key=value, key!=value, key in (v1,v2), key notin (v1,v2), key, !key; comma-separated)")
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "select every session")
 	return func(args []string) protocol.Selection {
 		return protocol.Selection{Sessions: args, LabelSelector: labelSelector, All: all}

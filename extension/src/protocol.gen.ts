@@ -346,8 +346,9 @@ export interface Selection {
   /** Sessions are session names or identifiers. */
   sessions?: string[];
   /**
-   * LabelSelector selects by labels: comma-separated key=value, key!=value, key or
-   * !key.
+   * LabelSelector selects by labels: comma-separated requirements, all of which must
+   * hold: key=value, key!=value, key in (v1,v2), key notin (v1,v2), key or !key.
+   * key!=value and key notin (...) also hold for a session without the label.
    */
   labelSelector?: string;
   /** All selects every session. */
