@@ -190,6 +190,12 @@ type SyncCreateParams struct {
 	Config SyncConfig `json:"config"`
 	// Paused creates the session without starting it.
 	Paused bool `json:"paused,omitempty"`
+	// Force creates the session even when it syncs the same two folders as another
+	// session, or a folder that contains or lies inside another session's folder on the
+	// same host (otherwise CodeOverlap). Local folders compare with symbolic links
+	// resolved, remote ones by host and path as written. One folder synchronized with
+	// several others (fan-out) is not an overlap.
+	Force bool `json:"force,omitempty"`
 }
 
 // SyncCreateResult is the created session.

@@ -89,6 +89,7 @@ func syncCreateCommand() *cobra.Command {
 	f.StringVar(&p.Config.DefaultOwner, "default-owner", "", "user that owns what sync creates, on each side (a name or id that exists there)")
 	f.StringVar(&p.Config.DefaultGroup, "default-group", "", "group that owns what sync creates, on each side (a name or id that exists there)")
 	f.BoolVarP(&p.Paused, "paused", "p", false, "create the session paused")
+	f.BoolVar(&p.Force, "force", false, "create the session even if another one syncs the same folders, or a folder inside or around one of its folders (otherwise asked on a terminal)")
 	return cmd
 }
 
