@@ -112,12 +112,16 @@ func TestDaemonRegisterWithoutUserBus(t *testing.T) {
 	require.Contains(t, res.stdout, "not registered")
 }
 
-// With a service manager that works, register reloads and enables the unit, and
-// unregister disables it, removes it and reloads.
+// With a service manager that works, register stops a running daemon, reloads and
+// enables the unit, and unregister disables it, removes it and reloads.
 func TestDaemonRegisterWithSystemd(t *testing.T) {
 	r := newRegisterEnv(t, "0")
+	// A daemon that runs already is stopped, for the service's to take over.
+	r.ok("daemon", "start")
 	res := r.ferry("daemon", "register")
 	require.Equal(t, 0, res.code, res.stderr)
+	require.Contains(t, res.stdout, "Stopped the running daemon, for the service's to take over.")
+	r.fails("no ferry daemon is running", "sync", "list")
 	require.Contains(t, res.stdout, "Wrote "+r.unit)
 	require.Contains(t, res.stdout, "The daemon runs under systemd, now and at every login.")
 	require.FileExists(t, r.unit)
