@@ -111,8 +111,9 @@ type InitializeResult struct {
 type Selection struct {
 	// Sessions are session names or identifiers.
 	Sessions []string `json:"sessions,omitempty"`
-	// LabelSelector selects by labels: comma-separated key=value, key!=value, key or
-	// !key.
+	// LabelSelector selects by labels: comma-separated requirements, all of which must
+	// hold: key=value, key!=value, key in (v1,v2), key notin (v1,v2), key or !key.
+	// key!=value and key notin (...) also hold for a session without the label.
 	LabelSelector string `json:"labelSelector,omitempty"`
 	// All selects every session.
 	All bool `json:"all,omitempty"`
@@ -189,6 +190,12 @@ type SyncCreateParams struct {
 	Config SyncConfig `json:"config"`
 	// Paused creates the session without starting it.
 	Paused bool `json:"paused,omitempty"`
+	// Force creates the session even when it syncs the same two folders as another
+	// session, or a folder that contains or lies inside another session's folder on the
+	// same host (otherwise CodeOverlap). Local folders compare with symbolic links
+	// resolved, remote ones by host and path as written. One folder synchronized with
+	// several others (fan-out) is not an overlap.
+	Force bool `json:"force,omitempty"`
 }
 
 // SyncCreateResult is the created session.

@@ -133,7 +133,7 @@ func (c *client) syncCreate(ctx context.Context, p protocol.SyncCreateParams) (p
 		return protocol.SyncCreateResult{}, err
 	}
 	st, err := c.s.m.Create(ssh.WithPrompter(ctx, c.prompter()), session.CreateRequest{Name: p.Name, Labels: p.Labels,
-		Alpha: p.Alpha, Beta: p.Beta, Config: cfg, Paused: p.Paused})
+		Alpha: p.Alpha, Beta: p.Beta, Config: cfg, Paused: p.Paused, Force: p.Force})
 	if err != nil {
 		return protocol.SyncCreateResult{}, toRPCError(err)
 	}

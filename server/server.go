@@ -265,6 +265,8 @@ func toRPCError(err error) error {
 		code = protocol.CodePaused
 	case errors.Is(err, session.ErrHalted):
 		code = protocol.CodeHalted
+	case errors.Is(err, session.ErrOverlap):
+		code = protocol.CodeOverlap
 	}
 	return rpcError(int64(code), "%s", err.Error())
 }

@@ -23,7 +23,7 @@ import (
 func daemonCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "daemon",
-		Short: "Run, start or stop the per-user daemon that hosts every session",
+		Short: "Run, start, stop or register the per-user daemon that hosts every session",
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "run",
@@ -121,7 +121,7 @@ func daemonCommand() *cobra.Command {
 			fmt.Println("Stopped the daemon.")
 			return nil
 		},
-	})
+	}, daemonRegisterCommand(), daemonUnregisterCommand())
 	return cmd
 }
 

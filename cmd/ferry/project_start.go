@@ -17,14 +17,16 @@ import (
 )
 
 func projectStartCommand() *cobra.Command {
-	return &cobra.Command{
+	var force bool
+	cmd := &cobra.Command{
 		Use:   "start [DIR]",
 		Short: "Create every session of the project file, or none",
 		Long: `Create every session that DIR/ferry.yml declares. The file is checked as a whole
 first; then the sessions are created in file order, and if one cannot be (an
 unreachable host, a port in use), those already created are terminated again, so
 that a project is either started or not. A project that is started already is
-left alone.
+left alone. A session whose folders overlap another session's (the same two
+folders, or one inside the other's) fails the start unless --force is given.
 
 The hooks run around the creation, in the project's folder: beforeCreate first (a
 failing one stops the start before anything is created), then the sessions are
@@ -41,13 +43,16 @@ stops the start with the sessions left running).`,
 				return err
 			}
 			defer c.Close()
-			return startProject(cmd.Context(), c, p, os.Stdout)
+			return startProject(cmd.Context(), c, p, force, os.Stdout)
 		},
 	}
+	cmd.Flags().BoolVar(&force, "force", false, "create the sessions even if their folders overlap other sessions' (the same two folders, or one inside the other's)")
+	return cmd
 }
 
-// startProject creates the sessions of p, or none of them.
-func startProject(ctx context.Context, c *client.Client, p *project.Project, w io.Writer) error {
+// startProject creates the sessions of p, or none of them; force creates those that
+// overlap other sessions too.
+func startProject(ctx context.Context, c *client.Client, p *project.Project, force bool, w io.Writer) error {
 	running, err := listProject(ctx, c, p.ID)
 	if err != nil {
 		return err
@@ -71,7 +76,9 @@ func startProject(ctx context.Context, c *client.Client, p *project.Project, w i
 		if ctx.Err() != nil {
 			return made.rollback(c, "interrupted")
 		}
-		res, err := client.Call(calls, c, protocol.SyncCreate, syncCreateParams(s))
+		params := syncCreateParams(s)
+		params.Force = force
+		res, err := client.Call(calls, c, protocol.SyncCreate, params)
 		if err != nil {
 			return fail(fmt.Sprintf("sync %q (%s <-> %s)", s.Entry, s.Alpha, s.Beta), s.Line, err)
 		}

@@ -115,7 +115,7 @@ func TestRemoteBadInput(t *testing.T) {
 }
 
 // runInTerminal runs ferry on a pseudo-terminal, as a person would, and types answer
-// when it asks a yes/no question.
+// when it asks a yes/no question ("(yes/no)" or "[y/N]").
 func (e *env) runInTerminal(answer string, args ...string) (string, int) {
 	e.t.Helper()
 	cmd := exec.Command(ferryBin, args...)
@@ -149,7 +149,7 @@ func (e *env) runInTerminal(answer string, args ...string) (string, int) {
 				break
 			}
 			seen.WriteString(c)
-			if !answered && strings.Contains(seen.String(), "(yes/no)") {
+			if !answered && (strings.Contains(seen.String(), "(yes/no)") || strings.Contains(seen.String(), "[y/N]")) {
 				fmt.Fprintf(ptmx, "%s\n", answer)
 				answered = true
 			}

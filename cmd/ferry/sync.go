@@ -35,7 +35,7 @@ func syncCommand() *cobra.Command {
 func selectionFlags(cmd *cobra.Command) func(args []string) protocol.Selection {
 	var labelSelector string
 	var all bool
-	cmd.Flags().StringVarP(&labelSelector, "label-selector", "l", "", "select sessions by labels (key=value, key!=value, key, !key; comma-separated)")
+	cmd.Flags().StringVarP(&labelSelector, "label-selector", "l", "", "select sessions by labels (key=value, key!=value, key in (v1,v2), key notin (v1,v2), key, !key; comma-separated)")
 	cmd.Flags().BoolVarP(&all, "all", "a", false, "select every session")
 	return func(args []string) protocol.Selection {
 		return protocol.Selection{Sessions: args, LabelSelector: labelSelector, All: all}
@@ -86,6 +86,7 @@ func syncCreateCommand() *cobra.Command {
 	f.StringVarP(&p.Config.Mode, "mode", "m", "", "two-way-safe (default), two-way-resolved, one-way-safe or one-way-replica")
 	config.add(f, &p.Config)
 	f.BoolVarP(&p.Paused, "paused", "p", false, "create the session paused")
+	f.BoolVar(&p.Force, "force", false, "create the session even if another one syncs the same folders, or a folder inside or around one of its folders (otherwise asked on a terminal)")
 	return cmd
 }
 

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/ferrysync/ferry/cmd/ferry/client"
@@ -44,6 +45,13 @@ func runSyncCreate(ctx context.Context, p protocol.SyncCreateParams, o createOut
 	}
 	defer c.Close()
 	res, err := client.Call(ctx, c, protocol.SyncCreate, p)
+	if msg, ok := overlapMessage(err); ok {
+		if err := confirmOverlap(os.Stdin, os.Stderr, isTerminal(os.Stdin), msg); err != nil {
+			return err
+		}
+		p.Force = true
+		res, err = client.Call(ctx, c, protocol.SyncCreate, p)
+	}
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,15 @@ var networks = []string{"tcp4:", "tcp6:", "tcp:", "unix:"}
 // tcp6 or unix, the host prefix is optional, and local unix paths are made absolute
 // against cwd.
 func ParseAddress(s, cwd string) (Address, error) {
+	switch scheme := url.Scheme(s); scheme {
+	case "":
+	case "unix":
+		// unix:///run/x.sock is unix: and an absolute path.
+	case "tcp", "tcp4", "tcp6":
+		return Address{}, fmt.Errorf("invalid forwarding endpoint %q: write %s:HOST:PORT, without \"//\"", s, scheme)
+	default:
+		return Address{}, fmt.Errorf("invalid forwarding endpoint: %w", url.UnsupportedScheme(s, scheme, "[user@]host[:port]:tcp:HOST:PORT"))
+	}
 	start, network := -1, ""
 	for i := 0; i < len(s) && start < 0; i++ {
 		if i > 0 && s[i-1] != ':' {

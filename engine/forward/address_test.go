@@ -22,6 +22,7 @@ func TestParseAddress(t *testing.T) {
 		{"[::1]:tcp6:[::1]:80", "::1", "", 0, "tcp6", "[::1]:80"},
 		{"devbox:unix:/var/run/docker.sock", "devbox", "", 0, "unix", "/var/run/docker.sock"},
 		{"devbox:unix:~/app.sock", "devbox", "", 0, "unix", "~/app.sock"},
+		{"unix:///run/app.sock", "", "", 0, "unix", "///run/app.sock"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			a, err := ParseAddress(tc.in, "/cwd")
@@ -47,6 +48,11 @@ func TestParseAddress(t *testing.T) {
 		{"unix:", "socket's path"},
 		{"devbox:unix:rel.sock", "absolute or starts with ~/"},
 		{"udp:localhost:53", "write tcp:HOST:PORT"},
+		{"docker://ctr:tcp:localhost:80", `"docker://ctr:tcp:localhost:80": container endpoints are not supported yet`},
+		{"podman://ctr/tcp:localhost:80", "container endpoints are not supported yet; reach the container's host over SSH ([user@]host[:port]:tcp:HOST:PORT)"},
+		{"kubernetes://pod:tcp:localhost:80", "container endpoints are not supported yet"},
+		{"http://localhost:8080", "http:// endpoints are not supported"},
+		{"tcp://localhost:8080", `write tcp:HOST:PORT, without "//"`},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			_, err := ParseAddress(tc.in, "/cwd")

@@ -176,7 +176,7 @@ func buildSync(p *Project, e *entry, m syncModel, ps *problems) Sync {
 		var nest *session.RootsError
 		if errors.As(session.CheckRoots(alpha, beta), &nest) {
 			msg := nest.Error()
-			if nest.BetaInAlpha {
+			if nest.BetaInAlpha && beta.IsLocal() {
 				msg += fmt.Sprintf(", like beta: ../%s-copy", filepath.Base(nest.Alpha))
 			}
 			ps.add(e.lineOf("beta"), "%s%s", e.where(), msg)

@@ -14,7 +14,9 @@ import (
 type Selection struct {
 	// Specs are names or identifiers.
 	Specs []string
-	// LabelSelector is a comma-separated list of key=value, key!=value, key or !key.
+	// LabelSelector is a comma-separated list of requirements, all of which a session's
+	// labels must meet: key=value (or key==value), key!=value, key in (v1,v2), key
+	// notin (v1,v2), key or !key.
 	LabelSelector string
 	// All selects every session.
 	All bool
@@ -37,68 +39,6 @@ func (s Selection) Validate() error {
 	}
 	_, err := parseLabelSelector(s.LabelSelector)
 	return err
-}
-
-type labelReq struct {
-	key, value string
-	op         string // "=", "!=", "exists", "!exists"
-}
-
-func parseLabelSelector(sel string) ([]labelReq, error) {
-	if sel == "" {
-		return nil, nil
-	}
-	var reqs []labelReq
-	for _, part := range strings.Split(sel, ",") {
-		part = strings.TrimSpace(part)
-		var r labelReq
-		switch {
-		case strings.Contains(part, "!="):
-			k, v, _ := strings.Cut(part, "!=")
-			r = labelReq{key: k, value: v, op: "!="}
-		case strings.Contains(part, "=="):
-			k, v, _ := strings.Cut(part, "==")
-			r = labelReq{key: k, value: v, op: "="}
-		case strings.Contains(part, "="):
-			k, v, _ := strings.Cut(part, "=")
-			r = labelReq{key: k, value: v, op: "="}
-		case strings.HasPrefix(part, "!"):
-			r = labelReq{key: part[1:], op: "!exists"}
-		default:
-			r = labelReq{key: part, op: "exists"}
-		}
-		r.key, r.value = strings.TrimSpace(r.key), strings.TrimSpace(r.value)
-		if r.key == "" || !labelKeyRE.MatchString(r.key) {
-			return nil, fmt.Errorf("invalid label selector %q: use key=value, key!=value, key or !key, separated by commas", sel)
-		}
-		reqs = append(reqs, r)
-	}
-	return reqs, nil
-}
-
-func matchLabels(reqs []labelReq, labels map[string]string) bool {
-	for _, r := range reqs {
-		v, ok := labels[r.key]
-		switch r.op {
-		case "=":
-			if !ok || v != r.value {
-				return false
-			}
-		case "!=":
-			if ok && v == r.value {
-				return false
-			}
-		case "exists":
-			if !ok {
-				return false
-			}
-		case "!exists":
-			if ok {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // Identity is what a selection looks at in an item.

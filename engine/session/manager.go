@@ -1,6 +1,7 @@
 package session
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -128,11 +129,15 @@ type CreateRequest struct {
 	Alpha, Beta string
 	Config      SyncConfig
 	Paused      bool
+	// Force creates the session even when a folder overlaps another session's
+	// (ErrOverlap).
+	Force bool
 }
 
 // Create validates and creates a session, connects both sides (which fails the create
-// if either is unreachable), and starts it unless paused. On failure nothing is left
-// behind.
+// if either is unreachable), and starts it unless paused. A folder that overlaps
+// another session's fails it with an *OverlapError (ErrOverlap) unless req.Force is
+// set. On failure nothing is left behind.
 func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) {
 	if err := registry.ValidateName(req.Name); err != nil {
 		return State{}, registry.Errorf(registry.ErrInvalid, "%v", err)
@@ -151,8 +156,14 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) 
 	if err != nil {
 		return State{}, registry.Errorf(registry.ErrInvalid, "beta: %v", err)
 	}
-	if err := CheckRoots(alpha, beta); err != nil {
+	if err := CheckRoots(ResolveRoot(alpha), ResolveRoot(beta)); err != nil {
 		return State{}, registry.Errorf(registry.ErrInvalid, "%v", err)
+	}
+	var overlap error
+	if !req.Force {
+		// Outside the lock, as it reads the file system: two creates racing on one
+		// folder may both pass, which the check is not there to prevent.
+		overlap = CheckOverlap(alpha, beta, m.specs())
 	}
 	spec := Spec{ID: registry.NewID("sync"), Name: req.Name, Labels: req.Labels,
 		Alpha: alpha.String(), Beta: beta.String(), Config: req.Config.withDefaults(),
@@ -170,6 +181,11 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) 
 				return State{}, registry.Errorf(registry.ErrExists, "a session named %q exists; choose another name or terminate it first", req.Name)
 			}
 		}
+	}
+	if overlap != nil {
+		// After the name, which needs no question to fix.
+		m.mu.Unlock()
+		return State{}, overlap
 	}
 	dir := filepath.Join(m.dir, spec.ID)
 	// Reserve the name while connecting.
@@ -228,39 +244,16 @@ func (m *Manager) Create(ctx context.Context, req CreateRequest) (State, error) 
 	return c.snapshot(), nil
 }
 
-// RootsError says why two local roots cannot be synchronized together.
-type RootsError struct {
-	Alpha, Beta string // cleaned paths
-	// How they nest; neither means they are the same folder.
-	BetaInAlpha, AlphaInBeta bool
-}
-
-func (e *RootsError) Error() string {
-	switch {
-	case e.BetaInAlpha:
-		return fmt.Sprintf("beta (%s) lies inside alpha (%s); choose folders that do not contain each other", e.Beta, e.Alpha)
-	case e.AlphaInBeta:
-		return fmt.Sprintf("alpha (%s) lies inside beta (%s); choose folders that do not contain each other", e.Alpha, e.Beta)
+// specs returns the specifications of every session, in creation order.
+func (m *Manager) specs() []Spec {
+	m.mu.Lock()
+	out := make([]Spec, 0, len(m.sessions))
+	for _, c := range m.sessions {
+		out = append(out, c.snapshot().Spec)
 	}
-	return fmt.Sprintf("alpha and beta are the same folder (%s); give two different folders", e.Alpha)
-}
-
-// CheckRoots refuses local roots that are the same or nested, with a *RootsError.
-func CheckRoots(a, b url.URL) error {
-	if !a.IsLocal() || !b.IsLocal() {
-		return nil
-	}
-	pa, pb := filepath.Clean(a.Path), filepath.Clean(b.Path)
-	within := func(p, root string) bool {
-		rel, err := filepath.Rel(root, p)
-		return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
-	}
-	e := &RootsError{Alpha: pa, Beta: pb, BetaInAlpha: pa != pb && within(pb, pa)}
-	e.AlphaInBeta = pa != pb && !e.BetaInAlpha && within(pa, pb)
-	if pa == pb || e.BetaInAlpha || e.AlphaInBeta {
-		return e
-	}
-	return nil
+	m.mu.Unlock()
+	slices.SortFunc(out, func(a, b Spec) int { return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID)) })
+	return out
 }
 
 // selectSessions returns the sessions a selection names, in creation order. An empty

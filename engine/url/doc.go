@@ -26,6 +26,10 @@
 //     A one-letter host without a user ("c:x") is refused because it reads
 //     as a Windows drive; write "user@c:x" for the host, "C:\x" for the
 //     drive.
+//     "scheme://..." is refused whatever the scheme: "docker://ctr/app"
+//     would otherwise read as the path "/ctr/app" on an SSH host named
+//     "docker". Container endpoints (docker://, podman://, kubernetes://)
+//     get a message of their own, as they are the likely intent.
 //
 // Which strings are local: anything starting with "/", "./", "../", "~",
 // "." or "..", a Windows drive path, and anything whose first ":" comes

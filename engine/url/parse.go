@@ -29,6 +29,8 @@ func parse(s string, cwd func() (string, error)) (URL, error) {
 		return URL{}, errorf(s, "contains a NUL byte")
 	case isDrivePath(s):
 		return URL{Path: cleanDrivePath(s)}, nil
+	case Scheme(s) != "":
+		return URL{}, checkScheme(s)
 	case isLocalSyntax(s):
 		return parseLocal(s, cwd)
 	}

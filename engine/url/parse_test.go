@@ -50,6 +50,9 @@ func TestParse(t *testing.T) {
 		{"remote path with at", "host:/a@b", URL{Host: "host", Path: "/a@b"}},
 		{"alias with dots and dashes", "dev-box.example.com:/x", URL{Host: "dev-box.example.com", Path: "/x"}},
 		{"ipv4", "10.0.0.1:/x", URL{Host: "10.0.0.1", Path: "/x"}},
+		{"scheme-like local with dot slash", "./docker://ctr", URL{Path: "/work/proj/docker:/ctr"}},
+		{"host with a one-slash path is not a scheme", "docker:/ctr/app", URL{Host: "docker", Path: "/ctr/app"}},
+		{"user before a scheme-like host", "me@docker:/x", URL{Host: "docker", User: "me", Path: "/x"}},
 		{"ipv6", "[::1]:/srv", URL{Host: "::1", Path: "/srv"}},
 		{"ipv6 port user", "me@[2001:db8::1]:2200:~/x", URL{Host: "2001:db8::1", User: "me", Port: 2200, Path: "~/x"}},
 		{"ipv6 zone", "[fe80::1%eth0]:/x", URL{Host: "fe80::1%eth0", Path: "/x"}},
@@ -104,6 +107,13 @@ func TestParseErrors(t *testing.T) {
 		{"space in user", "a b@host:/y", "contains a space"},
 		{"local tilde user", "~bob/x", `"~user" paths are not supported`},
 		{"remote tilde user", "host:~bob/x", `"~user" paths are not supported`},
+		{"docker", "docker://ctr/app", "container endpoints are not supported yet; reach the container's host over SSH ([user@]host[:port]:path), or run ferry inside the container"},
+		{"docker without path", "docker://ctr", "container endpoints are not supported yet"},
+		{"podman", "podman://ctr/srv", "container endpoints are not supported yet"},
+		{"kubernetes", "kubernetes://pod/app", "container endpoints are not supported yet"},
+		{"scheme in capitals", "Docker://ctr/app", "container endpoints are not supported yet"},
+		{"ssh scheme", "ssh://me@host/srv", "ssh:// URLs are not supported; write the SSH host as [user@]host[:port]:path"},
+		{"other scheme", "sftp://host/srv", "sftp:// endpoints are not supported; give a local path or [user@]host[:port]:path (write ./sftp://host/srv"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -243,6 +243,13 @@ export const Code = {
    * the server sends this error (with a null id) and closes the connection.
    */
   PermissionDenied: -32019,
+  /**
+   * CodeOverlap: sync/create was asked for the same two folders as another sync
+   * session, or for a folder that contains or lies inside a folder of another session
+   * on the same host; the message names the session. Send the request again with
+   * force set to create the session anyway.
+   */
+  Overlap: -32020,
 } as const;
 /** One of the values of {@link Code}. */
 export type Code = (typeof Code)[keyof typeof Code];
@@ -346,8 +353,9 @@ export interface Selection {
   /** Sessions are session names or identifiers. */
   sessions?: string[];
   /**
-   * LabelSelector selects by labels: comma-separated key=value, key!=value, key or
-   * !key.
+   * LabelSelector selects by labels: comma-separated requirements, all of which must
+   * hold: key=value, key!=value, key in (v1,v2), key notin (v1,v2), key or !key.
+   * key!=value and key notin (...) also hold for a session without the label.
    */
   labelSelector?: string;
   /** All selects every session. */
@@ -469,6 +477,14 @@ export interface SyncCreateParams {
   config: SyncConfig;
   /** Paused creates the session without starting it. */
   paused?: boolean;
+  /**
+   * Force creates the session even when it syncs the same two folders as another
+   * session, or a folder that contains or lies inside another session's folder on the
+   * same host (otherwise CodeOverlap). Local folders compare with symbolic links
+   * resolved, remote ones by host and path as written. One folder synchronized with
+   * several others (fan-out) is not an overlap.
+   */
+  force?: boolean;
 }
 
 /** SyncCreateResult is the created session. */
