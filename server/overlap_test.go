@@ -13,7 +13,7 @@ import (
 	"github.com/ferrysync/ferry/protocol"
 )
 
-// A sync/create on a folder inside another session's fails with CodeOverlap, naming
+// A sync/create on folders inside another session's fails with CodeOverlap, naming
 // the session, and succeeds with force.
 func TestSyncCreateOverlapCode(t *testing.T) {
 	require.Equal(t, int64(protocol.CodeOverlap), rpcCode(toRPCError(fmt.Errorf("x: %w", &session.OverlapError{Session: "web"}))))
@@ -38,7 +38,7 @@ func TestSyncCreateOverlapCode(t *testing.T) {
 		return &res
 	}
 	require.NotNil(t, create(2, protocol.SyncCreateParams{Name: "web", Alpha: alpha, Beta: filepath.Join(base, "copy"), Paused: true}))
-	nested := protocol.SyncCreateParams{Name: "docs", Alpha: filepath.Join(alpha, "docs"), Beta: filepath.Join(base, "docs"), Paused: true}
+	nested := protocol.SyncCreateParams{Name: "docs", Alpha: filepath.Join(alpha, "docs"), Beta: filepath.Join(base, "copy", "docs"), Paused: true}
 	require.Nil(t, create(3, nested))
 	nested.Force = true
 	require.NotNil(t, create(4, nested))
