@@ -190,11 +190,12 @@ type SyncCreateParams struct {
 	Config SyncConfig `json:"config"`
 	// Paused creates the session without starting it.
 	Paused bool `json:"paused,omitempty"`
-	// Force creates the session even when it syncs the same two folders as another
-	// session, or a folder that contains or lies inside another session's folder on the
-	// same host (otherwise CodeOverlap). Local folders compare with symbolic links
-	// resolved, remote ones by host and path as written. One folder synchronized with
-	// several others (fan-out) is not an overlap.
+	// Force creates the session even when it would sync files another session syncs
+	// between the same places: the same two folders, or two folders each of which is,
+	// contains or lies inside one of that session's (otherwise CodeOverlap). Local
+	// folders compare with symbolic links resolved, remote ones by host and path as
+	// written. A folder, or a folder inside it, synchronized with several others
+	// (fan-out) is not an overlap.
 	Force bool `json:"force,omitempty"`
 }
 

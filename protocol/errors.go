@@ -42,8 +42,8 @@ const (
 	// the server sends this error (with a null id) and closes the connection.
 	CodePermissionDenied = -32019
 	// CodeOverlap: sync/create was asked for the same two folders as another sync
-	// session, or for a folder that contains or lies inside a folder of another session
-	// on the same host; the message names the session. Send the request again with
+	// session, or for two folders each of which is, contains or lies inside one of
+	// another session's; the message names the session. Send the request again with
 	// force set to create the session anyway.
 	CodeOverlap = -32020
 )

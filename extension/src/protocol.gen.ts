@@ -245,8 +245,8 @@ export const Code = {
   PermissionDenied: -32019,
   /**
    * CodeOverlap: sync/create was asked for the same two folders as another sync
-   * session, or for a folder that contains or lies inside a folder of another session
-   * on the same host; the message names the session. Send the request again with
+   * session, or for two folders each of which is, contains or lies inside one of
+   * another session's; the message names the session. Send the request again with
    * force set to create the session anyway.
    */
   Overlap: -32020,
@@ -478,11 +478,12 @@ export interface SyncCreateParams {
   /** Paused creates the session without starting it. */
   paused?: boolean;
   /**
-   * Force creates the session even when it syncs the same two folders as another
-   * session, or a folder that contains or lies inside another session's folder on the
-   * same host (otherwise CodeOverlap). Local folders compare with symbolic links
-   * resolved, remote ones by host and path as written. One folder synchronized with
-   * several others (fan-out) is not an overlap.
+   * Force creates the session even when it would sync files another session syncs
+   * between the same places: the same two folders, or two folders each of which is,
+   * contains or lies inside one of that session's (otherwise CodeOverlap). Local
+   * folders compare with symbolic links resolved, remote ones by host and path as
+   * written. A folder, or a folder inside it, synchronized with several others
+   * (fan-out) is not an overlap.
    */
   force?: boolean;
 }

@@ -329,6 +329,29 @@ test("ferry --stdio killed: reconnected by the policy, shown in the status bar o
   assert.deepEqual(errorsShown(), []);
 });
 
+test("Create Sync Session: folders another session syncs already are a warning, with Create Anyway", async () => {
+  const outer = path.join(sb.dir, "outer");
+  const copy = path.join(sb.dir, "outer-copy");
+  fs.mkdirSync(path.join(outer, "inner"), { recursive: true });
+  vscode.script.quickPicks.push(vscode.pickLabel("Local folder"), vscode.pickLabel("two-way-safe"), vscode.acceptSelected());
+  vscode.script.inputs.push(vscode.typeValue(copy));
+  const first = (await run("ferry.createSyncSession", vscode.Uri.file(outer))) as { id: string } | undefined;
+  assert.ok(first?.id);
+  // The same files between the same places: outer/inner with outer-copy/inner.
+  vscode.answerMessages(/lies inside/, "Create Anyway", true);
+  vscode.script.quickPicks.push(vscode.pickLabel("Local folder"), vscode.pickLabel("two-way-safe"), vscode.acceptSelected());
+  vscode.script.inputs.push(vscode.typeValue(path.join(copy, "inner")));
+  const second = (await run("ferry.createSyncSession", vscode.Uri.file(path.join(outer, "inner")))) as { id: string; paused?: boolean } | undefined;
+  const warning = vscode.recorder.messages.find((m) => /lies inside/.test(m.message));
+  assert.equal(warning?.level, "warning", "an overlap is a question, not a failure");
+  assert.deepEqual(warning?.items, ["Create Anyway", "Edit and Retry"]);
+  assert.ok(second?.id, "Create Anyway creates it");
+  assert.deepEqual(errorsShown(), []);
+  for (const s of [first, second]) {
+    await direct.backend.request("sync/terminate", { sessions: [s!.id] });
+  }
+});
+
 test("Create Sync Session: Back goes a step back; a refusal keeps the answers (Edit and Retry)", async () => {
   const other = path.join(sb.dir, "third");
   fs.mkdirSync(other);

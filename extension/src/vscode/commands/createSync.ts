@@ -61,28 +61,51 @@ export const createSyncSession: CommandFactory = (ctx) => async (folderArg?: vsc
     const base = baseName(folder);
     const patterns = ignorePresets.filter((p) => done.ignores!.includes(p.id)).flatMap((p) => p.patterns);
     const ignoreVCS = done.ignores!.includes("vcs");
-    try {
-      const session = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Ferry: connecting ${base} with ${done.host || done.other}…` },
-        () =>
-          create(ctx, sessionName(base), folder, syncURL(done.host!, done.other!), {
-            mode: done.mode,
-            ...(patterns.length ? { ignores: patterns } : {}),
-            ...(ignoreVCS ? { ignoreVCS } : {}),
-          }),
-      );
-      ctx.log.info(`created sync session ${syncTitle(session, ctx.names())}`);
-      return session;
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      ctx.log.error(`creating a sync session of ${base} with ${done.host || done.other}: ${msg}`);
-      const choice = await vscode.window.showErrorMessage(`Ferry: cannot sync ${base} with ${done.host ? `${done.host}:` : ""}${done.other}: ${msg}`, "Edit and Retry");
-      if (choice !== "Edit and Retry") {
-        return undefined;
+    // An overlap with another session is asked about once: creating anyway sends
+    // the same request with force.
+    let force = false;
+    for (;;) {
+      try {
+        const session = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `Ferry: connecting ${base} with ${done.host || done.other}…` },
+          () =>
+            create(
+              ctx,
+              sessionName(base),
+              folder,
+              syncURL(done.host!, done.other!),
+              {
+                mode: done.mode,
+                ...(patterns.length ? { ignores: patterns } : {}),
+                ...(ignoreVCS ? { ignoreVCS } : {}),
+              },
+              force,
+            ),
+        );
+        ctx.log.info(`created sync session ${syncTitle(session, ctx.names())}`);
+        return session;
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        ctx.log.error(`creating a sync session of ${base} with ${done.host || done.other}: ${msg}`);
+        const overlap = !force && e instanceof FerryError && e.code === Code.Overlap;
+        const choice = overlap
+          ? await vscode.window.showWarningMessage(`Ferry: ${msg}`, CREATE_ANYWAY, "Edit and Retry")
+          : await vscode.window.showErrorMessage(`Ferry: cannot sync ${base} with ${done.host ? `${done.host}:` : ""}${done.other}: ${msg}`, "Edit and Retry");
+        if (choice === CREATE_ANYWAY) {
+          force = true;
+          continue;
+        }
+        if (choice !== "Edit and Retry") {
+          return undefined;
+        }
+        break;
       }
     }
   }
 };
+
+/** The button that creates a session that overlaps another one anyway. */
+export const CREATE_ANYWAY = "Create Anyway";
 
 /** Walks the steps from the first, with defaults from earlier answers; undefined when dismissed. */
 async function steps(ctx: FerryContext, folder: string, start: Answers): Promise<Required<Answers> | undefined> {
@@ -231,11 +254,18 @@ function validateOther(folder: string, host: string, value: string): string | un
 }
 
 /** Creates the session, adding a suffix to the name while it is taken. */
-async function create(ctx: FerryContext, name: string, alpha: string, beta: string, config: { mode?: string; ignores?: string[]; ignoreVCS?: boolean }): Promise<SyncSession> {
+async function create(
+  ctx: FerryContext,
+  name: string,
+  alpha: string,
+  beta: string,
+  config: { mode?: string; ignores?: string[]; ignoreVCS?: boolean },
+  force: boolean,
+): Promise<SyncSession> {
   for (let i = 1; ; i++) {
     const candidate = i === 1 ? name : `${name}-${i}`;
     try {
-      const r = await ctx.backend.request(Method.SyncCreate, { name: candidate, alpha, beta, config });
+      const r = await ctx.backend.request(Method.SyncCreate, { name: candidate, alpha, beta, config, ...(force ? { force } : {}) });
       return r.session;
     } catch (e) {
       if (!(e instanceof FerryError && e.code === Code.Exists) || i >= 20) {
