@@ -114,6 +114,36 @@ func (s projectSessions) count() int { return len(s.sync) + len(s.forward) }
 
 func (s projectSessions) describe() string { return countSessions(len(s.sync), len(s.forward)) }
 
+// runningProject is a project's folder and the sessions the daemon has of it, with the
+// connection they were listed on; Close closes it.
+type runningProject struct {
+	dir, id  string
+	c        *client.Client
+	sessions projectSessions
+}
+
+func (r *runningProject) Close() { r.c.Close() }
+
+// openProject finds the project of the folder that args name (the working directory
+// when none) and lists its sessions on a connection to the daemon.
+func openProject(ctx context.Context, args []string) (*runningProject, error) {
+	dir, err := project.Dir(dirOf(args))
+	if err != nil {
+		return nil, err
+	}
+	c, err := dial(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	id := project.ID(dir)
+	s, err := listProject(ctx, c, id)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return &runningProject{dir: dir, id: id, c: c, sessions: s}, nil
+}
+
 func listProject(ctx context.Context, c *client.Client, id string) (projectSessions, error) {
 	sel := protocol.Selection{LabelSelector: project.Selector(id)}
 	s, err := client.Call(ctx, c, protocol.SyncList, protocol.SyncListParams{Selection: sel})

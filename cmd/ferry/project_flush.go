@@ -18,20 +18,12 @@ func projectFlushCommand() *cobra.Command {
 		Short: "Run a synchronization cycle of every sync session of the project and wait for it",
 		Args:  dirArgs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, err := project.Dir(dirOf(args))
+			r, err := openProject(cmd.Context(), args)
 			if err != nil {
 				return err
 			}
-			c, err := dial(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			id := project.ID(dir)
-			s, err := listProject(cmd.Context(), c, id)
-			if err != nil {
-				return err
-			}
+			defer r.Close()
+			dir, id, c, s := r.dir, r.id, r.c, r.sessions
 			switch {
 			case s.count() == 0:
 				return fmt.Errorf("project %s is not started; ferry project start first", dir)

@@ -25,19 +25,12 @@ beforeTerminate hooks run before the sessions are terminated and its afterTermin
 hooks after; a failing hook is reported, and the sessions are terminated anyway.`,
 		Args: dirArgs(),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, err := project.Dir(dirOf(args))
+			r, err := openProject(cmd.Context(), args)
 			if err != nil {
 				return err
 			}
-			c, err := dial(cmd.Context(), true)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			running, err := listProject(cmd.Context(), c, project.ID(dir))
-			if err != nil {
-				return err
-			}
+			defer r.Close()
+			dir, c, running := r.dir, r.c, r.sessions
 			if running.count() == 0 {
 				fmt.Printf("Project %s has no sessions; nothing to stop.\n", dir)
 				return nil
@@ -48,7 +41,7 @@ hooks after; a failing hook is reported, and the sessions are terminated anyway.
 				fmt.Fprintf(os.Stderr, "ferry: not running the terminate hooks, as %s cannot be read (ferry project check shows why)\n", project.FileName)
 			}
 			hookErr := runHooks(p, "beforeTerminate", p.Hooks.BeforeTerminate, os.Stdout)
-			if _, err := terminateProject(cmd.Context(), c, project.ID(dir), os.Stdout); err != nil {
+			if _, err := terminateProject(cmd.Context(), c, r.id, os.Stdout); err != nil {
 				return errors.Join(hookErr, err)
 			}
 			if hookErr != nil {
