@@ -128,3 +128,19 @@ func TestCommas(t *testing.T) {
 	}
 	require.True(t, strings.HasSuffix(fmtBytes(256<<20), "MB"))
 }
+
+// TestW7WriterWritesItsSizeAndCleansUp checks W7's load: the writer writes the size
+// asked, tells when half is written, and stopping it removes its file.
+func TestW7WriterWritesItsSizeAndCleansUp(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "load")
+	w := startWriter(name, 3<<20+5)
+	<-w.half
+	<-w.done
+	written, _, err := w.stop()
+	require.NoError(t, err)
+	require.EqualValues(t, 3<<20+5, written)
+	require.NoFileExists(t, name)
+	if _, err := os.Stat("/proc/meminfo"); err == nil {
+		require.GreaterOrEqual(t, dirtyBytes(), int64(0))
+	}
+}

@@ -1,4 +1,4 @@
-// Package bench is ferry's benchmark harness (issue 6). It runs the workloads W1-W6
+// Package bench is ferry's benchmark harness (issue 6). It runs the workloads W1-W7
 // for ferry and the tools it is measured against (rsync -a and -az, unison, tar |
 // ssh | tar, tar | zstd | ssh and ssh -L) over one throwaway sshd on 127.0.0.1,
 // optionally through a simulated link (BENCH_LINK: Link, Proxy), and renders the
