@@ -64,11 +64,11 @@ func SizesFor(quick bool) Sizes {
 	if quick {
 		return Sizes{GoSrcSub: "net", SmallFiles: 2000, SmallTree: 200, BigFiles: 2, BigSize: 8 << 20,
 			Edits: 20, DeltaSize: 32 << 20, DeltaEdits: 100, StreamBytes: 64 << 20, Connects: 100,
-			Streams: 100, StreamWindow: time.Second, Idle: 10 * time.Second, LoadBytes: 200 << 20}
+			Streams: 100, StreamWindow: time.Second, Idle: 10 * time.Second, LoadBytes: 200_000_000}
 	}
 	return Sizes{SmallFiles: 100_000, SmallTree: 1000, BigFiles: 20, BigSize: 50 << 20,
 		Edits: 200, DeltaSize: 256 << 20, DeltaEdits: 100, StreamBytes: 1 << 30, Connects: 1000,
-		Streams: 100, StreamWindow: 5 * time.Second, Idle: 60 * time.Second, LoadBytes: 1536 << 20}
+		Streams: 100, StreamWindow: 5 * time.Second, Idle: 60 * time.Second, LoadBytes: 1_500_000_000}
 }
 
 // Env is what every workload runs in: the sshd and the client files that reach it,

@@ -383,11 +383,11 @@ match the source).
   A stream is starved when it moves less than a tenth of the median stream.
 - W6: CPU time (utime+stime from /proc/PID/stat) and VmRSS of the daemon and the
   agent over the idle period, after the initial sync and 2 s of settling.
-- W7: W3's edits on its smallest tree, first on an idle disk, then while a writer in
-  the harness writes a file of 1.5 GB (200 MB when quick) in 1 MB blocks to the
-  scratch directory, on the file system of the remote copy, never syncing, so its
-  dirty pages pile up; the loaded edits start once half of it is written. A cycle
-  that synced the whole file system would wait for those pages.
+- W7: W3's edits on its smallest tree, first on an idle disk, then while the harness
+  appends 1.5 GB (200 MB when quick) in 1 MB blocks to a file in its scratch
+  directory, on the file system of the remote copy, never syncing, so dirty pages
+  pile up: half before the first loaded edit, the rest in equal parts before each.
+  A cycle that synced the whole file system would wait for those pages.
 - Links: with ‹BENCH_LINK=lan|wan|far‹ every tool (ferry's daemon, rsync, unison,
   tar | ssh, ssh -L) reaches sshd through a link simulator, a userspace TCP proxy
   that delays each direction by half the RTT and caps its rate with a token bucket

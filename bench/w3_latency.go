@@ -114,6 +114,8 @@ type edits struct {
 	perm           []int
 	made           int
 	close          func()
+	// before, if set, runs before each edit, after the pause that precedes it.
+	before func() error
 }
 
 // startEdits syncs tree to a remote folder named name and waits until the session
@@ -180,6 +182,11 @@ func (s *edits) edit(ctx context.Context, n int) (lat []float64, timeouts int, e
 			return lat, timeouts, err
 		}
 		time.Sleep(time.Duration(20+rng.IntN(100)) * time.Millisecond)
+		if s.before != nil {
+			if err := s.before(); err != nil {
+				return lat, timeouts, err
+			}
+		}
 		drain(w)
 		start := time.Now()
 		if err := os.WriteFile(filepath.Join(s.tree.Path, rel), content, 0o644); err != nil {

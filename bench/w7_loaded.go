@@ -9,13 +9,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
-	"time"
 )
 
 // loadedLatency is W7: W3's edits on its smallest tree, timed first on an idle disk,
-// then while another writer puts Sizes.LoadBytes on the same file system without
-// syncing, so its dirty pages pile up as a build's or a container pull's do. A cycle
+// then while Sizes.LoadBytes are written to the same file system without syncing, so
+// dirty pages pile up as a build's or a container pull's do: half before the first
+// loaded edit, the rest in equal parts before each, so every edit finds fresh ones. A cycle
 // that synced the whole file system would wait for all of them; one that syncs only
 // what it wrote should not notice.
 type loadedLatency struct{}
@@ -38,7 +37,7 @@ func (loadedLatency) Run(ctx context.Context, e *Env) ([]Group, error) {
 	errs := []error{measureLoaded(ctx, e, f, tree, &idle, &loaded)}
 	g.Rows = append(g.Rows, idle, loaded)
 	g.Targets = append(g.Targets, Target{Row: loaded.Tool, Stat: Median, Peer: idle.Tool, Bound: 2, Text: "p50 ≤ 2 × the idle disk's"})
-	g.Notes = append(g.Notes, fmt.Sprintf("The writer writes %s in 1 MB blocks to a file in the harness's scratch directory (the file system the remote copy is on), never syncing; the loaded edits start once half of it is written.", load))
+	g.Notes = append(g.Notes, fmt.Sprintf("The load is %s appended in 1 MB blocks to a file in the harness's scratch directory (the file system the remote copy is on), never synced: half before the first loaded edit, the rest in equal parts before each.", load))
 	errs = append(errs, f.Stop())
 	g.Profiles = f.Profiles()
 	return []Group{g}, errors.Join(append(errs, ctx.Err())...)
@@ -62,24 +61,30 @@ func measureLoaded(ctx context.Context, e *Env, f *Ferry, tree *Tree, idle, load
 		return err
 	}
 
-	w := startWriter(filepath.Join(e.Work, "w7-load"), e.Sizes.LoadBytes)
-	defer w.stop()
-	select {
-	case <-w.half:
-	case <-ctx.Done():
-		return ctx.Err()
+	// Half of the load is written before the first loaded edit, the rest in equal
+	// parts before each: every edit finds fresh dirty pages in flight.
+	w, err := newWriter(filepath.Join(e.Work, "w7-load"))
+	if err != nil {
+		loaded.Err = err.Error()
+		return err
+	}
+	defer w.close()
+	pile, chunk := e.Sizes.LoadBytes/2, e.Sizes.LoadBytes/2/int64(max(e.Sizes.Edits, 1))
+	if err := w.write(pile); err != nil {
+		loaded.Err = err.Error()
+		return err
 	}
 	dirtyBefore := dirtyBytes()
+	s.before = func() error { return w.write(chunk) }
 	loaded.Samples, timeouts, err = s.edit(ctx, e.Sizes.Edits)
+	s.before = nil
 	dirtyAfter := dirtyBytes()
-	written, took, werr := w.stop()
-	loaded.Note = fmt.Sprintf("the writer wrote %s in %s", fmtBytes(float64(written)), took.Round(time.Millisecond))
+	loaded.Note = fmt.Sprintf("%s written before the first edit, then %s before each", fmtBytes(float64(pile)), fmtBytes(float64(chunk)))
 	if dirtyBefore >= 0 && dirtyAfter >= 0 {
 		loaded.Note += fmt.Sprintf("; dirty pages (/proc/meminfo) %s at the first loaded edit, %s after the last", fmtBytes(float64(dirtyBefore)), fmtBytes(float64(dirtyAfter)))
 	}
 	loaded.Note = withTimeouts(loaded.Note, timeouts)
 	e.Logf("W7: %s: p50 %s, p99 %s (%s)", loaded.Tool, fmtDuration(Median.Of(loaded.Samples)), fmtDuration(P99.Of(loaded.Samples)), loaded.Note)
-	err = errors.Join(err, werr)
 	if err != nil {
 		loaded.Err = err.Error()
 		return err
@@ -94,63 +99,40 @@ func withTimeouts(note string, timeouts int) string {
 	return strings.TrimPrefix(note+fmt.Sprintf("; %d timeouts", timeouts), "; ")
 }
 
-// writer writes a file of a given size in 1 MB blocks, never syncing; half is closed
-// when half of it is written (or the writer stopped).
+// writer is the load: it appends to a file in 1 MB blocks, never syncing, so what
+// it writes stays dirty in memory until the kernel's writeback (or a sync of the file
+// system) takes it.
 type writer struct {
-	name    string
-	half    chan struct{}
-	done    chan struct{}
-	quit    atomic.Bool
-	written int64
-	took    time.Duration
-	err     error
+	f     *os.File
+	block []byte
 }
 
-func startWriter(name string, size int64) *writer {
-	w := &writer{name: name, half: make(chan struct{}), done: make(chan struct{})}
-	go w.run(size)
-	return w
-}
-
-func (w *writer) run(size int64) {
-	defer close(w.done)
-	halfClosed := false
-	defer func() {
-		if !halfClosed {
-			close(w.half)
-		}
-	}()
-	start := time.Now()
-	defer func() { w.took = time.Since(start) }()
-	f, err := os.Create(w.name)
+func newWriter(name string) (*writer, error) {
+	f, err := os.Create(name)
 	if err != nil {
-		w.err = err
-		return
+		return nil, fmt.Errorf("the W7 writer: %w", err)
 	}
-	defer f.Close()
-	block := make([]byte, 1<<20)
-	io.ReadFull(randomReader(7), block) // not zeros, which some file systems skip
-	for w.written < size && !w.quit.Load() {
-		n, err := f.Write(block[:min(int64(len(block)), size-w.written)])
-		w.written += int64(n)
-		if err != nil {
-			w.err = fmt.Errorf("the W7 writer: %w", err)
-			return
-		}
-		if !halfClosed && w.written >= size/2 {
-			close(w.half)
-			halfClosed = true
-		}
-	}
+	w := &writer{f: f, block: make([]byte, 1<<20)}
+	io.ReadFull(randomReader(7), w.block) // not zeros, which some file systems skip
+	return w, nil
 }
 
-// stop stops the writer, removes its file (its dirty pages with it) and reports what
-// it wrote; it may be called more than once.
-func (w *writer) stop() (written int64, took time.Duration, err error) {
-	w.quit.Store(true)
-	<-w.done
-	os.Remove(w.name)
-	return w.written, w.took, w.err
+// write appends n bytes.
+func (w *writer) write(n int64) error {
+	for n > 0 {
+		k, err := w.f.Write(w.block[:min(int64(len(w.block)), n)])
+		n -= int64(k)
+		if err != nil {
+			return fmt.Errorf("the W7 writer: %w", err)
+		}
+	}
+	return nil
+}
+
+// close removes the file, and its dirty pages with it.
+func (w *writer) close() {
+	w.f.Close()
+	os.Remove(w.f.Name())
 }
 
 // dirtyBytes is the system's memory waiting to be written to disk (Dirty in
