@@ -23,6 +23,6 @@
 //     before its arrival plus the delay nor faster than the rate, and holds a
 //     bounded number of bytes per direction (queueLimit).
 //   - A copy counts only once verified: the remote tree holds as many files and bytes
-//     as the source (W1), the remote content equals the edit (W3), the remote file's
+//     as the source (W1), the remote content equals the edit (W3, W7), the remote file's
 //     digest matches (W4), the bytes arrived (W5).
 package bench
