@@ -120,7 +120,7 @@ editor-e2e: build vsix vsix-linux-x64
 
 # ---- benchmarks ----------------------------------------------------------------------------
 # bench measures ferry against rsync, unison, tar | ssh | tar and ssh -L over a throwaway
-# sshd on 127.0.0.1 (workloads W1-W6), prints the table and writes bench/RESULTS.md;
+# sshd on 127.0.0.1 (workloads W1-W7), prints the table and writes bench/RESULTS.md;
 # it installs the peers when missing. BENCH_QUICK=1: a small version of every workload
 # in under two minutes (bench/RESULTS-quick.md; CI runs it); BENCH_PROFILE=1: CPU and
 # heap profiles per workload in bench/profiles/; BENCH_REPS=N; BENCH_ONLY=W1,W5;

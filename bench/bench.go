@@ -17,11 +17,11 @@ type Workload interface {
 	Run(ctx context.Context, e *Env) ([]Group, error)
 }
 
-// Workloads are W1-W6 in the order they run (W2 measures the copies W1 leaves). A
+// Workloads are W1-W7 in the order they run (W2 measures the copies W1 leaves). A
 // quick run on loopback ends with WAN, a small W2 and W3 over the wan link, so that
 // CI exercises the link simulator.
 func Workloads(s Settings) []Workload {
-	ws := []Workload{initialSync{}, noChange{}, editLatency{}, delta{}, forwarding{}, idle{}}
+	ws := []Workload{initialSync{}, noChange{}, editLatency{}, delta{}, forwarding{}, idle{}, loadedLatency{}}
 	if s.Quick && s.Link.IsZero() {
 		ws = append(ws, onLink{link: LinkNamed("wan"), ws: []Workload{noChange{}, editLatency{}},
 			sizes: func(z Sizes) Sizes {

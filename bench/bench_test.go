@@ -128,3 +128,21 @@ func TestCommas(t *testing.T) {
 	}
 	require.True(t, strings.HasSuffix(fmtBytes(256<<20), "MB"))
 }
+
+// TestW7WriterWritesItsSizeAndCleansUp checks W7's load: the writer appends what it
+// is asked to, and closing it removes its file.
+func TestW7WriterWritesItsSizeAndCleansUp(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "load")
+	w, err := newWriter(name)
+	require.NoError(t, err)
+	require.NoError(t, w.write(3<<20+5))
+	require.NoError(t, w.write(7))
+	info, err := os.Stat(name)
+	require.NoError(t, err)
+	require.EqualValues(t, 3<<20+12, info.Size())
+	w.close()
+	require.NoFileExists(t, name)
+	if _, err := os.Stat("/proc/meminfo"); err == nil {
+		require.GreaterOrEqual(t, dirtyBytes(), int64(0))
+	}
+}

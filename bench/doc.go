@@ -1,4 +1,4 @@
-// Package bench is ferry's benchmark harness (issue 6). It runs the workloads W1-W6
+// Package bench is ferry's benchmark harness (issue 6). It runs the workloads W1-W7
 // for ferry and the tools it is measured against (rsync -a and -az, unison, tar |
 // ssh | tar, tar | zstd | ssh and ssh -L) over one throwaway sshd on 127.0.0.1,
 // optionally through a simulated link (BENCH_LINK: Link, Proxy), and renders the
@@ -23,6 +23,6 @@
 //     before its arrival plus the delay nor faster than the rate, and holds a
 //     bounded number of bytes per direction (queueLimit).
 //   - A copy counts only once verified: the remote tree holds as many files and bytes
-//     as the source (W1), the remote content equals the edit (W3), the remote file's
+//     as the source (W1), the remote content equals the edit (W3, W7), the remote file's
 //     digest matches (W4), the bytes arrived (W5).
 package bench

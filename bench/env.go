@@ -56,6 +56,7 @@ type Sizes struct {
 	Idle         time.Duration // W6
 	W1Cases      string        // W1's and W2's trees by letter ("b"); "" for all
 	W3Trees      int           // how many of W3's trees, smallest first; 0 for all
+	LoadBytes    int64         // W7: what another writer puts on the disk meanwhile
 }
 
 // SizesFor returns the sizes, or the quick ones.
@@ -63,11 +64,11 @@ func SizesFor(quick bool) Sizes {
 	if quick {
 		return Sizes{GoSrcSub: "net", SmallFiles: 2000, SmallTree: 200, BigFiles: 2, BigSize: 8 << 20,
 			Edits: 20, DeltaSize: 32 << 20, DeltaEdits: 100, StreamBytes: 64 << 20, Connects: 100,
-			Streams: 100, StreamWindow: time.Second, Idle: 10 * time.Second}
+			Streams: 100, StreamWindow: time.Second, Idle: 10 * time.Second, LoadBytes: 200_000_000}
 	}
 	return Sizes{SmallFiles: 100_000, SmallTree: 1000, BigFiles: 20, BigSize: 50 << 20,
 		Edits: 200, DeltaSize: 256 << 20, DeltaEdits: 100, StreamBytes: 1 << 30, Connects: 1000,
-		Streams: 100, StreamWindow: 5 * time.Second, Idle: 60 * time.Second}
+		Streams: 100, StreamWindow: 5 * time.Second, Idle: 60 * time.Second, LoadBytes: 1_500_000_000}
 }
 
 // Env is what every workload runs in: the sshd and the client files that reach it,

@@ -186,11 +186,11 @@ func TestQuickRunOnLoopbackEndsWithAWANCase(t *testing.T) {
 		}
 		return out
 	}
-	all := []string{"W1", "W2", "W3", "W4", "W5", "W6"}
+	all := []string{"W1", "W2", "W3", "W4", "W5", "W6", "W7"}
 	require.Equal(t, append(all, "WAN"), ids(Workloads(Settings{Quick: true})))
 	require.Equal(t, all, ids(Workloads(Settings{})))
 	require.Equal(t, all, ids(Workloads(Settings{Quick: true, Link: LinkNamed("far")})))
-	wan := Workloads(Settings{Quick: true})[6].(onLink)
+	wan := Workloads(Settings{Quick: true})[7].(onLink)
 	z := wan.sizes(SizesFor(true))
 	require.Equal(t, "b", z.W1Cases)
 	require.Equal(t, 1, z.W3Trees)

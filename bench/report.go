@@ -328,6 +328,7 @@ var workloadTitles = map[string]string{
 	"W4": "delta: scattered edits in a large file",
 	"W5": "port forwarding",
 	"W6": "idle cost of a watched session",
+	"W7": "edit-to-remote latency while another program fills the disk",
 }
 
 // otherLinks names the links of tables measured over another link than the run's.
@@ -382,6 +383,11 @@ match the source).
   A stream is starved when it moves less than a tenth of the median stream.
 - W6: CPU time (utime+stime from /proc/PID/stat) and VmRSS of the daemon and the
   agent over the idle period, after the initial sync and 2 s of settling.
+- W7: W3's edits on its smallest tree, first on an idle disk, then while the harness
+  appends 1.5 GB (200 MB when quick) in 1 MB blocks to a file in its scratch
+  directory, on the file system of the remote copy, never syncing, so dirty pages
+  pile up: half before the first loaded edit, the rest in equal parts before each.
+  A cycle that synced the whole file system would wait for those pages.
 - Links: with ‹BENCH_LINK=lan|wan|far‹ every tool (ferry's daemon, rsync, unison,
   tar | ssh, ssh -L) reaches sshd through a link simulator, a userspace TCP proxy
   that delays each direction by half the RTT and caps its rate with a token bucket

@@ -90,54 +90,107 @@ func watcherOf(e protocol.EndpointState) string {
 // watchEdits syncs tree to a remote folder, then makes Sizes.Edits edits to random
 // files of it at random intervals and returns how long each took to appear remotely.
 func watchEdits(ctx context.Context, e *Env, f *Ferry, tree *Tree, name string, seed uint64) (lat []float64, timeouts int, watchers string, err error) {
-	dest := e.RemotePath(name)
-	defer os.RemoveAll(dest)
-	if err := f.Sync(ctx, name, tree.Path, e.Host, dest); err != nil {
+	s, err := startEdits(ctx, e, f, tree, name, "W3", seed)
+	if err != nil {
 		return nil, 0, "", err
 	}
-	defer f.Terminate(name)
+	defer s.close()
+	lat, timeouts, err = s.edit(ctx, e.Sizes.Edits)
+	if err != nil {
+		return lat, timeouts, s.watchers, err
+	}
+	return lat, timeouts, s.watchers, f.Healthy(name)
+}
+
+// edits is a session watching a tree synced to a remote folder, and the random edits
+// made to it so far.
+type edits struct {
+	e              *Env
+	tree           *Tree
+	label          string // the workload, in each edit's content
+	dest, watchers string
+	files          []string
+	rng            *rand.Rand
+	perm           []int
+	made           int
+	close          func()
+	// before, if set, runs before each edit, after the pause that precedes it.
+	before func() error
+}
+
+// startEdits syncs tree to a remote folder named name and waits until the session
+// watches it; close terminates the session and removes the folder.
+func startEdits(ctx context.Context, e *Env, f *Ferry, tree *Tree, name, label string, seed uint64) (*edits, error) {
+	dest := e.RemotePath(name)
+	if err := f.Sync(ctx, name, tree.Path, e.Host, dest); err != nil {
+		os.RemoveAll(dest)
+		return nil, err
+	}
+	s := &edits{e: e, tree: tree, label: label, dest: dest, close: func() {
+		f.Terminate(name)
+		os.RemoveAll(dest)
+	}}
+	fail := func(err error) (*edits, error) {
+		s.close()
+		return nil, err
+	}
 	if err := f.Healthy(name); err != nil {
-		return nil, 0, "", err
+		return fail(err)
 	}
 	if err := f.WaitStatus(name, "watching", time.Minute); err != nil {
-		return nil, 0, "", err
+		return fail(err)
 	}
-	e.Logf("W3: %s synced (%s), watching", name, tree.Label)
-	if s, err := f.Session(name); err == nil {
-		watchers = fmt.Sprintf("local side %s, remote side %s", watcherOf(s.Alpha), watcherOf(s.Beta))
+	e.Logf("%s: %s synced (%s), watching", label, name, tree.Label)
+	if st, err := f.Session(name); err == nil {
+		s.watchers = fmt.Sprintf("local side %s, remote side %s", watcherOf(st.Alpha), watcherOf(st.Beta))
 	}
 	time.Sleep(time.Second) // the watchers settle after the initial copy
 	files, err := tree.regularFiles()
 	if err != nil {
-		return nil, 0, "", err
+		return fail(err)
 	}
+	s.files = files
+	s.rng = rand.New(rand.NewPCG(seed, 3))
+	s.perm = s.rng.Perm(len(files))
+	return s, nil
+}
+
+// edit makes n edits to random files at random intervals and returns how long each
+// took to appear remotely.
+func (s *edits) edit(ctx context.Context, n int) (lat []float64, timeouts int, err error) {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
-		return nil, 0, "", err
+		return nil, 0, err
 	}
 	defer w.Close()
-	rng := rand.New(rand.NewPCG(seed, 3))
-	perm := rng.Perm(len(files))
-	for i := range e.Sizes.Edits {
+	rng := s.rng
+	for range n {
 		if ctx.Err() != nil {
-			return lat, timeouts, watchers, ctx.Err()
+			return lat, timeouts, ctx.Err()
 		}
-		rel := files[perm[i%len(perm)]]
-		content := fmt.Appendf(nil, "ferrybench W3 edit %d of %s\n", i, rel)
+		i := s.made
+		s.made++
+		rel := s.files[s.perm[i%len(s.perm)]]
+		content := fmt.Appendf(nil, "ferrybench %s edit %d of %s\n", s.label, i, rel)
 		filler := make([]byte, 100+rng.IntN(1900))
 		for j := range filler {
 			filler[j] = byte('a' + rng.IntN(26))
 		}
 		content = append(content, filler...)
-		remote := filepath.Join(dest, rel)
+		remote := filepath.Join(s.dest, rel)
 		if err := w.Add(filepath.Dir(remote)); err != nil {
-			return lat, timeouts, watchers, err
+			return lat, timeouts, err
 		}
 		time.Sleep(time.Duration(20+rng.IntN(100)) * time.Millisecond)
+		if s.before != nil {
+			if err := s.before(); err != nil {
+				return lat, timeouts, err
+			}
+		}
 		drain(w)
 		start := time.Now()
-		if err := os.WriteFile(filepath.Join(tree.Path, rel), content, 0o644); err != nil {
-			return lat, timeouts, watchers, err
+		if err := os.WriteFile(filepath.Join(s.tree.Path, rel), content, 0o644); err != nil {
+			return lat, timeouts, err
 		}
 		if waitContent(w, remote, content, start.Add(editTimeout)) {
 			lat = append(lat, time.Since(start).Seconds())
@@ -147,7 +200,7 @@ func watchEdits(ctx context.Context, e *Env, f *Ferry, tree *Tree, name string, 
 		}
 		w.Remove(filepath.Dir(remote))
 	}
-	return lat, timeouts, watchers, f.Healthy(name)
+	return lat, timeouts, nil
 }
 
 // waitContent waits until name holds want: it rereads on every event in its directory,

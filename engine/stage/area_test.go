@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -114,11 +115,13 @@ func TestContentIsVerifiedBeforeItIsStaged(t *testing.T) {
 }
 
 // TestDurabilityFollowsTheStaging checks what the flush before a transition must do:
-// a few staged files were synced as they were written, so only their directories are
-// left; many were not, and one sync of the file system is due.
+// a few staged files were synced (fdatasync) as they were written, so only their
+// directories are left; many were not, and one sync of the file system is due.
 func TestDurabilityFollowsTheStaging(t *testing.T) {
 	for _, n := range []int{3, syncEachMax + 1} {
 		a := NewArea(filepath.Join(t.TempDir(), "staging"), func(p string) string { return p })
+		var synced atomic.Int64
+		a.syncFile = func(f *os.File) error { synced.Add(1); return syncData(f) }
 		var contents [][]byte
 		for i := range n {
 			contents = append(contents, []byte(fmt.Sprintf("file %d", i)))
@@ -126,6 +129,11 @@ func TestDurabilityFollowsTheStaging(t *testing.T) {
 		receive(t, a, contents...)
 		all, dirs := a.Durability()
 		require.Equal(t, n > syncEachMax, all, "%d files", n)
+		if all {
+			require.Zero(t, synced.Load(), "%d files: each synced although the flush syncs them all", n)
+		} else {
+			require.EqualValues(t, n, synced.Load(), "%d files: not each synced as it was written", n)
+		}
 		require.NotEmpty(t, dirs)
 		all, dirs = a.Durability()
 		require.False(t, all, "reset once reported")

@@ -39,30 +39,20 @@ func isNotEmpty(err error) bool {
 	return errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST)
 }
 
-// flushStaged makes staged contents durable before the first of them lands: where
-// the staging synced its few files as it wrote them, only their directories; else one
-// syncfs of the staging area's file system.
-func (t *Transitioner) flushStaged() {
-	t.flushed = true
-	all, dirs := t.area.Durability()
-	if !all {
-		syncDirs(dirs)
-		return
+// syncDir makes the entries of a directory durable.
+func syncDir(dir string) {
+	if f, err := os.Open(dir); err == nil {
+		f.Sync()
+		f.Close()
 	}
-	f, err := os.Open(t.area.Dir())
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	unix.Syncfs(int(f.Fd()))
 }
 
-// syncDirs makes the entries of directories durable.
-func syncDirs(dirs []string) {
-	for _, d := range dirs {
-		if f, err := os.Open(d); err == nil {
-			f.Sync()
-			f.Close()
-		}
+// syncFileSystem makes everything written to dir's file system durable (syncfs).
+func syncFileSystem(dir string) bool {
+	f, err := os.Open(dir)
+	if err != nil {
+		return false
 	}
+	defer f.Close()
+	return unix.Syncfs(int(f.Fd())) == nil
 }

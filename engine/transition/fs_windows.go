@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"syscall"
 
 	"golang.org/x/sys/windows"
@@ -54,31 +53,12 @@ func isNotEmpty(err error) bool {
 	return errors.Is(err, windows.ERROR_DIR_NOT_EMPTY) || errors.Is(err, syscall.ENOTEMPTY)
 }
 
-// flushStaged makes staged contents durable before the first of them lands.
-func (t *Transitioner) flushStaged() {
-	t.flushed = true
-	all, dirs := t.area.Durability()
-	if all {
-		// Every staged file, in every shard directory.
-		shards, _ := os.ReadDir(t.area.Dir())
-		for _, sh := range shards {
-			dir := filepath.Join(t.area.Dir(), sh.Name())
-			files, _ := os.ReadDir(dir)
-			for _, e := range files {
-				if f, err := os.OpenFile(filepath.Join(dir, e.Name()), os.O_RDWR, 0); err == nil {
-					f.Sync()
-					f.Close()
-				}
-			}
-			dirs = append(dirs, dir)
-		}
-	}
-	syncDirs(dirs)
-}
-
 // isUnsupported: MoveFileEx without MOVEFILE_REPLACE_EXISTING refuses to replace on
 // every Windows file system.
 func isUnsupported(error) bool { return false }
 
-// syncDirs: Windows keeps directory entries with the files' own metadata.
-func syncDirs([]string) {}
+// syncDir: Windows keeps directory entries with the files' own metadata.
+func syncDir(string) {}
+
+// syncFileSystem: Windows has no sync of one file system short of opening the volume.
+func syncFileSystem(string) bool { return false }

@@ -32,6 +32,7 @@ type Transitioner struct {
 	// fs is what the root's file system can do (probed is false until told).
 	fs     endpoint.FileSystem
 	probed bool
+	sync   syncer // makes writes durable
 
 	// Per Apply call.
 	uses     map[tree.Digest]int
@@ -46,10 +47,11 @@ type Transitioner struct {
 // overwrites in bin.
 // New files and directories get perms.
 func New(sc *scan.Scanner, area *stage.Area, bin *trash.Bin, perms Permissions) *Transitioner {
-	return &Transitioner{sc: sc, area: area, bin: bin, perms: perms}
+	return &Transitioner{sc: sc, area: area, bin: bin, perms: perms, sync: osSyncer{}}
 }
 
-// Apply applies changes in order and returns, for each, what is now at its path.
+// Apply applies changes in order and returns, for each, what is now at its path;
+// what it did is durable when it returns.
 func (t *Transitioner) Apply(ctx context.Context, changes []tree.Change) ([]*tree.Entry, []endpoint.Problem) {
 	t.uses, t.dirs, t.problems, t.flushed = map[tree.Digest]int{}, map[string]bool{}, nil, false
 	t.bin.Begin()
@@ -79,6 +81,7 @@ func (t *Transitioner) Apply(ctx context.Context, changes []tree.Change) ([]*tre
 	}
 	t.placer.finish(changes, results)
 	t.placer = nil
+	t.syncLanded(changes)
 	return results, t.problems
 }
 

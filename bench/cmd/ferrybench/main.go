@@ -1,4 +1,4 @@
-// Command ferrybench runs ferry's benchmarks (`make bench`, issue 6): workloads W1-W6
+// Command ferrybench runs ferry's benchmarks (`make bench`, issue 6): workloads W1-W7
 // for ferry and rsync, unison, tar | ssh | tar and ssh -L over one throwaway sshd on
 // 127.0.0.1. It prints the table and writes it to bench/RESULTS.md (quick mode:
 // bench/RESULTS-quick.md).
