@@ -396,9 +396,15 @@ func (c *controller) serve(ctx context.Context, alpha, beta endpoint.Endpoint) e
 		for round := 0; err == nil && out.rules && barrier && round < maxRuleRounds; round++ {
 			out, err = c.cycle(ctx, alpha, beta, false, cycleOptions{allowDeletions: allow, barrier: true})
 		}
-		for _, w := range waiters {
-			w.done <- err
+		// The waiters (flushes) are answered once the state says how the cycle ended:
+		// a client that lists the session after its flush returned sees watching, a
+		// halt or waiting-for-rescan, never the cycle's own phases.
+		answer := func(result error) {
+			for _, w := range waiters {
+				w.done <- result
+			}
 		}
+		result := err
 		var halt *haltError
 		if tooManyEntries(err) {
 			halt = &haltError{StatusHaltedTooManyEntries, err.Error()}
@@ -406,6 +412,7 @@ func (c *controller) serve(ctx context.Context, alpha, beta endpoint.Endpoint) e
 		}
 		switch {
 		case ctx.Err() != nil:
+			answer(result)
 			return nil
 		case errors.As(err, &halt):
 			if c.snapshot().Status != halt.status {
@@ -414,6 +421,7 @@ func (c *controller) serve(ctx context.Context, alpha, beta endpoint.Endpoint) e
 			c.update(func(s *State) { s.Status, s.LastError, s.Staging = halt.status, halt.Error(), nil })
 			retryC = nil
 		case err != nil:
+			answer(result)
 			return err
 		case out.rescan:
 			c.setStatus(StatusWaitingForRescan)
@@ -423,6 +431,7 @@ func (c *controller) serve(ctx context.Context, alpha, beta endpoint.Endpoint) e
 			c.setStatus(StatusWatching)
 			retryC, retry = nil, retryMin
 		}
+		answer(result)
 		full = false
 		select {
 		case <-ctx.Done():

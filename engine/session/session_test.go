@@ -380,3 +380,18 @@ func TestSidesHaveTheirOwnSettings(t *testing.T) {
 	_, err = m.Create(context.Background(), CreateRequest{Name: "bad", Alpha: t.TempDir(), Beta: t.TempDir(), Config: bad})
 	require.ErrorContains(t, err, "alpha: the polling interval must be at least 100ms")
 }
+
+// A flush returns once the state says how its cycle ended: listing the session right
+// after sees watching, never a phase of the cycle (scanning, transitioning, saving).
+func TestFlushReturnsWithTheCycleOutcome(t *testing.T) {
+	m, _ := newManager(t)
+	alpha, beta := t.TempDir(), filepath.Join(t.TempDir(), "mirror")
+	write(t, filepath.Join(alpha, "a.txt"), "hello")
+	_, err := m.Create(context.Background(), CreateRequest{Name: "outcome", Alpha: alpha, Beta: beta})
+	require.NoError(t, err)
+	for i := range 200 {
+		write(t, filepath.Join(alpha, "a.txt"), fmt.Sprintf("edit %d", i))
+		flush(t, m, "outcome")
+		require.Equal(t, StatusWatching, state(t, m, "outcome").Status, "after flush %d", i)
+	}
+}
