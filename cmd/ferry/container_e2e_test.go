@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -104,6 +105,16 @@ func TestContainerForward(t *testing.T) {
 	got, err := roundTrip(fmt.Sprintf("127.0.0.1:%d", inside), []byte("ping"))
 	require.NoError(t, err)
 	require.Equal(t, "ping", string(got))
+
+	// The container's listening ports, as the agent in it sees them: the reverse
+	// forward's listener, opened by the agent.
+	var ports []protocol.ListeningPort
+	require.NoError(t, jsonUnmarshal(e.ok("remote", "ports", "--json", "docker://web"), &ports))
+	found := false
+	for _, p := range ports {
+		found = found || p.Port == inside && strings.Contains(p.Process, "ferry-agent")
+	}
+	require.True(t, found, "port %d of the agent missing from %+v", inside, ports)
 }
 
 func TestContainerBadInput(t *testing.T) {
