@@ -191,6 +191,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"/a", "a", "~", "~/a", "host:/a", "u@h:22:~/x", "[::1]:/x", "C:\\x", "h:2222",
 		"me@[fe80::1%eth0]:2200:a/../b", "a@b@c:d", "host:", "[", "]:", "@:",
+		"docker://u@web/~/x", "podman://db//a/../b", "docker://w/~",
 	} {
 		f.Add(s)
 	}
