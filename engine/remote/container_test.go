@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -261,4 +262,29 @@ func kill(t *testing.T, pids []int) {
 	for _, pid := range pids {
 		require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
 	}
+}
+
+// An agent at the install path that is not this build (here one that says no hello)
+// is replaced, through the same temporary name and rename.
+func TestContainerReplacesStaleAgent(t *testing.T) {
+	c := newContainers(t)
+	c.create("web", "id-1")
+	id, err := remote.NewBundle(agentDir).ID()
+	require.NoError(t, err)
+	stale := filepath.Join(c.home("web"), ".ferry/agents", id, "ferry-agent")
+	require.NoError(t, os.MkdirAll(filepath.Dir(stale), 0o755))
+	require.NoError(t, os.WriteFile(stale, []byte("#!/bin/sh\necho an old agent\n"), 0o755))
+	m := newContainerManager(t)
+	alpha := t.TempDir()
+	write(t, filepath.Join(alpha, "a.txt"), "a")
+	_, err = m.Create(context.Background(), session.CreateRequest{Name: "c", Alpha: alpha, Beta: "docker://web/~/app"})
+	require.NoError(t, err)
+	require.NoError(t, flushSession(t, m, "c"))
+	require.Equal(t, "a", read(t, filepath.Join(c.home("web"), "app", "a.txt")))
+	installed, err := os.ReadFile(stale)
+	require.NoError(t, err)
+	want, err := os.ReadFile(filepath.Join(agentDir, "ferry-agent-"+runtime.GOOS+"-"+runtime.GOARCH))
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(want, installed), "the agent was replaced by this build")
+	require.Equal(t, 2, strings.Count(c.calls(), "exec -i web "+stale+" agent\n"), "started, found stale, started again")
 }
