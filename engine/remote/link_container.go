@@ -31,9 +31,14 @@ type containerLink struct {
 	ctr    string // the container's name or id as written
 	id     string // the container's id, from inspect
 
-	mu     sync.Mutex
-	exited chan struct{} // closed when the agent's exec command ends
-	err    error         // how it ended
+	mu    sync.Mutex
+	agent *execState // the last agent started
+}
+
+// execState is how an exec command ended: err is set when exited closes.
+type execState struct {
+	exited chan struct{}
+	err    error
 }
 
 // containerCLIEnv names, per engine, the variable that overrides the CLI's path.
@@ -176,20 +181,18 @@ func (l *containerLink) start(ctx context.Context, t target, args []string) (*pr
 		}
 		return nil, fmt.Errorf("starting the agent: %w", err)
 	}
-	exited := make(chan struct{})
+	st := &execState{exited: make(chan struct{})}
+	exited := st.exited
 	l.mu.Lock()
-	l.exited = exited
+	l.agent = st
 	l.mu.Unlock()
 	go func() {
 		err := cmd.Wait()
 		if err == nil {
-			err = fmt.Errorf("the agent's %s exec ended", l.engine)
+			st.err = fmt.Errorf("the agent's %s exec ended", l.engine)
 		} else {
-			err = fmt.Errorf("the agent's %s exec ended: %w", l.engine, err)
+			st.err = fmt.Errorf("the agent's %s exec ended: %w", l.engine, err)
 		}
-		l.mu.Lock()
-		l.err = err
-		l.mu.Unlock()
 		close(exited)
 	}()
 	// Closing stdin ends the agent; one that does not end in time is killed.
@@ -213,15 +216,13 @@ func (l *containerLink) start(ctx context.Context, t target, args []string) (*pr
 // wait returns when the agent's exec command (the last one started) ends.
 func (l *containerLink) wait() error {
 	l.mu.Lock()
-	exited := l.exited
+	st := l.agent
 	l.mu.Unlock()
-	if exited == nil {
+	if st == nil {
 		return errors.New("no agent was started")
 	}
-	<-exited
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.err
+	<-st.exited
+	return st.err
 }
 
 func (l *containerLink) close() error { return nil }
