@@ -182,8 +182,9 @@ type SyncCreateParams struct {
 	Name string `json:"name,omitempty"`
 	// Labels are key=value pairs for selection.
 	Labels map[string]string `json:"labels,omitempty"`
-	// Alpha and Beta are endpoint URLs: an absolute local path, or
-	// [user@]host[:port]:path for an SSH host.
+	// Alpha and Beta are endpoint URLs: an absolute local path,
+	// [user@]host[:port]:path for an SSH host, or docker://[user@]container/path
+	// (podman:// too) for a container.
 	Alpha string `json:"alpha"`
 	Beta  string `json:"beta"`
 	// Config is the session's configuration.

@@ -37,7 +37,8 @@ type ForwardCreateParams struct {
 	Labels map[string]string `json:"labels,omitempty"`
 	// Source is where connections are accepted and Destination where they go:
 	// tcp:HOST:PORT, tcp4:..., tcp6:[ADDR]:PORT or unix:PATH, each optionally prefixed
-	// by an SSH host ([user@]host[:port]:).
+	// by an SSH host ([user@]host[:port]:) or a container (docker://[user@]container:,
+	// podman:// too).
 	Source      string `json:"source"`
 	Destination string `json:"destination"`
 	// SocketMode is the permission of a unix listener socket, in octal ("0600" by
@@ -100,7 +101,8 @@ type ForwardSession struct {
 
 // RemotePortsParams names a host.
 type RemotePortsParams struct {
-	// Host is an SSH host: [user@]host[:port].
+	// Host is an SSH host, [user@]host[:port], or a container,
+	// docker://[user@]container (podman:// too).
 	Host string `json:"host"`
 }
 

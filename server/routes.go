@@ -260,9 +260,13 @@ func (c *client) forwardList(_ context.Context, p protocol.ForwardListParams) (p
 }
 
 func (c *client) remotePorts(ctx context.Context, p protocol.RemotePortsParams) (protocol.RemotePortsResult, error) {
-	u, err := url.Parse(strings.TrimSuffix(p.Host, ":") + ":/")
+	host := strings.TrimSuffix(p.Host, ":")
+	u, err := url.Parse(host + ":/")
+	if strings.Contains(host, "://") {
+		u, err = url.Parse(host + "/") // a container: docker://[user@]container
+	}
 	if err != nil || u.IsLocal() {
-		return protocol.RemotePortsResult{}, rpcError(protocol.CodeInvalidArgument, "invalid host %q: give an SSH host as [user@]host[:port]", p.Host)
+		return protocol.RemotePortsResult{}, rpcError(protocol.CodeInvalidArgument, "invalid host %q: give an SSH host as [user@]host[:port] or a container as docker://[user@]container", p.Host)
 	}
 	if c.s.ports == nil {
 		return protocol.RemotePortsResult{}, rpcError(protocol.CodeFailed, "this daemon cannot reach SSH hosts")

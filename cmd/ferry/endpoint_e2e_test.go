@@ -16,10 +16,9 @@ func TestContainerEndpointsRefused(t *testing.T) {
 	local := filepath.Join(e.home, "app")
 	require.NoError(t, os.MkdirAll(local, 0o755))
 	const msg = "container endpoints are not supported yet; reach the container's host over SSH"
-	e.fails(`endpoint "docker://ctr/app": `+msg, "sync", "create", local, "docker://ctr/app")
-	e.fails(`endpoint "podman://ctr/app": `+msg, "sync", "create", "podman://ctr/app", local)
 	e.fails(`endpoint "kubernetes://pod/app": `+msg, "sync", "create", local, "kubernetes://pod/app")
-	e.fails(`"docker://ctr:tcp:localhost:80": `+msg, "forward", "create", "tcp:localhost:8080", "docker://ctr:tcp:localhost:80")
+	e.fails(`endpoint "k8s://pod/app": `+msg, "sync", "create", "k8s://pod/app", local)
+	e.fails(`"kubectl://pod:tcp:localhost:80": `+msg, "forward", "create", "tcp:localhost:8080", "kubectl://pod:tcp:localhost:80")
 	e.fails(`"kubernetes://pod:tcp:localhost:80": `+msg, "forward", "create", "kubernetes://pod:tcp:localhost:80", "tcp:localhost:8080")
 	_, err := os.Stat(filepath.Join(e.data, "daemon.log"))
 	require.ErrorIs(t, err, os.ErrNotExist, "no daemon was started")

@@ -246,12 +246,12 @@ func forwardLabels(ctx context.Context, c *client.Client, s protocol.Selection) 
 }
 
 func remoteCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "remote", Short: "Look at SSH hosts"}
+	cmd := &cobra.Command{Use: "remote", Short: "Look at SSH hosts and containers"}
 	var asJSON bool
 	ports := &cobra.Command{
 		Use:   "ports HOST",
-		Short: "List the TCP ports listening on an SSH host, to pick one to forward",
-		Args:  exactArgs(1, "give one SSH host ([user@]host[:port])"),
+		Short: "List the TCP ports listening on an SSH host or in a container, to pick one to forward",
+		Args:  exactArgs(1, "give one SSH host ([user@]host[:port]) or container (docker://[user@]container)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := dial(cmd.Context(), true)
 			if err != nil {

@@ -9,10 +9,12 @@ import (
 	"github.com/ferrysync/ferry/engine/url"
 )
 
-// Address is one side of a forward: a network address, on this machine or on an SSH
-// host.
+// Address is one side of a forward: a network address, on this machine, on an SSH
+// host or in a container.
 type Address struct {
-	// Host is the SSH host ([user@]host[:port]); its Host field is "" for this machine.
+	// Host is the SSH host ([user@]host[:port]) or the container
+	// (ENGINE://[user@]container), with no path; its Host field is "" for this
+	// machine.
 	Host url.URL
 	// Network is tcp, tcp4, tcp6 or unix.
 	Network string
@@ -28,6 +30,9 @@ func (a Address) String() string {
 	if a.IsLocal() {
 		return s
 	}
+	if a.Host.IsContainer() {
+		return a.Host.String() + ":" + s // docker://user@ctr, with an empty path
+	}
 	h := a.Host.String() // user@host:port:path, with an empty path
 	return strings.TrimSuffix(h, ":") + ":" + s
 }
@@ -36,13 +41,14 @@ var networks = []string{"tcp4:", "tcp6:", "tcp:", "unix:"}
 
 // ParseAddress parses [user@]host[:port]:NETWORK:ADDRESS, where NETWORK is tcp, tcp4,
 // tcp6 or unix, the host prefix is optional, and local unix paths are made absolute
-// against cwd.
+// against cwd. In a container the prefix is ENGINE://[user@]container, as in
+// docker://web:tcp:localhost:3000 (the container's own localhost).
 func ParseAddress(s, cwd string) (Address, error) {
-	switch scheme := url.Scheme(s); scheme {
-	case "":
-	case "unix":
+	switch scheme := url.Scheme(s); {
+	case scheme == "", url.ContainerEngine(s) != "":
+	case scheme == "unix":
 		// unix:///run/x.sock is unix: and an absolute path.
-	case "tcp", "tcp4", "tcp6":
+	case scheme == "tcp", scheme == "tcp4", scheme == "tcp6":
 		return Address{}, fmt.Errorf("invalid forwarding endpoint %q: write %s:HOST:PORT, without \"//\"", s, scheme)
 	default:
 		return Address{}, fmt.Errorf("invalid forwarding endpoint: %w", url.UnsupportedScheme(s, scheme, "[user@]host[:port]:tcp:HOST:PORT"))
@@ -65,6 +71,13 @@ func ParseAddress(s, cwd string) (Address, error) {
 	a := Address{Network: network, Addr: s[start+len(network)+1:]}
 	if start > 0 {
 		prefix := s[:start-1]
+		if u, err := url.Parse(prefix + "/"); err == nil && u.IsContainer() {
+			u.Path = ""
+			a.Host = u
+			return a.check(s, cwd)
+		} else if strings.Contains(prefix, "://") {
+			return Address{}, fmt.Errorf("invalid forwarding endpoint %q: %q is not a container (docker://[user@]container or podman://[user@]container)", s, prefix)
+		}
 		u, err := url.Parse(prefix + ":/")
 		if err != nil || u.IsLocal() {
 			return Address{}, fmt.Errorf("invalid forwarding endpoint %q: %q is not an SSH host ([user@]host[:port])", s, prefix)
@@ -72,6 +85,12 @@ func ParseAddress(s, cwd string) (Address, error) {
 		u.Path = ""
 		a.Host = u
 	}
+	return a.check(s, cwd)
+}
+
+// check checks the address part of a parsed endpoint s.
+func (a Address) check(s, cwd string) (Address, error) {
+	network := a.Network
 	if network == "unix" {
 		if a.Addr == "" {
 			return Address{}, fmt.Errorf("invalid forwarding endpoint %q: give the socket's path after unix:", s)

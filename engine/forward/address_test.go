@@ -48,8 +48,8 @@ func TestParseAddress(t *testing.T) {
 		{"unix:", "socket's path"},
 		{"devbox:unix:rel.sock", "absolute or starts with ~/"},
 		{"udp:localhost:53", "write tcp:HOST:PORT"},
-		{"docker://ctr:tcp:localhost:80", `"docker://ctr:tcp:localhost:80": container endpoints are not supported yet`},
-		{"podman://ctr/tcp:localhost:80", "container endpoints are not supported yet; reach the container's host over SSH ([user@]host[:port]:tcp:HOST:PORT)"},
+		{"kubernetes://pod:tcp:localhost:80", `"kubernetes://pod:tcp:localhost:80": container endpoints are not supported yet`},
+		{"k8s://pod/tcp:localhost:80", "container endpoints are not supported yet; reach the container's host over SSH ([user@]host[:port]:tcp:HOST:PORT)"},
 		{"kubernetes://pod:tcp:localhost:80", "container endpoints are not supported yet"},
 		{"http://localhost:8080", "http:// endpoints are not supported"},
 		{"tcp://localhost:8080", `write tcp:HOST:PORT, without "//"`},
@@ -61,8 +61,45 @@ func TestParseAddress(t *testing.T) {
 	}
 }
 
+func TestParseContainerAddress(t *testing.T) {
+	for _, tc := range []struct {
+		in, engine, ctr, user string
+		network, addr         string
+	}{
+		{"docker://web:tcp:localhost:3000", "docker", "web", "", "tcp", "localhost:3000"},
+		{"docker://alice@web:tcp4:127.0.0.1:80", "docker", "web", "alice", "tcp4", "127.0.0.1:80"},
+		{"podman://db:unix:/run/db.sock", "podman", "db", "", "unix", "/run/db.sock"},
+		{"docker://web:unix:~/app.sock", "docker", "web", "", "unix", "~/app.sock"},
+		{"docker://tcp:tcp:localhost:1", "docker", "tcp", "", "tcp", "localhost:1"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			a, err := ParseAddress(tc.in, "/cwd")
+			require.NoError(t, err)
+			require.False(t, a.IsLocal())
+			require.Equal(t, [3]string{tc.engine, tc.ctr, tc.user}, [3]string{a.Host.Engine, a.Host.Host, a.Host.User})
+			require.Equal(t, "", a.Host.Path)
+			require.Equal(t, [2]string{tc.network, tc.addr}, [2]string{a.Network, a.Addr})
+			require.Equal(t, tc.in, a.String())
+			again, err := ParseAddress(a.String(), "/cwd")
+			require.NoError(t, err)
+			require.Equal(t, a, again)
+		})
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"docker://:tcp:localhost:80", "is not a container"},
+		{"docker://we b:tcp:localhost:80", "is not a container"},
+		{"docker://web:unix:rel.sock", "absolute or starts with ~/"},
+		{"docker://web:tcp:localhost:0", "between 1 and 65535"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			_, err := ParseAddress(tc.in, "/cwd")
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+}
+
 func FuzzParseAddress(f *testing.F) {
-	for _, s := range []string{"tcp:localhost:8080", "devbox:unix:/x", "a@b:22:tcp6:[::1]:1"} {
+	for _, s := range []string{"tcp:localhost:8080", "devbox:unix:/x", "a@b:22:tcp6:[::1]:1", "docker://u@web:tcp:localhost:80"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -14,8 +14,8 @@ import (
 // keyDocs describe every key, as the schemas show them; a test checks that every key
 // of the tables has one.
 var keyDocs = map[string]string{
-	"alpha":                "One side of the session: a local path (relative to the project's folder; default: the folder) or [user@]host[:port]:path.",
-	"beta":                 "The other side: a local path (relative to the project's folder) or [user@]host[:port]:path, like devbox:~/project.",
+	"alpha":                "One side of the session: a local path (relative to the project's folder; default: the folder), [user@]host[:port]:path, or docker://[user@]container/path (podman:// too).",
+	"beta":                 "The other side: a local path (relative to the project's folder), [user@]host[:port]:path, like devbox:~/project, or docker://[user@]container/path (podman:// too).",
 	"mode":                 "How changes flow: two-way-safe (the default; edits on both sides are conflicts), two-way-resolved (alpha wins), one-way-safe or one-way-replica (alpha to beta).",
 	"ignore":               "Paths not synchronized, as gitignore-style patterns; defaults' patterns come first, an entry's are added to them.",
 	"ignoreVCS":            "Also ignore version-control directories (.git, .hg, .svn, ...).",

@@ -18,7 +18,7 @@ import (
 	"github.com/ferrysync/ferry/protocol/agentwire"
 )
 
-// Opener returns the session transport for SSH endpoints.
+// Opener returns the session transport for SSH and container endpoints.
 func (p *Pool) Opener() session.Opener {
 	return func(ctx context.Context, req session.EndpointRequest) (endpoint.Endpoint, error) {
 		h, release, err := p.Acquire(ctx, req.URL)
@@ -93,6 +93,11 @@ func openEndpoint(ctx context.Context, h *Host, req session.EndpointRequest) (*E
 	if err := d.Done(); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if id := h.link.identity(); id != "" {
+		// A container recreated under its name is another replica even when its
+		// ferry state survived (a volume holding the home directory).
+		replica += " in " + id
 	}
 	e := &Endpoint{host: h, handle: handle, replica: replica, events: c, changes: make(chan struct{}, 1), closed: make(chan struct{})}
 	e.dirty.Store(true)

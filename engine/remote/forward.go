@@ -15,7 +15,7 @@ import (
 	"github.com/ferrysync/ferry/protocol/agentwire"
 )
 
-// ForwardOpener returns the forward transport for SSH hosts.
+// ForwardOpener returns the forward transport for SSH hosts and containers.
 func (p *Pool) ForwardOpener() forward.SideOpener {
 	return func(ctx context.Context, a forward.Address) (forward.Side, error) {
 		h, release, err := p.Acquire(ctx, a.Host)
@@ -26,7 +26,7 @@ func (p *Pool) ForwardOpener() forward.SideOpener {
 	}
 }
 
-// side is an SSH host, as one side of forwards.
+// side is an SSH host or a container, as one side of forwards.
 type side struct {
 	h       *Host
 	release func()

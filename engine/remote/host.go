@@ -2,36 +2,28 @@ package remote
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"path"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/yamux"
-	"github.com/pkg/sftp"
-	gossh "golang.org/x/crypto/ssh"
 
-	"github.com/ferrysync/ferry/engine/transport/ssh"
-	"github.com/ferrysync/ferry/protocol"
 	"github.com/ferrysync/ferry/protocol/agentwire"
 )
 
 // helloTimeout bounds how long a starting agent may take to say hello.
 const helloTimeout = 20 * time.Second
 
-// Host is a live connection to one user@host:port with its agent.
+// Host is a live connection to one user@host:port, or one container, with its agent.
 type Host struct {
-	// Key identifies the host: user@hostname:port.
+	// Key identifies the host: user@hostname:port, or docker://user@container.
 	Key    string
-	client *gossh.Client
-	agent  *gossh.Session
+	link   link
+	agent  *process
 	mux    *yamux.Session
 	stderr *tail
 	dead   chan struct{}
@@ -67,9 +59,6 @@ func (h *Host) Err() error {
 	}
 }
 
-// Client is the host's SSH connection.
-func (h *Host) Client() *gossh.Client { return h.client }
-
 // failure describes why the connection failed, with what the agent said on stderr.
 func (h *Host) failure(err error) error {
 	select {
@@ -89,8 +78,8 @@ func (h *Host) failure(err error) error {
 func (h *Host) Close() error {
 	h.markDead(errors.New("closed"))
 	h.mux.Close()
-	h.agent.Close()
-	return h.client.Close()
+	h.agent.close()
+	return h.link.close()
 }
 
 func (h *Host) markDead(err error) {
@@ -103,8 +92,9 @@ func (h *Host) markDead(err error) {
 	})
 }
 
-// monitor marks the host dead when the agent session or SSH connection ends, and
-// serves the streams the agent opens.
+// monitor marks the host dead when the agent's stream or the link ends (the SSH
+// connection, the container engine's exec command), and serves the streams the agent
+// opens.
 func (h *Host) monitor() {
 	go h.acceptLoop()
 	go func() {
@@ -112,220 +102,9 @@ func (h *Host) monitor() {
 		h.markDead(errors.New("the agent's stream closed"))
 	}()
 	go func() {
-		err := h.client.Wait()
-		if err == nil {
-			err = errors.New("the SSH connection closed")
-		}
-		h.markDead(err)
+		h.markDead(h.link.wait())
 		h.mux.Close()
 	}()
-}
-
-// connect dials a host, starts (installing if needed) its agent and opens the yamux
-// session.
-func connect(ctx context.Context, hc *ssh.HostConfig, key string, p ssh.Prompter, b *Bundle) (*Host, error) {
-	id, err := b.ID()
-	if err != nil {
-		return nil, err
-	}
-	client, err := ssh.DialConfig(ctx, hc, p)
-	if err != nil {
-		return nil, err
-	}
-	h, err := startOrInstall(ctx, client, hc.Alias, key, id, b)
-	if err != nil {
-		client.Close()
-		return nil, err
-	}
-	h.monitor()
-	return h, nil
-}
-
-// errStale means the agent at the install path is missing or not this build.
-var errStale = errors.New("agent missing or outdated")
-
-func startOrInstall(ctx context.Context, client *gossh.Client, alias, key, id string, b *Bundle) (*Host, error) {
-	fs, err := sftp.NewClient(client)
-	if err != nil {
-		return nil, fmt.Errorf("%s: opening the SFTP subsystem to install the agent: %v; enable \"Subsystem sftp\" in the server's sshd_config", alias, err)
-	}
-	defer fs.Close()
-	home, err := fs.Getwd()
-	if err != nil {
-		return nil, fmt.Errorf("%s: finding the remote home directory: %w", alias, err)
-	}
-	t, err := locate(client, home, id)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", alias, err)
-	}
-	h, err := start(ctx, client, key, t)
-	if err == nil {
-		return h, nil
-	}
-	if !errors.Is(err, errStale) {
-		return nil, fmt.Errorf("%s: %w", alias, err)
-	}
-	if err := install(ctx, client, fs, alias, t, b); err != nil {
-		return nil, err
-	}
-	h, err = start(ctx, client, key, t)
-	if err != nil {
-		return nil, fmt.Errorf("%s: the freshly installed agent did not start: %w", alias, err)
-	}
-	return h, nil
-}
-
-// start runs the agent at t and checks its hello.
-func start(ctx context.Context, client *gossh.Client, key string, t target) (*Host, error) {
-	sess, err := client.NewSession()
-	if err != nil {
-		return nil, fmt.Errorf("opening a session: %w", err)
-	}
-	stdin, err1 := sess.StdinPipe()
-	stdout, err2 := sess.StdoutPipe()
-	stderr := &tail{max: 4096}
-	sess.Stderr = stderr
-	if err := errors.Join(err1, err2); err != nil {
-		sess.Close()
-		return nil, err
-	}
-	args := []string{"agent"}
-	// Benchmarks on one machine ask agents for profiles; "%p" becomes the agent's pid.
-	if prof := os.Getenv("FERRY_AGENT_CPUPROFILE"); prof != "" {
-		args = append(args, "--cpuprofile", prof)
-	}
-	if prof := os.Getenv("FERRY_AGENT_MEMPROFILE"); prof != "" {
-		args = append(args, "--memprofile", prof)
-	}
-	if err := sess.Start(t.command(args...)); err != nil {
-		sess.Close()
-		return nil, fmt.Errorf("starting the agent: %w", err)
-	}
-	type hello struct {
-		version uint64
-		build   string
-		err     error
-	}
-	got := make(chan hello, 1)
-	go func() {
-		v, b, err := agentwire.ReadHello(stdout)
-		got <- hello{v, b, err}
-	}()
-	timer := time.NewTimer(helloTimeout)
-	defer timer.Stop()
-	var hl hello
-	select {
-	case hl = <-got:
-	case <-ctx.Done():
-		sess.Close()
-		return nil, ctx.Err()
-	case <-timer.C:
-		sess.Close()
-		return nil, fmt.Errorf("the agent did not answer within %s", helloTimeout)
-	}
-	if hl.err != nil || hl.version != agentwire.Version || hl.build != protocol.Version {
-		sess.Close()
-		if hl.err == nil {
-			hl.err = fmt.Errorf("version %d/%s, want %d/%s", hl.version, hl.build, agentwire.Version, protocol.Version)
-		} else if msg := stderr.String(); msg != "" {
-			hl.err = fmt.Errorf("%v: %s", hl.err, msg)
-		}
-		return nil, fmt.Errorf("%w: %v", errStale, hl.err)
-	}
-	mux, err := yamux.Client(&pipe{Reader: stdout, w: stdin}, agentwire.YamuxConfig())
-	if err != nil {
-		sess.Close()
-		return nil, err
-	}
-	rtt, err := mux.Ping()
-	return &Host{Key: key, client: client, agent: sess, mux: mux, stderr: stderr, dead: make(chan struct{}),
-		compress: decideCompression(rtt, err == nil)}, nil
-}
-
-// install probes the host's platform (unless locate did) and uploads the matching
-// agent build.
-func install(ctx context.Context, client *gossh.Client, fs *sftp.Client, alias string, t target, b *Bundle) error {
-	goos, goarch := t.goos, t.goarch
-	if goos == "" {
-		out, err := run(client, "uname -s -m")
-		if err != nil {
-			return fmt.Errorf("%s: probing the remote system with uname: %w", alias, err)
-		}
-		if goos, goarch, err = platform(out); err != nil {
-			return fmt.Errorf("%s: %w", alias, err)
-		}
-	}
-	local, err := b.Path(goos, goarch)
-	if err != nil {
-		return fmt.Errorf("%s: %w", alias, err)
-	}
-	if err := upload(ctx, fs, local, t.path); err != nil {
-		return fmt.Errorf("%s: installing the agent at %s: %w", alias, t.path, err)
-	}
-	return nil
-}
-
-// upload copies local to remote through a temporary name, so a failure leaves nothing
-// half-written at remote.
-func upload(ctx context.Context, fs *sftp.Client, local, remote string) error {
-	dir := path.Dir(remote)
-	if err := fs.MkdirAll(dir); err != nil {
-		return err
-	}
-	fs.Chmod(path.Dir(path.Dir(path.Dir(remote))), 0o700) // ~/.ferry
-	in, err := os.Open(local)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	var rnd [6]byte
-	rand.Read(rnd[:])
-	tmp := path.Join(dir, ".ferry-agent.tmp-"+hex.EncodeToString(rnd[:]))
-	out, err := fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL)
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(out, ctxReader{ctx, in})
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = fs.Chmod(tmp, 0o755)
-	}
-	if err == nil {
-		if err = fs.PosixRename(tmp, remote); err != nil {
-			fs.Remove(remote)
-			err = fs.Rename(tmp, remote)
-		}
-	}
-	if err != nil {
-		fs.Remove(tmp)
-		if strings.Contains(strings.ToLower(err.Error()), "no space") || strings.Contains(err.Error(), "SSH_FX_FAILURE") {
-			err = fmt.Errorf("%w (is the remote disk full? the agent needs about 10 MB in ~/.ferry)", err)
-		}
-		return err
-	}
-	return nil
-}
-
-// run runs a command and returns its output.
-func run(client *gossh.Client, cmd string) (string, error) {
-	sess, err := client.NewSession()
-	if err != nil {
-		return "", err
-	}
-	defer sess.Close()
-	var stderr tail
-	stderr.max = 1024
-	sess.Stderr = &stderr
-	out, err := sess.Output(cmd)
-	if err != nil {
-		if msg := stderr.String(); msg != "" {
-			return "", fmt.Errorf("%v: %s", err, msg)
-		}
-		return "", err
-	}
-	return string(out), nil
 }
 
 // shellQuote quotes s for any POSIX-like or csh-like shell: single quotes, with a

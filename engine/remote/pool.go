@@ -15,7 +15,8 @@ import (
 // or a short-lived request does not pay for a new SSH handshake and agent start.
 const idleClose = 10 * time.Second
 
-// Pool shares one Host per user@host:port.
+// Pool shares one Host per user@host:port, and one per container engine, user and
+// container.
 type Pool struct {
 	bundle *Bundle
 
@@ -45,7 +46,23 @@ func NewPool(b *Bundle) *Pool {
 	return &Pool{bundle: b, hosts: map[string]*poolEntry{}}
 }
 
-// Target is where a URL's host lives after ssh config resolution.
+// hostKey is the pool's key for u's host, and how to dial it: an SSH host is
+// resolved with the ssh config, so two spellings of one user@host:port share it; a
+// container's key is docker://user@container.
+func hostKey(ctx context.Context, u url.URL) (key string, dial func(context.Context, ssh.Prompter) (link, error), err error) {
+	if u.IsContainer() {
+		c := u
+		c.Path = ""
+		return c.String(), func(ctx context.Context, _ ssh.Prompter) (link, error) { return dialContainer(ctx, u) }, nil
+	}
+	hc, key, err := resolve(ctx, u)
+	if err != nil {
+		return "", nil, err
+	}
+	return key, func(ctx context.Context, p ssh.Prompter) (link, error) { return dialSSH(ctx, hc, p) }, nil
+}
+
+// resolve finds where a URL's SSH host lives after ssh config resolution.
 func resolve(ctx context.Context, u url.URL) (*ssh.HostConfig, string, error) {
 	hc, err := ssh.Resolve(ctx, u.Host, ssh.ResolveOptions{User: u.User, Port: u.Port})
 	if err != nil {
@@ -61,7 +78,7 @@ func resolve(ctx context.Context, u url.URL) (*ssh.HostConfig, string, error) {
 // Acquire returns the live host for u, dialing it if needed, and a release function
 // to call when done with it.
 func (p *Pool) Acquire(ctx context.Context, u url.URL) (*Host, func(), error) {
-	hc, key, err := resolve(ctx, u)
+	key, dial, err := hostKey(ctx, u)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -87,7 +104,7 @@ func (p *Pool) Acquire(ctx context.Context, u url.URL) (*Host, func(), error) {
 				prompter = p.fallback
 				p.mu.Unlock()
 			}
-			h, err := connect(ctx, hc, key, prompter, p.bundle)
+			h, err := p.connect(ctx, dial, key, prompter)
 			p.mu.Lock()
 			e.host, e.err = h, err
 			close(e.ready)
@@ -117,6 +134,19 @@ func (p *Pool) Acquire(ctx context.Context, u url.URL) (*Host, func(), error) {
 		}
 		return e.host, p.releaser(key, e), nil
 	}
+}
+
+// connect dials a host and starts its agent.
+func (p *Pool) connect(ctx context.Context, dial func(context.Context, ssh.Prompter) (link, error), key string, prompter ssh.Prompter) (*Host, error) {
+	id, err := p.bundle.ID()
+	if err != nil {
+		return nil, err
+	}
+	l, err := dial(ctx, prompter)
+	if err != nil {
+		return nil, err
+	}
+	return connect(ctx, l, key, id, p.bundle)
 }
 
 func (p *Pool) releaser(key string, e *poolEntry) func() {

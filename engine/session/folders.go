@@ -28,13 +28,14 @@ import (
 
 // folder is a root as compared for nesting.
 type folder struct {
-	host, user string // host "" for this machine
+	engine     string // the container engine of a container's folder ("": a host's)
+	host, user string // host "" for this machine; a container's name
 	port       int
 	path       string // cleaned; symbolic links resolved by ResolveRoot for local ones
 }
 
 func folderOf(u url.URL) folder {
-	f := folder{host: strings.ToLower(u.Host), user: u.User, port: u.Port}
+	f := folder{engine: u.Engine, host: strings.ToLower(u.Host), user: u.User, port: u.Port}
 	if u.IsLocal() {
 		f.path = filepath.Clean(u.Path)
 	} else {
@@ -45,7 +46,7 @@ func folderOf(u url.URL) folder {
 
 // mayBeSameHost reports whether a and b may be on one machine.
 func (a folder) mayBeSameHost(b folder) bool {
-	if a.host != b.host {
+	if a.engine != b.engine || a.host != b.host {
 		return false
 	}
 	if a.host == "" {

@@ -132,6 +132,7 @@ func TestCheckOverlap(t *testing.T) {
 		{"unnamed session by identifier", "/elsewhere/a/b", "prod:/srv/b/c", "alpha (/elsewhere/a/b) lies inside alpha of session sync_2 (/elsewhere/a)", false},
 		{"unnamed session, same pair", "prod:/srv/b", "/elsewhere/a", "session sync_2 already syncs prod:/srv/b with /elsewhere/a", true},
 		{"same remote path on another host", filepath.Join(dir, "z"), "prod:~/web", "", false},
+		{"same path in a container of the host's name", web, "docker://devbox/~/web", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,5 +1,7 @@
-// Package url parses the endpoints of a sync session: a local path, or a
-// directory on an SSH host written as [user@]host[:port]:path.
+// Package url parses the endpoints of a sync session: a local path, a
+// directory on an SSH host written as [user@]host[:port]:path, or a directory
+// in a container written docker://[user@]container/path or
+// podman://[user@]container/path.
 //
 // Invariants:
 //
@@ -40,4 +42,10 @@
 // IPv6 addresses in brackets ("[::1]:/srv", "user@[fe80::1%eth0]:22:/srv").
 // The port, when present, is 1 to 65535; 0 in URL.Port means "the default
 // from the ssh config". "~user" paths are not supported on either side.
+//
+// A container URL has Engine set and the container's name or id in Host; its
+// path after the container's "/" is absolute ("docker://web/srv/app" is
+// /srv/app) unless it starts with "~" ("docker://web/~/app" is ~/app in the
+// home of the container's user). "docker://web" without a path is refused,
+// as "host:" is.
 package url

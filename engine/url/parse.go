@@ -27,6 +27,8 @@ func parse(s string, cwd func() (string, error)) (URL, error) {
 		return URL{}, errorf(s, "empty; give a local path or [user@]host:path")
 	case strings.IndexByte(s, 0) >= 0:
 		return URL{}, errorf(s, "contains a NUL byte")
+	case ContainerEngine(s) != "":
+		return parseContainer(s, ContainerEngine(s))
 	case isDrivePath(s):
 		return URL{Path: cleanDrivePath(s)}, nil
 	case Scheme(s) != "":

@@ -60,6 +60,18 @@ func TestParse(t *testing.T) {
 		{"user with at", "a@b@host:/x", URL{Host: "host", User: "a@b", Path: "/x"}},
 		{"port leading zero", "host:022:/x", URL{Host: "host", Port: 22, Path: "/x"}},
 		{"max port", "host:65535:/x", URL{Host: "host", Port: 65535, Path: "/x"}},
+		{"docker absolute", "docker://web/srv/app", URL{Engine: "docker", Host: "web", Path: "/srv/app"}},
+		{"docker root", "docker://web/", URL{Engine: "docker", Host: "web", Path: "/"}},
+		{"docker cleaned", "docker://web//srv/./app/../x/", URL{Engine: "docker", Host: "web", Path: "/srv/x"}},
+		{"docker home", "docker://web/~", URL{Engine: "docker", Host: "web", Path: "~"}},
+		{"docker home path", "docker://web/~/app", URL{Engine: "docker", Host: "web", Path: "~/app"}},
+		{"docker user", "docker://alice@web/~/app", URL{Engine: "docker", Host: "web", User: "alice", Path: "~/app"}},
+		{"docker uid and gid", "docker://1000:1000@web/app", URL{Engine: "docker", Host: "web", User: "1000:1000", Path: "/app"}},
+		{"docker id", "docker://3f4e1a2b9c0d/data", URL{Engine: "docker", Host: "3f4e1a2b9c0d", Path: "/data"}},
+		{"docker name with dots", "docker://my_app.web-1/x", URL{Engine: "docker", Host: "my_app.web-1", Path: "/x"}},
+		{"docker path with colon and at", "docker://web/a:b@c", URL{Engine: "docker", Host: "web", Path: "/a:b@c"}},
+		{"docker scheme in capitals", "Docker://web/x", URL{Engine: "docker", Host: "web", Path: "/x"}},
+		{"podman", "podman://db/var/lib/data", URL{Engine: "podman", Host: "db", Path: "/var/lib/data"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,13 +119,17 @@ func TestParseErrors(t *testing.T) {
 		{"space in user", "a b@host:/y", "contains a space"},
 		{"local tilde user", "~bob/x", `"~user" paths are not supported`},
 		{"remote tilde user", "host:~bob/x", `"~user" paths are not supported`},
-		{"docker", "docker://ctr/app", "container endpoints are not supported yet; reach the container's host over SSH ([user@]host[:port]:path), or run ferry inside the container"},
-		{"docker without path", "docker://ctr", "container endpoints are not supported yet"},
-		{"podman", "podman://ctr/srv", "container endpoints are not supported yet"},
 		{"kubernetes", "kubernetes://pod/app", "container endpoints are not supported yet"},
-		{"scheme in capitals", "Docker://ctr/app", "container endpoints are not supported yet"},
 		{"ssh scheme", "ssh://me@host/srv", "ssh:// URLs are not supported; write the SSH host as [user@]host[:port]:path"},
 		{"other scheme", "sftp://host/srv", "sftp:// endpoints are not supported; give a local path or [user@]host[:port]:path (write ./sftp://host/srv"},
+		{"kubernetes in capitals", "Kubernetes://pod/app", "container endpoints are not supported yet"},
+		{"docker without path", "docker://web", "no path in the container; write docker://web/~ for the home directory"},
+		{"docker without container", "docker:///srv", "no container"},
+		{"docker empty user", "docker://@web/x", "empty user name"},
+		{"docker dash container", "docker://-web/x", "must start with a letter or digit"},
+		{"docker bad container", "docker://we:b/x", `contains ':'`},
+		{"docker tilde user", "docker://web/~bob", `"~user" paths are not supported`},
+		{"podman without path", "podman://db", "write podman://db/~"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,6 +198,7 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"/a", "a", "~", "~/a", "host:/a", "u@h:22:~/x", "[::1]:/x", "C:\\x", "h:2222",
 		"me@[fe80::1%eth0]:2200:a/../b", "a@b@c:d", "host:", "[", "]:", "@:",
+		"docker://u@web/~/x", "podman://db//a/../b", "docker://w/~",
 	} {
 		f.Add(s)
 	}

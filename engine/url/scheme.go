@@ -6,14 +6,15 @@ import (
 	"strings"
 )
 
-// schemeRE matches a URL scheme and "://" at the start of an endpoint. No scheme is
-// supported: without this check, scp's rule would read "docker://ctr/app" as the
-// path "/ctr/app" on an SSH host named "docker".
+// schemeRE matches a URL scheme and "://" at the start of an endpoint. Only the
+// container engines' (docker://, podman://) are supported: without this check, scp's
+// rule would read "kubernetes://pod/app" as the path "/pod/app" on an SSH host named
+// "kubernetes".
 var schemeRE = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
 
 // containerSchemes name container transports that other sync tools have and ferry
-// does not (yet).
-var containerSchemes = []string{"docker", "podman", "kubernetes", "k8s", "kubectl"}
+// does not (yet); docker:// and podman:// are parsed before this check.
+var containerSchemes = []string{"kubernetes", "k8s", "kubectl"}
 
 // Scheme returns the scheme of an endpoint written scheme://..., lower-cased, or "".
 func Scheme(s string) string {

@@ -8,12 +8,18 @@ import (
 
 // URL is a parsed sync endpoint. The zero value is not a valid endpoint.
 type URL struct {
+	// Engine is the container engine ("docker" or "podman") of a container
+	// endpoint; "" for a local path or an SSH host.
+	Engine string
 	// Host is the ssh-config alias, host name or IP address of the remote
-	// machine, without brackets; "" for a local path.
+	// machine, without brackets, or the container's name or id when Engine is
+	// set; "" for a local path.
 	Host string
-	// User is the remote login name; "" means the one from the ssh config.
+	// User is the remote login name; "" means the one from the ssh config (for
+	// a container, the one the engine runs commands as).
 	User string
-	// Port is the remote SSH port; 0 means the one from the ssh config.
+	// Port is the remote SSH port; 0 means the one from the ssh config. It is
+	// always 0 for a container.
 	Port int
 	// Path is the directory: absolute and clean for a local URL; for a
 	// remote URL either absolute or "~" / "~/rest" (relative to the remote
@@ -24,12 +30,19 @@ type URL struct {
 // IsLocal reports whether u names a path on this machine.
 func (u URL) IsLocal() bool { return u.Host == "" }
 
+// IsContainer reports whether u names a path in a container, reached through the
+// container engine's CLI.
+func (u URL) IsContainer() bool { return u.Engine != "" }
+
 // String formats u so that Parse reads it back as u: the path alone for a
 // local URL, [user@]host[:port]:path for a remote one, with IPv6 hosts in
-// brackets.
+// brackets, ENGINE://[user@]container/path for a container.
 func (u URL) String() string {
 	if u.IsLocal() {
 		return u.Path
+	}
+	if u.IsContainer() {
+		return u.containerString()
 	}
 	var b strings.Builder
 	if u.User != "" {

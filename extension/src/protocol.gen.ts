@@ -464,13 +464,15 @@ export interface SyncCreateParams {
   /** Labels are key=value pairs for selection. */
   labels?: Record<string, string>;
   /**
-   * Alpha and Beta are endpoint URLs: an absolute local path, or
-   * [user@]host[:port]:path for an SSH host.
+   * Alpha and Beta are endpoint URLs: an absolute local path,
+   * [user@]host[:port]:path for an SSH host, or docker://[user@]container/path
+   * (podman:// too) for a container.
    */
   alpha: string;
   /**
-   * Alpha and Beta are endpoint URLs: an absolute local path, or
-   * [user@]host[:port]:path for an SSH host.
+   * Alpha and Beta are endpoint URLs: an absolute local path,
+   * [user@]host[:port]:path for an SSH host, or docker://[user@]container/path
+   * (podman:// too) for a container.
    */
   beta: string;
   /** Config is the session's configuration. */
@@ -826,13 +828,15 @@ export interface ForwardCreateParams {
   /**
    * Source is where connections are accepted and Destination where they go:
    * tcp:HOST:PORT, tcp4:..., tcp6:[ADDR]:PORT or unix:PATH, each optionally prefixed
-   * by an SSH host ([user@]host[:port]:).
+   * by an SSH host ([user@]host[:port]:) or a container (docker://[user@]container:,
+   * podman:// too).
    */
   source: string;
   /**
    * Source is where connections are accepted and Destination where they go:
    * tcp:HOST:PORT, tcp4:..., tcp6:[ADDR]:PORT or unix:PATH, each optionally prefixed
-   * by an SSH host ([user@]host[:port]:).
+   * by an SSH host ([user@]host[:port]:) or a container (docker://[user@]container:,
+   * podman:// too).
    */
   destination: string;
   /**
@@ -907,7 +911,10 @@ export interface ForwardSession {
 
 /** RemotePortsParams names a host. */
 export interface RemotePortsParams {
-  /** Host is an SSH host: [user@]host[:port]. */
+  /**
+   * Host is an SSH host, [user@]host[:port], or a container,
+   * docker://[user@]container (podman:// too).
+   */
   host: string;
 }
 

@@ -15,10 +15,20 @@ export function isRemoteURL(url: string): boolean {
   return colon > 0 && (slash < 0 || colon < slash);
 }
 
-/** The host part of a remote sync URL, or "" for a local one. */
+/** A container endpoint: docker://[user@]container/path or podman://... */
+const CONTAINER = /^((?:docker|podman):\/\/[^/]+)(?:\/|$)/i;
+
+/**
+ * The host part of a remote sync URL, or "" for a local one; for a container, the
+ * engine and the container ("docker://me@web"), as a forward's side is prefixed.
+ */
 export function hostOf(url: string): string {
   if (!isRemoteURL(url)) {
     return "";
+  }
+  const container = CONTAINER.exec(url);
+  if (container) {
+    return container[1];
   }
   if (url.includes("[")) {
     const end = url.indexOf("]");

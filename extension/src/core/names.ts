@@ -24,9 +24,12 @@ export interface NameContext {
 
 export const THIS_MACHINE = "this machine";
 
-/** The host of an SSH URL without its user and port ("me@devbox:2222:/x" → "devbox"). */
+/**
+ * The host of an SSH URL without its user and port ("me@devbox:2222:/x" → "devbox");
+ * a container's name ("docker://me@web/srv" → "web").
+ */
 export function hostName(url: string): string {
-  const h = hostOf(url);
+  const h = hostOf(url).replace(/^(docker|podman):\/\//i, "");
   return h.replace(/^[^@]*@/, "");
 }
 
