@@ -18,10 +18,14 @@ type Workload interface {
 }
 
 // Workloads are W1-W7 in the order they run (W2 measures the copies W1 leaves). A
+// full run ends with SCALE, W1, W2, W3 and W6 on a tree of Settings.Scale files; a
 // quick run on loopback ends with WAN, a small W2 and W3 over the wan link, so that
 // CI exercises the link simulator.
 func Workloads(s Settings) []Workload {
 	ws := []Workload{initialSync{}, noChange{}, editLatency{}, delta{}, forwarding{}, idle{}, loadedLatency{}}
+	if !s.Quick {
+		ws = append(ws, scaleCase{})
+	}
 	if s.Quick && s.Link.IsZero() {
 		ws = append(ws, onLink{link: LinkNamed("wan"), ws: []Workload{noChange{}, editLatency{}},
 			sizes: func(z Sizes) Sizes {

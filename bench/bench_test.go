@@ -146,3 +146,64 @@ func TestW7WriterWritesItsSizeAndCleansUp(t *testing.T) {
 		require.GreaterOrEqual(t, dirtyBytes(), int64(0))
 	}
 }
+
+func TestScaleSpecHasFiftyFilesPerDirectory(t *testing.T) {
+	spec := ScaleSpec(20_000)
+	dirs, files := spec.Layout()
+	require.Len(t, files, 20_000)
+	require.Len(t, dirs, 20_000/50-1) // the root is the 400th
+	for _, f := range files {
+		require.True(t, f.size >= 50 && f.size <= 2000, "size %d", f.size)
+	}
+}
+
+func TestCachedTreeIsReusedOnlyWhileItsManifestMatches(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "cache", "tree")
+	spec := TreeSpec{Files: 60, MinSize: 50, MaxSize: 200, PerDir: 10, Seed: 9}
+	first, reused, err := cachedGenerated(root, spec)
+	require.NoError(t, err)
+	require.False(t, reused)
+	marker := filepath.Join(root, "not-generated")
+	require.NoError(t, os.WriteFile(marker, nil, 0o644))
+
+	again, reused, err := cachedGenerated(root, spec)
+	require.NoError(t, err)
+	require.True(t, reused, "same spec, manifest in place")
+	require.Equal(t, *first, *again)
+	require.FileExists(t, marker, "a reused tree is not rewritten")
+
+	other := spec
+	other.Seed++
+	_, reused, err = cachedGenerated(root, other)
+	require.NoError(t, err)
+	require.False(t, reused, "another spec regenerates")
+	require.NoFileExists(t, marker, "regenerating starts from an empty root")
+
+	// Edits: Dirty first, so a run stopped midway regenerates; Restore undoes them.
+	ct := &CachedTree{Tree: again, Spec: spec}
+	_, reused, err = cachedGenerated(root, spec)
+	require.NoError(t, err)
+	require.False(t, reused)
+	files := ct.FileList()
+	pristine, err := os.ReadFile(filepath.Join(root, files[3]))
+	require.NoError(t, err)
+	require.NoError(t, ct.Dirty())
+	require.NoError(t, os.WriteFile(filepath.Join(root, files[3]), []byte("edited"), 0o644))
+	_, reused, err = cachedGenerated(root, spec)
+	require.NoError(t, err)
+	require.False(t, reused, "a dirty tree is regenerated")
+	got, err := os.ReadFile(filepath.Join(root, files[3]))
+	require.NoError(t, err)
+	require.Equal(t, pristine, got)
+
+	require.NoError(t, ct.Dirty())
+	require.NoError(t, os.WriteFile(filepath.Join(root, files[3]), []byte("edited"), 0o644))
+	require.NoError(t, ct.Restore([]string{files[3]}))
+	got, err = os.ReadFile(filepath.Join(root, files[3]))
+	require.NoError(t, err)
+	require.Equal(t, pristine, got)
+	_, reused, err = cachedGenerated(root, spec)
+	require.NoError(t, err)
+	require.True(t, reused, "restored: the manifest is back")
+	require.Error(t, ct.Restore([]string{"no/such/file"}))
+}

@@ -36,6 +36,11 @@ type Settings struct {
 	// Link is the simulated network between every tool and sshd (BENCH_LINK); the
 	// zero Link is loopback.
 	Link Link
+	// Scale is the scale case's number of files (BENCH_SCALE); 0 means ScaleFiles.
+	Scale int
+	// CacheDir keeps generated trees between runs (the scale case's); "" keeps
+	// them in the run's scratch space only.
+	CacheDir string
 }
 
 // Sizes are the workloads' dimensions: the in a full run, small ones in quick

@@ -188,7 +188,8 @@ func TestQuickRunOnLoopbackEndsWithAWANCase(t *testing.T) {
 	}
 	all := []string{"W1", "W2", "W3", "W4", "W5", "W6", "W7"}
 	require.Equal(t, append(all, "WAN"), ids(Workloads(Settings{Quick: true})))
-	require.Equal(t, all, ids(Workloads(Settings{})))
+	require.Equal(t, append(all, "SCALE"), ids(Workloads(Settings{})), "the scale case is in the full run")
+	require.Equal(t, append(all, "SCALE"), ids(Workloads(Settings{Link: LinkNamed("wan")})))
 	require.Equal(t, all, ids(Workloads(Settings{Quick: true, Link: LinkNamed("far")})))
 	wan := Workloads(Settings{Quick: true})[7].(onLink)
 	z := wan.sizes(SizesFor(true))

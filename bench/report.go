@@ -322,13 +322,14 @@ func (r *Report) Markdown() string {
 }
 
 var workloadTitles = map[string]string{
-	"W1": "initial sync to an empty remote folder",
-	"W2": "a cycle with nothing changed",
-	"W3": "edit-to-remote latency while watching",
-	"W4": "delta: scattered edits in a large file",
-	"W5": "port forwarding",
-	"W6": "idle cost of a watched session",
-	"W7": "edit-to-remote latency while another program fills the disk",
+	"W1":    "initial sync to an empty remote folder",
+	"W2":    "a cycle with nothing changed",
+	"W3":    "edit-to-remote latency while watching",
+	"W4":    "delta: scattered edits in a large file",
+	"W5":    "port forwarding",
+	"W6":    "idle cost of a watched session",
+	"SCALE": "W1, W2, W3 and W6 on a large generated tree, with memory per entry and restart time",
+	"W7":    "edit-to-remote latency while another program fills the disk",
 }
 
 // otherLinks names the links of tables measured over another link than the run's.

@@ -2,6 +2,8 @@ package bench
 
 import (
 	"encoding/binary"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -11,6 +13,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // TreeSpec describes a generated tree: Files files of MinSize to MaxSize random bytes
@@ -80,31 +84,34 @@ func Generate(root string, spec TreeSpec) (*Tree, error) {
 	for _, f := range files {
 		t.Bytes += f.size
 	}
-	work := make(chan genFile)
-	errs := make(chan error, runtime.GOMAXPROCS(0))
+	// Writing a small file is mostly system calls: more writers than cores keep the
+	// disk busy. Each takes the next file by index, so there is no channel per file.
+	writers := max(8, 4*runtime.GOMAXPROCS(0))
+	var next atomic.Int64
+	var firstErr error
+	var errOnce sync.Once
 	var wg sync.WaitGroup
-	for range cap(errs) {
+	for range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for f := range work {
+			for {
+				j := next.Add(1) - 1
+				if j >= int64(len(files)) {
+					return
+				}
+				f := files[j]
 				if err := writeRandomFile(filepath.Join(root, f.path), f.size, f.seed); err != nil {
-					errs <- err
-					for range work {
-					}
+					errOnce.Do(func() { firstErr = err })
+					next.Store(int64(len(files)))
 					return
 				}
 			}
 		}()
 	}
-	for _, f := range files {
-		work <- f
-	}
-	close(work)
 	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return nil, err
+	if firstErr != nil {
+		return nil, firstErr
 	}
 	return t, nil
 }
@@ -246,4 +253,148 @@ func (e *Env) cachedTree(key string, make func(dst string) (*Tree, error)) (*Tre
 	}
 	e.trees[key] = t
 	return t, nil
+}
+
+// ScaleFiles is the scale case's default size (BENCH_SCALE): files.
+const ScaleFiles = 1_000_000
+
+// ScaleSpec is the scale case's tree: n files of 50-2,000 random bytes, 50 per
+// directory (so n/50 directories).
+func ScaleSpec(n int) TreeSpec {
+	return TreeSpec{Files: n, MinSize: 50, MaxSize: 2000, PerDir: 50, Seed: 6}
+}
+
+// ScaleTree is the scale case's tree of Settings.Scale files (ScaleFiles when 0). It
+// lives in Settings.CacheDir, where a later run reuses it (see cachedGenerated).
+func (e *Env) ScaleTree() (*CachedTree, error) {
+	n := e.Scale
+	if n <= 0 {
+		n = ScaleFiles
+	}
+	spec := ScaleSpec(n)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	dir := e.CacheDir
+	if dir == "" {
+		dir = filepath.Join(e.Work, "trees")
+	}
+	start := time.Now()
+	t, reused, err := cachedGenerated(filepath.Join(dir, fmt.Sprintf("scale%d", n)), spec)
+	if err != nil {
+		return nil, fmt.Errorf("preparing the scale tree: %w", err)
+	}
+	t.Label = fmt.Sprintf("%s files of 50-2,000 bytes in %s directories, %s", commas(t.Files), commas(t.Dirs), fmtBytes(float64(t.Bytes)))
+	how := "generated"
+	if reused {
+		how = "reused (manifest matches)"
+	}
+	e.Logf("scale tree %s: %s in %s", how, t.Path, time.Since(start).Round(time.Millisecond))
+	return &CachedTree{Tree: t, Spec: spec, Reused: reused}, nil
+}
+
+// A CachedTree is a generated tree kept between runs. Its manifest stands for its
+// contents: whoever changes the files calls Dirty first and Restore when done.
+type CachedTree struct {
+	*Tree
+	Spec   TreeSpec
+	Reused bool // it came from an earlier run
+}
+
+// treeManifest is written next to a generated tree once it is complete and
+// untouched: the spec it was generated from and what it holds. manifestVersion
+// changes whenever Generate or Layout would write a different tree for the same spec.
+type treeManifest struct {
+	Version int
+	Spec    TreeSpec
+	Files   int
+	Dirs    int
+	Bytes   int64
+}
+
+const manifestVersion = 1
+
+func manifestPath(root string) string { return root + ".manifest.json" }
+
+// cachedGenerated returns spec's tree at root: the one already there if its manifest
+// says it is spec's, complete and untouched; otherwise it deletes whatever is at root
+// and generates the tree anew.
+func cachedGenerated(root string, spec TreeSpec) (t *Tree, reused bool, err error) {
+	want := treeManifest{Version: manifestVersion, Spec: spec}
+	if b, err := os.ReadFile(manifestPath(root)); err == nil {
+		var m treeManifest
+		if json.Unmarshal(b, &m) == nil && m.Version == want.Version && m.Spec == want.Spec {
+			if info, err := os.Stat(root); err == nil && info.IsDir() {
+				return &Tree{Path: root, Files: m.Files, Dirs: m.Dirs, Bytes: m.Bytes}, true, nil
+			}
+		}
+	}
+	if err := os.Remove(manifestPath(root)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, false, err
+	}
+	if err := os.RemoveAll(root); err != nil {
+		return nil, false, err
+	}
+	if err := os.MkdirAll(filepath.Dir(root), 0o755); err != nil {
+		return nil, false, err
+	}
+	if t, err = Generate(root, spec); err != nil {
+		return nil, false, err
+	}
+	return t, false, writeManifest(t, spec)
+}
+
+func writeManifest(t *Tree, spec TreeSpec) error {
+	b, err := json.Marshal(treeManifest{Version: manifestVersion, Spec: spec, Files: t.Files, Dirs: t.Dirs, Bytes: t.Bytes})
+	if err != nil {
+		return err
+	}
+	tmp := manifestPath(t.Path) + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, manifestPath(t.Path))
+}
+
+// Dirty removes the manifest before the tree's files change, so a run that stops
+// midway leaves a tree the next run regenerates.
+func (c *CachedTree) Dirty() error {
+	err := os.Remove(manifestPath(c.Path))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// Restore rewrites the files named (relative to the root) as the spec generates them
+// and writes the manifest again.
+func (c *CachedTree) Restore(rels []string) error {
+	_, files := c.Spec.Layout()
+	byPath := make(map[string]genFile, len(rels))
+	for _, r := range rels {
+		byPath[r] = genFile{}
+	}
+	for _, f := range files {
+		if _, ok := byPath[f.path]; ok {
+			byPath[f.path] = f
+		}
+	}
+	for r, f := range byPath {
+		if f.path == "" {
+			return fmt.Errorf("restoring %s: not a file of the generated tree", r)
+		}
+		if err := writeRandomFile(filepath.Join(c.Path, f.path), f.size, f.seed); err != nil {
+			return err
+		}
+	}
+	return writeManifest(c.Tree, c.Spec)
+}
+
+// FileList lists the tree's files relative to its root, as generated (no walk).
+func (c *CachedTree) FileList() []string {
+	_, files := c.Spec.Layout()
+	out := make([]string, len(files))
+	for i, f := range files {
+		out[i] = f.path
+	}
+	return out
 }

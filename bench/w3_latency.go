@@ -126,6 +126,13 @@ func startEdits(ctx context.Context, e *Env, f *Ferry, tree *Tree, name, label s
 		os.RemoveAll(dest)
 		return nil, err
 	}
+	return watchSynced(e, f, tree, name, dest, label, seed, nil)
+}
+
+// watchSynced waits until session name, which has synced tree to dest, watches, and
+// readies edits to files, tree's files relative to its root (nil: walk the tree for
+// them); close terminates the session and removes dest.
+func watchSynced(e *Env, f *Ferry, tree *Tree, name, dest, label string, seed uint64, files []string) (*edits, error) {
 	s := &edits{e: e, tree: tree, label: label, dest: dest, close: func() {
 		f.Terminate(name)
 		os.RemoveAll(dest)
@@ -145,14 +152,25 @@ func startEdits(ctx context.Context, e *Env, f *Ferry, tree *Tree, name, label s
 		s.watchers = fmt.Sprintf("local side %s, remote side %s", watcherOf(st.Alpha), watcherOf(st.Beta))
 	}
 	time.Sleep(time.Second) // the watchers settle after the initial copy
-	files, err := tree.regularFiles()
-	if err != nil {
-		return fail(err)
+	if files == nil {
+		var err error
+		if files, err = tree.regularFiles(); err != nil {
+			return fail(err)
+		}
 	}
 	s.files = files
 	s.rng = rand.New(rand.NewPCG(seed, 3))
 	s.perm = s.rng.Perm(len(files))
 	return s, nil
+}
+
+// edited lists the files edited so far, relative to the tree's root.
+func (s *edits) edited() []string {
+	var out []string
+	for i := range min(s.made, len(s.perm)) {
+		out = append(out, s.files[s.perm[i]])
+	}
+	return out
 }
 
 // edit makes n edits to random files at random intervals and returns how long each

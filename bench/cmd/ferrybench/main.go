@@ -8,7 +8,11 @@
 // bench/profiles/; BENCH_REPS=N sets the repetitions; BENCH_ONLY=W1,W5 picks
 // workloads; BENCH_KEEP=1 keeps the scratch directory (daemon logs, data
 // directories); BENCH_LINK=lan, wan or far puts every tool's connection to sshd
-// through the link simulator with that profile (results in bench/RESULTS-wan.md, ...).
+// through the link simulator with that profile (results in bench/RESULTS-wan.md, ...);
+// BENCH_SCALE=N sets the files of the full run's scale case (SCALE; default
+// 1,000,000, in N/50 directories), whose tree is kept in BENCH_CACHE (default
+// $XDG_CACHE_HOME/ferrybench, else ~/.cache/ferrybench) and reused while its manifest
+// matches.
 // It exits non-zero when a workload or a tool fails, never because a
 // target is missed.
 package main
@@ -55,6 +59,16 @@ func run(repo, out string) (err error) {
 	if r := os.Getenv("BENCH_REPS"); r != "" {
 		if settings.Reps, err = strconv.Atoi(r); err != nil || settings.Reps < 1 {
 			return fmt.Errorf("BENCH_REPS=%q: want a positive number", r)
+		}
+	}
+	if n := os.Getenv("BENCH_SCALE"); n != "" {
+		if settings.Scale, err = strconv.Atoi(n); err != nil || settings.Scale < 1 {
+			return fmt.Errorf("BENCH_SCALE=%q: want a positive number of files", n)
+		}
+	}
+	if settings.CacheDir = os.Getenv("BENCH_CACHE"); settings.CacheDir == "" {
+		if dir, err := os.UserCacheDir(); err == nil {
+			settings.CacheDir = filepath.Join(dir, "ferrybench")
 		}
 	}
 	goroot, err := exec.Command("go", "env", "GOROOT").Output()
