@@ -207,3 +207,14 @@ func TestCachedTreeIsReusedOnlyWhileItsManifestMatches(t *testing.T) {
 	require.True(t, reused, "restored: the manifest is back")
 	require.Error(t, ct.Restore([]string{"no/such/file"}))
 }
+
+func TestCycleLinesReadTheDaemonLog(t *testing.T) {
+	log := "2026/12/02 15:09:24 INFO s-scale-ferry: cycle: 0 changes to alpha, 1 to beta, 0 conflicts, 0 problems (scan 2ms, reconcile 0s, stage 0s, transition 5ms, save 0s)\n" +
+		"2026/12/02 15:09:25 DEBUG s-scale-ferry: watching\n" +
+		"2026/12/02 15:09:26 INFO s-scale-ferry: cycle: 1 changes to alpha, 0 to beta, 0 conflicts, 0 problems (scan 1ms)\n"
+	require.Equal(t, []string{
+		"0 changes to alpha, 1 to beta, 0 conflicts, 0 problems (scan 2ms, reconcile 0s, stage 0s, transition 5ms, save 0s)",
+		"1 changes to alpha, 0 to beta, 0 conflicts, 0 problems (scan 1ms)",
+	}, cycleLines(log))
+	require.Empty(t, cycleLines(""))
+}

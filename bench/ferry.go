@@ -121,6 +121,22 @@ func (f *Ferry) Profiles() []string {
 	return out
 }
 
+// LogPath is the daemon's log: its standard output and error.
+func (f *Ferry) LogPath() string { return filepath.Join(f.Data, "daemon-"+f.Tag+".log") }
+
+// cycleLines are the phase timings of the cycles a daemon log reports, oldest first:
+// what follows "cycle: " on each line that logs a cycle's changes ("1 changes to
+// alpha, 0 to beta, 0 conflicts, 0 problems (scan 2ms, reconcile 0s, ...)").
+func cycleLines(log string) []string {
+	var out []string
+	for _, l := range strings.Split(log, "\n") {
+		if _, after, ok := strings.Cut(l, ": cycle: "); ok {
+			out = append(out, after)
+		}
+	}
+	return out
+}
+
 // Pid is the daemon's process id.
 func (f *Ferry) Pid() int { return f.cmd.Process.Pid }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -141,9 +142,11 @@ func (r *scaleRun) run(ctx context.Context) (err error) {
 		e.Logf("SCALE W3: %s: p50 %s, max %s", tool, fmtDuration(Median.Of(lat)), fmtDuration(Max.Of(lat)))
 		return err
 	}
+	cycles := len(cycleLines(readString(r.f.LogPath())))
 	if err := editRow("ferry, first edit after the initial sync", 1); err != nil {
 		return err
 	}
+	r.w3.Notes = append(r.w3.Notes, r.cycleAfter(cycles, "The first edit's cycle"))
 	if err := editRow("ferry, later edits", e.Sizes.Edits); err != nil {
 		return err
 	}
@@ -203,7 +206,9 @@ func (r *scaleRun) run(ctx context.Context) (err error) {
 	e.Logf("SCALE: restart to watching in %s", fmtDuration(up.Seconds()))
 	r.restart.Rows = append(r.restart.Rows, Row{Tool: "daemon restart → watching", Unit: Seconds, Samples: []float64{up.Seconds()}})
 	time.Sleep(time.Second)
+	cycles = len(cycleLines(readString(f2.LogPath())))
 	lat, timeouts, err := s.edit(ctx, 1)
+	r.restart.Notes = append(r.restart.Notes, r.cycleAfter(cycles, "The first edit's cycle after the restart"))
 	row := Row{Tool: "first edit after the restart", Unit: Seconds, Samples: lat}
 	if timeouts > 0 {
 		row.Note = "timed out"
@@ -221,6 +226,24 @@ func (r *scaleRun) run(ctx context.Context) (err error) {
 			Row{Tool: "agent RSS per entry after the restart", Unit: Bytes, Samples: []float64{float64(a.RSS) / r.entries}, Note: "peak " + fmtBytes(float64(a.HWM)/r.entries)})
 	}
 	return f2.Healthy(name)
+}
+
+// cycleAfter describes, as what, the cycle the daemon logged after its first
+// `before` cycles: its phases, for telling where a slow edit's time went. The cycle
+// logs once it has saved, which may be after the edit is readable remotely, so this
+// waits for the line up to two seconds.
+func (r *scaleRun) cycleAfter(before int, what string) string {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		lines := cycleLines(readString(r.f.LogPath()))
+		if len(lines) > before {
+			return fmt.Sprintf("%s, as the daemon logged it: %s.", what, strings.Join(lines[before:], "; then "))
+		}
+		if time.Now().After(deadline) {
+			return what + ": the daemon logged no cycle within 2 s of it."
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // groupNamed is the group of r titled title.

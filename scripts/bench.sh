@@ -9,6 +9,8 @@
 #   BENCH_ONLY=W1,W5 only these workloads
 #   BENCH_LINK=wan   every tool reaches sshd through the link simulator with this
 #                    profile (lan, wan, far); results in bench/RESULTS-wan.md
+#   BENCH_SCALE=N    files in the full run's scale case (SCALE; default 1,000,000)
+#   BENCH_CACHE=DIR  where generated trees are kept between runs (~/.cache/ferrybench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
