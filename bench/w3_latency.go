@@ -144,7 +144,7 @@ func watchSynced(e *Env, f *Ferry, tree *Tree, name, dest, label string, seed ui
 	if err := f.Healthy(name); err != nil {
 		return fail(err)
 	}
-	if err := f.WaitStatus(name, "watching", time.Minute); err != nil {
+	if err := f.WaitStatus(name, "watching", 5*time.Minute); err != nil {
 		return fail(err)
 	}
 	e.Logf("%s: %s synced (%s), watching", label, name, tree.Label)
