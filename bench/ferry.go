@@ -32,6 +32,9 @@ type Ferry struct {
 	stopErr  error
 }
 
+// daemonStartLimit is how long a starting daemon may take to answer the CLI.
+const daemonStartLimit = 2 * time.Minute
+
 // StartFerry starts a daemon on a new data directory; tag names its profiles.
 func (e *Env) StartFerry(tag string) (*Ferry, error) {
 	e.mu.Lock()
@@ -65,7 +68,8 @@ func (e *Env) StartFerryOn(data, tag string) (*Ferry, error) {
 		close(f.exited)
 	}()
 	e.TB.Cleanup(func() { f.Stop() }) // a workload that gives up midway leaves none running
-	deadline := time.Now().Add(15 * time.Second)
+	// A daemon answers once it has loaded its sessions: seconds for a million entries.
+	deadline := time.Now().Add(daemonStartLimit)
 	for {
 		out, _ := f.CLI("version")
 		if strings.Contains(out, "daemon: ") && !strings.Contains(out, "not running") {
@@ -79,7 +83,7 @@ func (e *Env) StartFerryOn(data, tag string) (*Ferry, error) {
 		}
 		if time.Now().After(deadline) {
 			f.Stop()
-			return nil, fmt.Errorf("ferry daemon did not answer within 15 s: %s", lastLines(readString(log.Name()), 5))
+			return nil, fmt.Errorf("ferry daemon did not answer within %s: %s", daemonStartLimit, lastLines(readString(log.Name()), 5))
 		}
 	}
 }
