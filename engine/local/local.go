@@ -75,8 +75,14 @@ func (m *WatchMode) UnmarshalText(b []byte) error {
 // DefaultPollInterval is how often a polling endpoint rescans.
 const DefaultPollInterval = 10 * time.Second
 
-// cacheSaveInterval bounds how often the digest cache is written while scanning.
-const cacheSaveInterval = 30 * time.Second
+// The digest cache is saved off the scans' path, by a timer: once the endpoint has
+// been quiet for cacheSaveQuiet after a scan, and at the latest cacheSaveInterval after
+// the last save while scans go on. A save of a million entries takes seconds; an edit
+// made then must not wait for it. Variables for tests.
+var (
+	cacheSaveQuiet    = 5 * time.Second
+	cacheSaveInterval = 30 * time.Second
+)
 
 // Options configure a local endpoint.
 type Options struct {
@@ -106,6 +112,8 @@ type Options struct {
 	// WatchEventDelay is a test seam slowing the watcher's event handling (see
 	// watch.Options.EventDelay).
 	WatchEventDelay time.Duration
+	// onCacheSaved is a test seam called after each background save of the cache.
+	onCacheSaved func()
 }
 
 func (o Options) permissions() transition.Permissions {
@@ -135,6 +143,8 @@ type Endpoint struct {
 	reported     *tree.Entry     // the tree Scan returned last
 	marked       map[string]bool // paths ferry wrote outside a transition (restores), re-read by the next scan
 	lastSave     time.Time
+	saveTimer    *time.Timer // the cache's next save; nil when none is due
+	saving       sync.Mutex  // held while a copy of the cache is written
 	closed       bool
 	replica      string
 	fs           *endpoint.FileSystem // what the root's file system can do; nil until probed
@@ -309,10 +319,7 @@ func (e *Endpoint) Scan(ctx context.Context, opts endpoint.ScanOptions) (*endpoi
 		return nil, err
 	}
 	e.reported, e.polled = root, nil
-	if time.Since(e.lastSave) > cacheSaveInterval {
-		e.sc.SaveCache()
-		e.lastSave = time.Now()
-	}
+	e.scheduleSave()
 	res := &endpoint.ScanResult{Root: root, Watch: e.watchDesc, WatchProblem: e.watchProblem,
 		NoExecutability: noExecutability || (e.fs != nil && !e.fs.ExecutableBits), FileSystem: e.fs,
 		RootID: rootIdentity(e.sc.Root()), Changing: len(e.sc.Changing()) > 0}
@@ -456,6 +463,42 @@ func (e *Endpoint) probe() {
 }
 
 // mark has the next scan re-read path and everything below it (under e.mu).
+// scheduleSave sets the cache's save for cacheSaveQuiet from now, or sooner if that
+// would be later than cacheSaveInterval after the last save (at once for the first
+// scan's digests: a process stopped soon after, a laptop that sleeps, need not hash
+// them again). e.mu is held.
+func (e *Endpoint) scheduleSave() {
+	delay := min(cacheSaveQuiet, max(0, time.Until(e.lastSave.Add(cacheSaveInterval))))
+	if e.saveTimer == nil {
+		e.saveTimer = time.AfterFunc(delay, e.saveCache)
+		return
+	}
+	e.saveTimer.Reset(delay)
+}
+
+// saveCache writes a copy of the digest cache, taken under the lock and written
+// outside it, so that scans and transitions go on meanwhile.
+func (e *Endpoint) saveCache() {
+	e.saving.Lock()
+	defer e.saving.Unlock()
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return
+	}
+	c, path, ok := e.sc.TakeCache()
+	e.lastSave = time.Now()
+	e.mu.Unlock()
+	if ok {
+		// A failed save costs the next process time (it hashes again), never
+		// correctness: the cache is only a shortcut.
+		c.Save(path)
+	}
+	if e.opts.onCacheSaved != nil {
+		e.opts.onCacheSaved()
+	}
+}
+
 func (e *Endpoint) mark(path string) {
 	if e.marked == nil {
 		e.marked = map[string]bool{}
@@ -472,13 +515,19 @@ func (e *Endpoint) Close() error {
 	}
 	e.closed = true
 	close(e.done)
+	if e.saveTimer != nil {
+		e.saveTimer.Stop()
+	}
 	e.mu.Unlock()
 	if e.watcher != nil {
 		e.watcher.Close()
 	}
 	e.wg.Wait()
 	close(e.changes)
+	// After a save in progress (its copy may be older than the cache now).
+	e.saving.Lock()
 	err := e.sc.SaveCache()
+	e.saving.Unlock()
 	if e.lock != nil {
 		e.lock.Close()
 	}

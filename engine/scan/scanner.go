@@ -117,6 +117,18 @@ func (s *Scanner) Apply(p string, e *tree.Entry) {
 }
 
 // SaveCache persists the cache if it changed since it was loaded or saved.
+// TakeCache returns a copy of the digest cache to save, and the file it goes to, when
+// it changed since it was last saved or taken (ok false otherwise, or without a cache
+// file); it counts as saved from then on. The copy is the caller's: saving it
+// (Cache.Save) needs no lock on the scanner.
+func (s *Scanner) TakeCache() (c Cache, path string, ok bool) {
+	if s.opts.CachePath == "" || !s.cacheDirty {
+		return nil, "", false
+	}
+	s.cacheDirty = false
+	return maps.Clone(s.cache), s.opts.CachePath, true
+}
+
 func (s *Scanner) SaveCache() error {
 	if s.opts.CachePath == "" || !s.cacheDirty {
 		return nil
