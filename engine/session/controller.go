@@ -215,11 +215,18 @@ func (c *controller) flush(res *resolution, allowDeletions bool) (<-chan error, 
 	return r.done, nil
 }
 
+// takeWaiters takes the requests waiting for the next cycle, which is about to start,
+// and with them the trigger they sent (under the same lock as they were added): that
+// cycle answers them, and a trigger left behind would run one more cycle for nobody.
 func (c *controller) takeWaiters() []*request {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	w := c.waiters
 	c.waiters = nil
+	select {
+	case <-c.trigger:
+	default:
+	}
 	return w
 }
 
