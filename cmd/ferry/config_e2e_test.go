@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -162,6 +163,16 @@ commands:
 	require.Contains(t, out, "  beforeCreate: echo before1 >> ../hooks.log\n")
 	require.Contains(t, out, "  flushOnCreate: start flushes")
 	require.Contains(t, out, "  commands (ferry project run NAME): fail, where\n")
+	// The editor starts and stops the sessions itself: check --json gives it the hooks.
+	var plan struct{ Hooks project.Hooks }
+	require.NoError(t, json.Unmarshal([]byte(e.ok("project", "check", "--json", dir)), &plan))
+	require.Equal(t, project.Hooks{
+		BeforeCreate:    []project.Command{{Line: 9, Shell: "echo before1 >> ../hooks.log"}, {Line: 10, Shell: "echo before2 >> ../hooks.log; echo shown to the user"}},
+		AfterCreate:     []project.Command{{Line: 13, Shell: "test -f ../mirror/index.html && echo after-flushed >> ../hooks.log"}},
+		BeforeTerminate: []project.Command{{Line: 14, Shell: "echo beforeTerminate >> ../hooks.log"}},
+		AfterTerminate:  []project.Command{{Line: 15, Shell: "echo afterTerminate >> ../hooks.log"}},
+		FlushOnCreate:   true,
+	}, plan.Hooks)
 
 	// project run: in the folder, output streamed, exit status passed on.
 	r = e.runIn(t.TempDir(), "project", "run", "where", dir)

@@ -61,6 +61,9 @@ type projectPlan struct {
 	Selector string        `json:"selector"`
 	Sync     []planSync    `json:"sync"`
 	Forward  []planForward `json:"forward"`
+	// Hooks are the file's hooks and flushOnCreate, which a client that starts and
+	// stops the sessions itself (the editor) runs as "project start" and "stop" do.
+	Hooks project.Hooks `json:"hooks"`
 }
 
 type planSync struct {
@@ -77,7 +80,7 @@ type planForward struct {
 
 func toPlan(p *project.Project) projectPlan {
 	out := projectPlan{Dir: p.Dir, File: p.File, ID: p.ID, Selector: project.Selector(p.ID),
-		Sync: []planSync{}, Forward: []planForward{}}
+		Sync: []planSync{}, Forward: []planForward{}, Hooks: p.Hooks}
 	for _, s := range p.Sync {
 		out.Sync = append(out.Sync, planSync{Entry: s.Entry, Line: s.Line, Create: syncCreateParams(s)})
 	}

@@ -202,6 +202,49 @@ test("an entry that cannot be created: those before it are terminated, the messa
   vscode.recorder.messages.length = 0;
 });
 
+test("hooks run around start and stop, in the folder, output in the log; not in an untrusted workspace", async () => {
+  const hooksLog = path.join(sb.dir, "hooks.log");
+  fs.writeFileSync(
+    path.join(dir, "ferry.yml"),
+    [
+      "sync:",
+      "  code:",
+      "    beta: ../hooked-copy",
+      "beforeCreate:",
+      "  - echo before >> ../hooks.log; echo said by the hook",
+      "flushOnCreate: true",
+      "afterCreate:",
+      "  - test -f ../hooked-copy/src/app.ts && echo after-flushed >> ../hooks.log",
+      "beforeTerminate: [echo beforeTerminate >> ../hooks.log]",
+      "afterTerminate: [echo afterTerminate >> ../hooks.log; exit 4]",
+      "",
+    ].join("\n"),
+  );
+  vscode.workspace.isTrusted = false;
+  try {
+    assert.equal(await run("ferry.startProject", vscode.Uri.file(dir)), undefined);
+  } finally {
+    vscode.workspace.isTrusted = true;
+  }
+  const refused = await waitFor("the warning", () => vscode.recorder.messages.find((m) => m.level === "warning" && /has hooks/.test(m.message)));
+  assert.match(refused.message, /trust this workspace to run them, or start the project with "ferry project start" in a terminal/);
+  assert.equal(fs.existsSync(hooksLog), false, "no hook ran");
+  assert.equal(daemonHas().sync.length, 0, "nothing was started");
+
+  const started = (await run("ferry.startProject", vscode.Uri.file(dir))) as { sync: unknown[] } | undefined;
+  assert.equal(started?.sync.length, 1);
+  assert.equal(fs.readFileSync(hooksLog, "utf8"), "before\nafter-flushed\n", "in order, afterCreate after the flush");
+  assert.ok(vscode.recorder.logs.some((l) => l.message === "web/ferry.yml:   said by the hook"), "the hook's output is in the log");
+
+  await run("ferry.stopProject", vscode.Uri.file(dir));
+  await waitFor("stopped", () => daemonHas().sync.length === 0);
+  assert.equal(fs.readFileSync(hooksLog, "utf8"), "before\nafter-flushed\nbeforeTerminate\nafterTerminate\n");
+  const failed = vscode.recorder.messages.find((m) => m.level === "error" && /afterTerminate hook/.test(m.message));
+  assert.equal(failed?.message, `Ferry: ${path.join(canonical, "ferry.yml")}:10: afterTerminate hook "echo afterTerminate >> ../hooks.log; exit 4" exited with status 4 (the sessions were terminated anyway)`);
+  vscode.recorder.messages.length = 0;
+  fs.rmSync(hooksLog);
+});
+
 test("a ferry.yml that appears in another folder of the workspace is offered too", async () => {
   const other = path.join(sb.dir, "api");
   fs.mkdirSync(other);

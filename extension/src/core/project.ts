@@ -122,6 +122,66 @@ export interface ProjectPlan {
   selector: string;
   sync: { entry: string; line: number; create: SyncCreateParams }[];
   forward: { entry: string; line: number; create: ForwardCreateParams }[];
+  /** The file's hooks (absent from a ferry older than hooks). */
+  hooks?: ProjectHooks;
+}
+
+/** A shell command of a project file, with its line. */
+export interface ProjectCommand {
+  line: number;
+  shell: string;
+}
+
+/** What `ferry project start` and `stop` run besides creating and terminating. */
+export interface ProjectHooks {
+  beforeCreate?: ProjectCommand[];
+  afterCreate?: ProjectCommand[];
+  beforeTerminate?: ProjectCommand[];
+  afterTerminate?: ProjectCommand[];
+  flushOnCreate?: boolean;
+}
+
+export type HookKind = "beforeCreate" | "afterCreate" | "beforeTerminate" | "afterTerminate";
+
+/** Whether a plan runs shell commands of its file (hooks of any kind). */
+export function hasHooks(plan: ProjectPlan): boolean {
+  const h = plan.hooks ?? {};
+  return [h.beforeCreate, h.afterCreate, h.beforeTerminate, h.afterTerminate].some((l) => (l?.length ?? 0) > 0);
+}
+
+/** Runs a shell command in a folder; resolves with its exit status (null: killed) and what it printed. */
+export type ShellRunner = (shell: string, dir: string) => Promise<{ code: number | null; signal: string | null; output: string }>;
+
+/** Runs shell commands with sh -c, as `ferry project start` runs hooks. */
+export const runShell: ShellRunner = (shell, dir) =>
+  new Promise((resolve, reject) => {
+    const child = spawn("sh", ["-c", shell], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (output += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (output += d));
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve({ code, signal, output }));
+  });
+
+/** A hook that failed: the message names the file, the line, the hook and how it ended. */
+export class HookFailed extends Error {}
+
+/**
+ * Runs the plan's hooks of one kind in order, in the project's folder, passing each
+ * one's announcement and output lines to log; the first that fails stops them.
+ */
+export async function runHooks(run: ShellRunner, plan: ProjectPlan, kind: HookKind, log: (line: string) => void): Promise<void> {
+  for (const h of plan.hooks?.[kind] ?? []) {
+    log(`${kind}: ${h.shell}`);
+    const r = await run(h.shell, plan.dir);
+    for (const line of r.output.split("\n").filter((l) => l !== "")) {
+      log(`  ${line}`);
+    }
+    if (r.code !== 0) {
+      const how = r.code === null ? `was stopped (${r.signal})` : `exited with status ${r.code}`;
+      throw new HookFailed(`${plan.file}:${h.line}: ${kind} hook "${h.shell}" ${how}`);
+    }
+  }
 }
 
 export interface ProjectProblem {

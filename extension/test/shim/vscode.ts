@@ -830,6 +830,8 @@ const folderListeners = new EventEmitter<{ added: unknown[]; removed: unknown[] 
 
 export const workspace = {
   workspaceFolders: undefined as { uri: Uri; name: string; index: number }[] | undefined,
+  /** Workspace Trust: tests set it false to see what an untrusted folder may not do. */
+  isTrusted: true,
   onDidChangeWorkspaceFolders: folderListeners.event,
   createFileSystemWatcher(glob: string): FileSystemWatcher {
     const w = new FileSystemWatcher(glob);

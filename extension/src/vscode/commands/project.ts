@@ -2,19 +2,27 @@
  * Ferry: Start Project Sessions and Ferry: Stop Project Sessions, for the ferry.yml of a
  * workspace folder (or the folder or ferry.yml they are invoked on). The file is read by
  * `ferry project check --json`; the sessions are created and terminated through the API
- * (core/project), labelled as `ferry project start` labels them.
+ * (core/project), labelled as `ferry project start` labels them. The file's hooks run
+ * around them as the CLI runs them (output in the Ferry log), only in a trusted
+ * workspace: they are shell commands from the folder.
  */
 import * as fs from "fs";
 import * as path from "path";
 import * as vscode from "vscode";
+import { Method } from "../../protocol.gen";
 import {
   AlreadyStarted,
   countSessions,
+  hasHooks,
+  HookFailed,
   PROJECT_FILE,
   ProjectFileError,
   projectId,
   projectSessions,
+  ProjectPlan,
   readPlan,
+  runHooks,
+  runShell,
   startProject,
   stopProject,
 } from "../../core/project";
@@ -122,9 +130,30 @@ export const startProjectSessions: CommandFactory = (ctx) => async (arg?: unknow
               "use a ferry and an extension of the same release",
           );
         }
+        if (hasHooks(plan) && !vscode.workspace.isTrusted) {
+          void vscode.window.showWarningMessage(
+            `Ferry: ${where} has hooks, shell commands that run around the sessions; trust this workspace to run them, or start the project with "ferry project start" in a terminal.`,
+          );
+          return undefined;
+        }
+        const log = (line: string) => ctx.log.info(`${where}: ${line}`);
+        try {
+          await runHooks(runShell, plan, "beforeCreate", log);
+        } catch (e) {
+          throw e instanceof HookFailed ? new HookFailed(`${e.message}; nothing was started`) : e;
+        }
         const started = await startProject(ctx.backend, plan, (what) => progress.report({ message: `${what} created` }));
         const names = [...started.sync, ...started.forward].map((s) => s.name).join(", ");
         ctx.log.info(`started ${plan.file} (${plan.selector}): ${names}`);
+        try {
+          if (plan.hooks?.flushOnCreate && started.sync.length > 0) {
+            progress.report({ message: "flushing (flushOnCreate)" });
+            await ctx.backend.request(Method.SyncFlush, { labelSelector: plan.selector });
+          }
+          await runHooks(runShell, plan, "afterCreate", log);
+        } catch (e) {
+          throw new Error(`${e instanceof Error ? e.message : String(e)}; the sessions are started (${STOP_PROJECT} terminates them)`);
+        }
         void vscode.window.showInformationMessage(`Ferry: started ${countSessions(started.sync.length, started.forward.length)} of ${where}.`);
         return started;
       },
@@ -163,7 +192,23 @@ export const stopProjectSessions: CommandFactory = (ctx) => async (arg?: unknown
   if (!folder) {
     return undefined;
   }
+  const plan = await terminateHooksOf(ctx, folder);
+  const where = `${folder.name}/${PROJECT_FILE}`;
+  const log = (line: string) => ctx.log.info(`${where}: ${line}`);
+  // A failing hook is reported; the sessions are terminated anyway, as the CLI does.
+  const failed: string[] = [];
+  const hook = async (kind: "beforeTerminate" | "afterTerminate") => {
+    if (plan) {
+      await runHooks(runShell, plan, kind, log).catch((e: Error) => failed.push(e.message));
+    }
+  };
+  await hook("beforeTerminate");
   const n = await stopProject(ctx.backend, folder.id);
+  await hook("afterTerminate");
+  for (const f of failed) {
+    ctx.log.error(f);
+    void vscode.window.showErrorMessage(`Ferry: ${f} (the sessions were terminated anyway)`);
+  }
   const total = n.sync + n.forward;
   ctx.log.info(`stopped the project in ${folder.dir}: ${total} sessions`);
   void vscode.window.showInformationMessage(
@@ -173,6 +218,29 @@ export const stopProjectSessions: CommandFactory = (ctx) => async (arg?: unknown
   );
   return n;
 };
+
+/**
+ * The plan whose terminate hooks a stop runs: none when the folder's ferry.yml cannot
+ * be read now (the sessions are stopped all the same), or when the workspace is not
+ * trusted (said in the log and a warning).
+ */
+async function terminateHooksOf(ctx: FerryContext, folder: ProjectFolder): Promise<ProjectPlan | undefined> {
+  let plan: ProjectPlan;
+  try {
+    plan = await readPlan(ctx.ferryPath(), ctx.env, folder.dir);
+  } catch (e) {
+    ctx.log.warn(`not running the terminate hooks of ${folder.dir}: ${e instanceof Error ? e.message : String(e)}`);
+    return undefined;
+  }
+  if (!hasHooks(plan)) {
+    return undefined;
+  }
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage(`Ferry: not running the terminate hooks of ${folder.name}/${PROJECT_FILE}, as this workspace is not trusted.`);
+    return undefined;
+  }
+  return plan;
+}
 
 /** Shows the first problem of a project file (all of them go to the log), with a button that opens the file at its line. */
 function showProblems(ctx: FerryContext, e: ProjectFileError): void {
