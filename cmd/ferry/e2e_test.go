@@ -144,6 +144,18 @@ func (e *env) session(name string) protocol.SyncSession {
 	return s[0]
 }
 
+// requireRunning checks that a session is running after a flush: watching, or in a
+// cycle of its own. The flush's cycle lands files, and the watcher's report of those
+// writes may start one more cycle (it finds nothing to do) before a client lists the
+// session, more so on a busy machine; what must not be is a halt, waiting for a
+// rescan (a path that failed its check), or a lost side.
+func requireRunning(t *testing.T, s protocol.SyncSession) {
+	t.Helper()
+	running := []string{protocol.StatusWatching, protocol.StatusScanning, protocol.StatusReconciling,
+		protocol.StatusStagingAlpha, protocol.StatusStagingBeta, protocol.StatusTransitioning, protocol.StatusSaving}
+	require.Contains(t, running, s.Status, "%s: last error: %s", s.Name, s.LastError)
+}
+
 func writeFile(t *testing.T, path, content string, mode fs.FileMode) {
 	t.Helper()
 	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))

@@ -45,7 +45,7 @@ func TestRemoteSyncOverAlias(t *testing.T) {
 
 	for _, s := range e.sessions() {
 		require.True(t, s.Alpha.Connected && s.Beta.Connected, "%s: %+v", s.Name, s)
-		require.Equal(t, protocol.StatusWatching, s.Status)
+		requireRunning(t, s)
 	}
 	// Both sessions, to the same user@host:port under two spellings, share one SSH
 	// connection: sshd saw exactly one.

@@ -30,7 +30,7 @@ func TestSyncLifecycle(t *testing.T) {
 	requireSameTree(t, alpha, beta)
 
 	s := e.session("docs")
-	require.Equal(t, protocol.StatusWatching, s.Status)
+	requireRunning(t, s)
 	require.True(t, s.Alpha.Connected)
 	require.True(t, s.Beta.Connected)
 	require.Equal(t, uint64(3), s.Beta.Files)
