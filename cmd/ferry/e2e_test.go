@@ -145,10 +145,10 @@ func (e *env) session(name string) protocol.SyncSession {
 }
 
 // requireRunning checks that a session is running after a flush: watching, or in a
-// cycle of its own. The flush's cycle lands files, and the watcher's report of those
-// writes may start one more cycle (it finds nothing to do) before a client lists the
-// session, more so on a busy machine; what must not be is a halt, waiting for a
-// rescan (a path that failed its check), or a lost side.
+// cycle of its own. A watcher's signal for changes that the flush's cycle already took
+// in (its barrier drains them) can still start one more cycle, which finds nothing to
+// do, before a client lists the session, more so on a busy machine; what must not be
+// is a halt, waiting for a rescan (a path that failed its check), or a lost side.
 func requireRunning(t *testing.T, s protocol.SyncSession) {
 	t.Helper()
 	running := []string{protocol.StatusWatching, protocol.StatusScanning, protocol.StatusReconciling,
