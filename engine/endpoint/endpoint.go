@@ -28,7 +28,11 @@ import (
 //
 // Concurrency: the session calls Scan, Stage, Receiver, Supply and Transition from one
 // goroutine, never two at once on the same endpoint, except that Supply on one
-// endpoint runs while the other endpoint's Receiver consumes what it sends. Changes,
+// endpoint runs while the other endpoint's Receiver consumes what it sends, and that
+// Transition may be called while this endpoint's Receiver (of the last Stage) still
+// takes in contents: Transition then first waits until every content its changes need
+// from that staging has arrived or been given up on (a pipelined cycle, which lands
+// in batches as contents arrive). Changes,
 // Problem and Close may be called from any goroutine. Close unblocks every call in
 // progress, which then returns an error. Cancelling ctx aborts a call; the endpoint
 // stays usable.

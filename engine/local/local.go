@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ferrysync/ferry/engine/endpoint"
@@ -146,6 +147,7 @@ type Endpoint struct {
 	saveTimer    *time.Timer // the cache's next save; nil when none is due
 	saving       sync.Mutex  // held while a copy of the cache is written
 	closed       bool
+	isClosed     atomic.Bool // closed, for what does not take mu
 	replica      string
 	fs           *endpoint.FileSystem // what the root's file system can do; nil until probed
 }
@@ -368,10 +370,10 @@ func (e *Endpoint) Stage(ctx context.Context, files []endpoint.StageFile, signat
 }
 
 // Receiver implements endpoint.Endpoint.
+// It does not take the endpoint's lock: a transition holding it may be waiting for
+// what this receiver brings.
 func (e *Endpoint) Receiver(ctx context.Context) (endpoint.Receiver, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
+	if e.isClosed.Load() {
 		return nil, endpoint.ErrClosed
 	}
 	return e.area.Receiver()
@@ -418,7 +420,7 @@ func (e *Endpoint) Transition(ctx context.Context, changes []tree.Change) ([]*tr
 		e.sc.Apply(c.Path, results[i])
 	}
 	e.polled = nil // a poll's result from before this transition is stale
-	if len(problems) == 0 {
+	if len(problems) == 0 && !e.area.Wanted() {
 		e.area.Clear()
 	}
 	// What the transition skipped is re-read by the next scan: its knowledge of those
@@ -508,6 +510,10 @@ func (e *Endpoint) mark(path string) {
 
 // Close implements endpoint.Endpoint.
 func (e *Endpoint) Close() error {
+	if !e.isClosed.Swap(true) {
+		// A transition waiting for contents gives up, and lets go of the lock.
+		e.area.EndReception()
+	}
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()

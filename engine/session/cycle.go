@@ -86,6 +86,13 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	alphaLarge, betaLarge = append(alphaLarge, alphaLinks...), append(betaLarge, betaLinks...)
 	alphaChanges, betaChanges = renameChanges(as.renames, alphaChanges), renameChanges(bs.renames, betaChanges)
 	aProblems, bProblems := alphaLarge, betaLarge
+	// Much to bring to one side: it lands in batches as it arrives (see pipeline.go).
+	pipelined := pipelineSide(alphaChanges, betaChanges)
+	if pipelined >= 0 {
+		lists := [2]*[]tree.Change{&alphaChanges, &betaChanges}
+		files, _ := creationWeight(*lists[pipelined])
+		*lists[pipelined] = splitCreations(*lists[pipelined], batchFiles(files), batchBytesMax)
+	}
 
 	timing.mark("reconcile")
 	// The intent is made durable while contents are staged, and before anything lands.
@@ -97,7 +104,17 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	// itself (one round trip); the rest is staged first.
 	var inline [2][]endpoint.Content
 	var inlined [2]bool
-	if len(betaChanges) > 0 {
+	// The results of a pipelined side's landings, and their problems.
+	var landed []*tree.Entry
+	var landedProblems []endpoint.Problem
+	if pipelined >= 0 {
+		changes := [2][]tree.Change{alphaChanges, betaChanges}[pipelined]
+		var err error
+		landed, landedProblems, err = c.stageAndLand(ctx, [2]endpoint.Endpoint{alpha, beta}, pipelined, changes, signatures, intended)
+		if err != nil {
+			return cycleOutcome{}, err
+		}
+	} else if len(betaChanges) > 0 {
 		if inline[1], inlined[1] = c.inlineContents(ctx, alpha, beta, spec.Alpha, betaChanges); !inlined[1] {
 			c.setStatus(StatusStagingBeta)
 			p, err := c.stage(ctx, alpha, beta, "beta", betaChanges, signatures)
@@ -107,7 +124,7 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 			bProblems = append(bProblems, p...)
 		}
 	}
-	if len(alphaChanges) > 0 {
+	if len(alphaChanges) > 0 && pipelined < 0 {
 		if inline[0], inlined[0] = c.inlineContents(ctx, beta, alpha, spec.Beta, alphaChanges); !inlined[0] {
 			c.setStatus(StatusStagingAlpha)
 			p, err := c.stage(ctx, beta, alpha, "alpha", alphaChanges, signatures)
@@ -126,10 +143,20 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	// event says so (writes through mmap are not reported).
 	out := cycleOutcome{rescan: as.res.Changing || bs.res.Changing}
 	if len(alphaChanges)+len(betaChanges) > 0 {
-		c.update(func(s *State) { s.Status, s.Staging = StatusTransitioning, nil })
-		ar, br, ap, bp, err := c.transition(ctx, alpha, beta, alphaChanges, betaChanges, inline, inlined)
-		if err != nil {
-			return cycleOutcome{}, err
+		var ar, br []*tree.Entry
+		var ap, bp []endpoint.Problem
+		switch pipelined {
+		case 0:
+			ar, ap = landed, landedProblems
+		case 1:
+			br, bp = landed, landedProblems
+		default:
+			c.update(func(s *State) { s.Status, s.Staging = StatusTransitioning, nil })
+			var err error
+			ar, br, ap, bp, err = c.transition(ctx, alpha, beta, alphaChanges, betaChanges, inline, inlined, [2][]tree.Change{})
+			if err != nil {
+				return cycleOutcome{}, err
+			}
 		}
 		as.counts = adjustCounts(as.counts, alphaChanges, ar)
 		bs.counts = adjustCounts(bs.counts, betaChanges, br)
@@ -781,6 +808,28 @@ func (c *controller) inlineContents(ctx context.Context, from, to endpoint.Endpo
 
 // stage brings the contents the changes need onto the receiving side.
 func (c *controller) stage(ctx context.Context, from, to endpoint.Endpoint, side string, changes []tree.Change, signatures bool) ([]endpoint.Problem, error) {
+	files := stageFiles(changes)
+	if len(files) == 0 {
+		return nil, nil
+	}
+	needed, err := to.Stage(ctx, files, signatures)
+	if err != nil || len(needed) == 0 {
+		return nil, err
+	}
+	recv, err := to.Receiver(ctx)
+	if err != nil {
+		return nil, err
+	}
+	supplyErr := from.Supply(ctx, needed, c.progress(recv, side, needed))
+	problems, closeErr := recv.Close()
+	if supplyErr != nil {
+		return problems, supplyErr
+	}
+	return problems, closeErr
+}
+
+// stageFiles lists the files whose contents changes need.
+func stageFiles(changes []tree.Change) []endpoint.StageFile {
 	var files []endpoint.StageFile
 	for _, ch := range changes {
 		if ch.From != "" {
@@ -793,17 +842,12 @@ func (c *controller) stage(ctx context.Context, from, to endpoint.Endpoint, side
 			return true
 		})
 	}
-	if len(files) == 0 {
-		return nil, nil
-	}
-	needed, err := to.Stage(ctx, files, signatures)
-	if err != nil || len(needed) == 0 {
-		return nil, err
-	}
-	recv, err := to.Receiver(ctx)
-	if err != nil {
-		return nil, err
-	}
+	return files
+}
+
+// progress wraps recv, which receives needed on side, to publish the staging's
+// progress.
+func (c *controller) progress(recv endpoint.Receiver, side string, needed []endpoint.Needed) *progressReceiver {
 	pr := &progressReceiver{Receiver: recv, c: c, needed: needed, start: time.Now()}
 	pr.p.Side = side
 	pr.p.FilesTotal = uint64(len(needed))
@@ -811,17 +855,14 @@ func (c *controller) stage(ctx context.Context, from, to endpoint.Endpoint, side
 		pr.p.BytesTotal += uint64(n.Size)
 	}
 	pr.publish(true)
-	supplyErr := from.Supply(ctx, needed, pr)
-	problems, closeErr := recv.Close()
-	if supplyErr != nil {
-		return problems, supplyErr
-	}
-	return problems, closeErr
+	return pr
 }
 
 // transition applies both sides' changes at once and records the results in the
-// ancestor, shallow paths first.
-func (c *controller) transition(ctx context.Context, alpha, beta endpoint.Endpoint, ac, bc []tree.Change, inline [2][]endpoint.Content, inlined [2]bool) (ar, br []*tree.Entry, ap, bp []endpoint.Problem, err error) {
+// ancestor, shallow paths first. after lists the changes of the cycle still to land
+// once these have (later batches, see stageAndLand): the record then keeps them as
+// intents.
+func (c *controller) transition(ctx context.Context, alpha, beta endpoint.Endpoint, ac, bc []tree.Change, inline [2][]endpoint.Content, inlined [2]bool, after [2][]tree.Change) (ar, br []*tree.Entry, ap, bp []endpoint.Problem, err error) {
 	var wg sync.WaitGroup
 	var aerr, berr error
 	apply := func(e endpoint.Endpoint, changes []tree.Change, i int) ([]*tree.Entry, []endpoint.Problem, error) {
@@ -869,7 +910,11 @@ func (c *controller) transition(ctx context.Context, alpha, beta endpoint.Endpoi
 	c.ancestor = applyInOrder(c.ancestor, patches)
 	// Recorded at once: the journal's intent would settle the same from the disk,
 	// but a record costs less than a scan.
-	if jerr := c.journal.record(c.seq, patches); jerr != nil && aerr == nil && berr == nil {
+	record := func() error { return c.journal.record(c.seq, patches) }
+	if len(after[0])+len(after[1]) > 0 {
+		record = func() error { return c.journal.intend(c.seq, patches, intentsOf(after[0], after[1])) }
+	}
+	if jerr := record(); jerr != nil && aerr == nil && berr == nil {
 		aerr = jerr
 	}
 	c.recorded = c.ancestor

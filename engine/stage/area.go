@@ -60,6 +60,19 @@ type Area struct {
 	dirty    map[string]bool
 	// syncFile makes a staged file's data durable (syncData; tests count the calls).
 	syncFile func(*os.File) error
+
+	// The reception: what the last Stage listed to come from the other side. pending
+	// holds the digests not yet staged or given up on; receiving is set from a Stage
+	// that listed any until its receiver closes, attached while that receiver exists;
+	// wake is closed (and replaced) when pending shrinks, for Await.
+	pending   map[tree.Digest]bool
+	receiving bool
+	attached  bool
+	reception uint64 // counts Stage calls: which reception a receiver serves
+	wake      chan struct{}
+	// wanted: the contents the last Stage listed that no transition has taken yet
+	// (a pipelined cycle lands them over several transitions).
+	wanted map[tree.Digest]bool
 }
 
 // syncEachMax is the most files a staging makes durable one by one (fdatasync while
@@ -105,7 +118,16 @@ func (a *Area) Has(d tree.Digest) bool { return a.Path(d) != "" }
 func (a *Area) Taken(d tree.Digest) {
 	a.mu.Lock()
 	delete(a.staged, d)
+	delete(a.wanted, d)
 	a.mu.Unlock()
+}
+
+// Wanted reports whether the area holds, or is receiving, contents the last Stage
+// listed that no transition has taken yet: clearing it now would lose them.
+func (a *Area) Wanted() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.receiving || len(a.wanted) > 0
 }
 
 // prepare creates the directory on first use and notes what an earlier process
@@ -234,8 +256,86 @@ func (a *Area) Stage(ctx context.Context, files []endpoint.StageFile, last *tree
 		}
 		needed = append(needed, n)
 	}
+	a.mu.Lock()
 	a.needed = needed
+	a.wanted = seen
+	a.pending = make(map[tree.Digest]bool, len(needed))
+	for _, n := range needed {
+		a.pending[n.Digest] = true
+	}
+	a.receiving, a.attached = len(needed) > 0, false
+	a.reception++
+	a.notifyLocked()
+	a.mu.Unlock()
 	return needed, nil
+}
+
+// Await returns once none of digests is still to come from the reception the last
+// Stage started: each is staged, was given up on (a failed transfer), or the
+// reception ended. A transition calls it first, so it may run while the receiver
+// still takes in contents it does not need (see endpoint.Endpoint).
+func (a *Area) Await(ctx context.Context, digests []tree.Digest) error {
+	for i := 0; i < len(digests); {
+		a.mu.Lock()
+		for i < len(digests) && !a.pending[digests[i]] {
+			i++
+		}
+		wake := a.wake
+		if wake == nil {
+			wake = make(chan struct{})
+			a.wake = wake
+		}
+		a.mu.Unlock()
+		if i == len(digests) {
+			return nil
+		}
+		select {
+		case <-wake:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// resolve records that content d is no longer to come (staged, or given up on).
+func (a *Area) resolve(d tree.Digest) {
+	a.mu.Lock()
+	if a.pending[d] {
+		delete(a.pending, d)
+		a.notifyLocked()
+	}
+	a.mu.Unlock()
+}
+
+// EndReception ends the reception: nothing more is to come, and Await returns.
+func (a *Area) EndReception() {
+	a.mu.Lock()
+	a.endReceptionLocked()
+	a.mu.Unlock()
+}
+
+// closeReception ends reception n when it is still the current one (its receiver
+// closed).
+func (a *Area) closeReception(n uint64) {
+	a.mu.Lock()
+	if a.reception == n {
+		a.endReceptionLocked()
+	}
+	a.mu.Unlock()
+}
+
+func (a *Area) endReceptionLocked() {
+	a.pending, a.receiving, a.attached = nil, false, false
+	a.notifyLocked()
+}
+
+// notifyLocked wakes every Await.
+func (a *Area) notifyLocked() {
+	if a.wake != nil {
+		close(a.wake)
+		a.wake = nil
+	}
 }
 
 // StageContent stages data, which must have digest d (it is verified as it is
@@ -249,6 +349,10 @@ func (a *Area) StageContent(d tree.Digest, data []byte) error {
 	}
 	a.mu.Lock()
 	a.syncEach = true // a handful of small files, sent with their changes
+	if !a.attached {
+		// What an earlier Stage listed and no receiver came for is not coming.
+		a.endReceptionLocked()
+	}
 	a.mu.Unlock()
 	w, err := a.create(d, nil)
 	if err != nil {
@@ -323,9 +427,10 @@ func (a *Area) sign(p string) *delta.Signature {
 
 // Clear removes everything staged.
 func (a *Area) Clear() error {
-	a.needed = nil
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.needed, a.wanted = nil, nil
+	a.endReceptionLocked()
 	a.staged = map[tree.Digest]string{}
 	a.found = nil
 	a.ready = false
@@ -426,6 +531,10 @@ func (s *staging) commit(d tree.Digest) error {
 		os.Remove(prev)
 	}
 	s.a.staged[d] = name
+	if s.a.pending[d] {
+		delete(s.a.pending, d)
+		s.a.notifyLocked()
+	}
 	if !syncNow {
 		s.a.unsynced++
 	}

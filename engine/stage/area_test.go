@@ -140,3 +140,100 @@ func TestDurabilityFollowsTheStaging(t *testing.T) {
 		require.Empty(t, dirs)
 	}
 }
+
+// awaitDone runs Await in the background and returns its result channel.
+func awaitDone(a *Area, ctx context.Context, ds ...tree.Digest) chan error {
+	done := make(chan error, 1)
+	go func() { done <- a.Await(ctx, ds) }()
+	return done
+}
+
+// requireWaiting fails if done already has a result: Await returned although what it
+// waits for has not come. (It cannot prove a wait; the later checks prove the return.)
+func requireWaiting(t *testing.T, done chan error) {
+	t.Helper()
+	select {
+	case err := <-done:
+		t.Fatalf("Await returned (%v) while content was still to come", err)
+	default:
+	}
+}
+
+// Await waits for the contents the last Stage listed: each arrives, is given up on
+// (a skip, a digest mismatch), or the reception ends; content nobody listed is not
+// waited for.
+func TestAwaitWaitsForTheReception(t *testing.T) {
+	a := NewArea(filepath.Join(t.TempDir(), "staging"), func(p string) string { return p })
+	one, two, three := []byte("one"), []byte("two"), []byte("three")
+	var files []endpoint.StageFile
+	for i, c := range [][]byte{one, two, three} {
+		files = append(files, endpoint.StageFile{Path: fmt.Sprintf("f/%d", i), Digest: digestOf(c), Size: int64(len(c))})
+	}
+	needed, err := a.Stage(context.Background(), files, nil, false)
+	require.NoError(t, err)
+	require.Len(t, needed, 3)
+	require.NoError(t, a.Await(context.Background(), []tree.Digest{digestOf([]byte("not listed"))}))
+	require.True(t, a.Wanted())
+
+	// The receiver comes after the wait began (a transition's call can overtake it).
+	done := awaitDone(a, context.Background(), digestOf(one), digestOf(two))
+	r, err := a.Receiver()
+	require.NoError(t, err)
+	require.NoError(t, r.Begin(0))
+	require.NoError(t, r.Op(delta.Op{Kind: delta.OpData, Data: one}))
+	require.NoError(t, r.End())
+	_, err = r.Close() // two never came
+	require.NoError(t, err)
+	require.NoError(t, <-done, "the reception ended: nothing more is coming")
+	require.True(t, a.Has(digestOf(one)))
+	require.False(t, a.Has(digestOf(two)))
+
+	// A skip and a mismatch are given up on; a cancelled wait returns its error.
+	_, err = a.Stage(context.Background(), files[1:], nil, false)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancelled := awaitDone(a, ctx, digestOf(two))
+	done = awaitDone(a, context.Background(), digestOf(two), digestOf(three))
+	requireWaiting(t, done)
+	cancel()
+	require.ErrorIs(t, <-cancelled, context.Canceled)
+	r, err = a.Receiver()
+	require.NoError(t, err)
+	require.NoError(t, r.Skip(0, "gone"))
+	requireWaiting(t, done)
+	require.NoError(t, r.Begin(1))
+	require.NoError(t, r.Op(delta.Op{Kind: delta.OpData, Data: []byte("thre3")}))
+	require.NoError(t, r.End())
+	problems, err := r.Close()
+	require.NoError(t, err)
+	require.Len(t, problems, 2)
+	require.NoError(t, <-done)
+	require.False(t, a.Has(digestOf(three)), "content that does not match is never staged")
+}
+
+// Await returns as soon as its contents are staged, while the reception goes on.
+func TestAwaitReturnsWhenItsContentArrives(t *testing.T) {
+	a := NewArea(filepath.Join(t.TempDir(), "staging"), func(p string) string { return p })
+	big := make([]byte, smallFile+1) // written at End, not by a worker
+	big[0] = 1
+	other := []byte("other")
+	files := []endpoint.StageFile{
+		{Path: "big", Digest: digestOf(big), Size: int64(len(big))},
+		{Path: "other", Digest: digestOf(other), Size: int64(len(other))},
+	}
+	_, err := a.Stage(context.Background(), files, nil, false)
+	require.NoError(t, err)
+	done := awaitDone(a, context.Background(), digestOf(big))
+	r, err := a.Receiver()
+	require.NoError(t, err)
+	require.NoError(t, r.Begin(0))
+	require.NoError(t, r.Op(delta.Op{Kind: delta.OpData, Data: big}))
+	require.NoError(t, r.End())
+	require.NoError(t, <-done, "returned with the receiver still open")
+	require.True(t, a.Has(digestOf(big)))
+	require.True(t, a.Wanted(), "other is still to come")
+	a.Taken(digestOf(big))
+	_, err = r.Close()
+	require.NoError(t, err)
+	require.True(t, a.Wanted(), "other was never taken")
+}

@@ -17,21 +17,24 @@ import (
 )
 
 // Receiver returns a sink for the contents listed by the last Stage call.
+// It may be called while a transition waits for those contents (see Area.Await).
 func (a *Area) Receiver() (endpoint.Receiver, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if a.needed == nil {
 		return nil, endpoint.ErrNoStage
 	}
-	a.mu.Lock()
 	a.syncEach = len(a.needed) <= syncEachMax
-	a.mu.Unlock()
-	return &receiver{a: a, needed: a.needed}, nil
+	a.attached = a.receiving
+	return &receiver{a: a, needed: a.needed, reception: a.reception}, nil
 }
 
 type receiver struct {
-	a        *Area
-	needed   []endpoint.Needed
-	mu       sync.Mutex // guards problems, which workers append to
-	problems []endpoint.Problem
+	a         *Area
+	reception uint64
+	needed    []endpoint.Needed
+	mu        sync.Mutex // guards problems, which workers append to
+	problems  []endpoint.Problem
 
 	// Small files are gathered in memory and written by workers, so the writes of
 	// many files overlap (most of a large first sync is small files).
@@ -59,10 +62,13 @@ type smallJob struct {
 
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-func (r *receiver) problem(path, msg string) {
+// problem reports that needed file n could not be staged: a transition waiting for
+// it goes on without it.
+func (r *receiver) problem(n endpoint.Needed, msg string) {
 	r.mu.Lock()
-	r.problems = append(r.problems, endpoint.Problem{Path: path, Error: msg})
+	r.problems = append(r.problems, endpoint.Problem{Path: n.Path, Error: msg})
 	r.mu.Unlock()
+	r.a.resolve(n.Digest)
 }
 
 func (r *receiver) Begin(i int) error {
@@ -159,7 +165,7 @@ func (r *receiver) End() error {
 		err = out.commit(n.Digest)
 	}
 	if err != nil {
-		r.problem(n.Path, fmt.Sprintf("staging: %v", err))
+		r.problem(n, fmt.Sprintf("staging: %v", err))
 	}
 	return nil
 }
@@ -184,7 +190,7 @@ func (r *receiver) work() {
 			}
 		}
 		if err != nil {
-			r.problem(n.Path, fmt.Sprintf("staging: %v", err))
+			r.problem(n, fmt.Sprintf("staging: %v", err))
 		}
 		buffers.Put(j.buf)
 	}
@@ -194,7 +200,7 @@ func (r *receiver) Skip(i int, reason string) error {
 	if i < 0 || i >= len(r.needed) {
 		return fmt.Errorf("receiver: no needed file %d", i)
 	}
-	r.problem(r.needed[i].Path, reason)
+	r.problem(r.needed[i], reason)
 	return nil
 }
 
@@ -212,6 +218,8 @@ func (r *receiver) Close() ([]endpoint.Problem, error) {
 		r.workers.Wait()
 		r.jobs = nil
 	}
+	// Whatever has not arrived now will not.
+	r.a.closeReception(r.reception)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.problems, nil

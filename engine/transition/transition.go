@@ -51,7 +51,8 @@ func New(sc *scan.Scanner, area *stage.Area, bin *trash.Bin, perms Permissions) 
 }
 
 // Apply applies changes in order and returns, for each, what is now at its path;
-// what it did is durable when it returns.
+// what it did is durable when it returns. Contents still arriving from the area's
+// reception are waited for first.
 func (t *Transitioner) Apply(ctx context.Context, changes []tree.Change) ([]*tree.Entry, []endpoint.Problem) {
 	t.uses, t.dirs, t.problems, t.flushed = map[tree.Digest]int{}, map[string]bool{}, nil, false
 	t.bin.Begin()
@@ -68,6 +69,13 @@ func (t *Transitioner) Apply(ctx context.Context, changes []tree.Change) ([]*tre
 			return true
 		})
 	}
+	// Contents may still be arriving (a pipelined staging): wait for what these
+	// changes need, so the flush before the first landing covers all of it.
+	needs := make([]tree.Digest, 0, len(t.uses))
+	for d := range t.uses {
+		needs = append(needs, d)
+	}
+	t.area.Await(ctx, needs) // cancelled: every change below reports it
 	results := make([]*tree.Entry, len(changes))
 	t.placer = newPlacer(t)
 	for i, c := range changes {
