@@ -294,14 +294,21 @@ func (t *Transitioner) create(p string, new *tree.Entry) *tree.Entry {
 		}
 		t.dirs[p] = true
 		contents := make(map[string]*tree.Entry, len(new.Contents))
+		whole := true // every entry below was created as it is in new
 		for _, name := range sortedNames(new.Contents) {
-			if c := t.create(tree.Join(p, name), new.Contents[name]); c != nil {
+			child := new.Contents[name]
+			c := t.create(tree.Join(p, name), child)
+			if c != nil {
 				contents[name] = c
 			}
+			whole = whole && c == child
 		}
-		if len(contents) == len(new.Contents) {
+		if whole {
 			return new
 		}
+		// What is there: a subdirectory only partly created is in it as it is, never
+		// as new (that would record files that never landed, and the next cycle
+		// would take their absence for a deletion).
 		return tree.NewDir(contents)
 	}
 	t.problem(p, "cannot create %s content", new.Kind)

@@ -265,3 +265,21 @@ func TestTrashUnavailableMeansNotRemoved(t *testing.T) {
 	require.Contains(t, problems[0].Error, "trash")
 	require.Equal(t, "precious", f.read("a.txt"))
 }
+
+// A directory created with a file deep inside whose content never came is reported as
+// what is there: the result lacks the file at every level (recording it would make
+// the next cycle take its absence for a deletion, and delete it on the other side).
+func TestPartlyCreatedDirectoryIsWhatLanded(t *testing.T) {
+	f := newFixture(t, nil)
+	here := f.stageContent("here")
+	missing := tree.NewFile(7, scan.Digest([]byte("missing")), false)
+	deep := tree.NewDir(map[string]*tree.Entry{"ok": here, "gone": missing})
+	new := tree.NewDir(map[string]*tree.Entry{"sub": tree.NewDir(map[string]*tree.Entry{"deep": deep})})
+	results, problems := f.tr.Apply(context.Background(), []tree.Change{{Path: "top", New: new}})
+	require.Len(t, problems, 1)
+	require.Equal(t, "top/sub/deep/gone", problems[0].Path)
+	require.Nil(t, tree.Lookup(results[0], "sub/deep/gone"), "never landed, never recorded")
+	require.NotNil(t, tree.Lookup(results[0], "sub/deep/ok"))
+	require.Equal(t, "here", f.read("top/sub/deep/ok"))
+	require.True(t, tree.Equal(results[0], tree.With(new, "sub/deep/gone", nil)))
+}
