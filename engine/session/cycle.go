@@ -90,8 +90,7 @@ func (c *controller) cycle(ctx context.Context, alpha, beta endpoint.Endpoint, f
 	pipelined := pipelineSide(alphaChanges, betaChanges)
 	if pipelined >= 0 {
 		lists := [2]*[]tree.Change{&alphaChanges, &betaChanges}
-		files, _ := creationWeight(*lists[pipelined])
-		*lists[pipelined] = splitCreations(*lists[pipelined], batchFiles(files), batchBytesMax)
+		*lists[pipelined] = splitCreations(*lists[pipelined], unitFiles, unitBytes)
 	}
 
 	timing.mark("reconcile")
@@ -945,6 +944,8 @@ type progressReceiver struct {
 	last    time.Time
 	cur     int
 	curBase uint64
+	// sent, when set, learns of each needed file passed on (a pipelined landing).
+	sent *sentFiles
 }
 
 func (r *progressReceiver) Begin(i int) error {
@@ -966,6 +967,9 @@ func (r *progressReceiver) Op(op delta.Op) error {
 }
 
 func (r *progressReceiver) End() error {
+	if r.sent != nil {
+		defer r.sent.mark(r.cur)
+	}
 	r.p.FilesDone++
 	r.p.BytesDone = r.curBase + uint64(r.needed[r.cur].Size)
 	r.publish(false)
@@ -973,6 +977,9 @@ func (r *progressReceiver) End() error {
 }
 
 func (r *progressReceiver) Skip(i int, reason string) error {
+	if r.sent != nil {
+		defer r.sent.mark(i)
+	}
 	r.p.FilesDone++
 	if i >= 0 && i < len(r.needed) {
 		r.p.BytesDone += uint64(r.needed[i].Size)

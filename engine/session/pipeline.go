@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/ferrysync/ferry/engine/endpoint"
@@ -14,10 +15,12 @@ import (
 // A cycle that brings many files to one side (a first sync, a large checkout) lands
 // them in batches while the rest are still arriving, instead of staging everything
 // first: the receiving side's writes, the transfer and the landings overlap. Each
-// batch is waited for (every content it needs staged and verified, or given up on),
-// made durable and landed by one Transition, and its results are recorded before the
-// next lands, so a crash between batches leaves landed what was recorded and, for
-// the rest, intents that the next start settles from the disk.
+// landing takes every change whose contents have all been sent by then (so batches
+// grow while landings are slower than the transfer, and the last one is small), waits
+// for those contents to be staged and verified (or given up on), makes them durable,
+// lands them by one Transition and records the results before the next, so a crash
+// between batches leaves landed what was recorded and, for the rest, intents that
+// the next start settles from the disk.
 
 // Bounds of pipelined landing.
 const (
@@ -25,11 +28,10 @@ const (
 	// lands in batches.
 	pipelineFiles = 1024
 	pipelineBytes = 256 << 20
-	// A batch holds about a batchesPerCycle-th of the files, at least batchFilesMin,
-	// and at most batchBytesMax bytes (a single larger file is a batch of its own).
-	batchesPerCycle = 8
-	batchFilesMin   = 256
-	batchBytesMax   = 64 << 20
+	// A creation is split into changes of at most unitFiles files and unitBytes bytes
+	// (a single larger file is a change of its own): the units batches are made of.
+	unitFiles = 256
+	unitBytes = 16 << 20
 )
 
 // pipelineSide returns the side (0 alpha, 1 beta) whose changes this cycle lands in
@@ -61,11 +63,6 @@ func creationWeight(changes []tree.Change) (files, bytes uint64) {
 		files, bytes = files+n.Files, bytes+n.TotalFileSize
 	}
 	return files, bytes
-}
-
-// batchFiles is the most files a batch of changes bringing files holds.
-func batchFiles(files uint64) int {
-	return max(batchFilesMin, int(files/batchesPerCycle))
 }
 
 // splitCreations rewrites changes so that no creation of a directory brings more
@@ -122,27 +119,74 @@ func splitCreations(changes []tree.Change, maxFiles int, maxBytes uint64) []tree
 	return out
 }
 
-// landingBatches cuts changes, in order, into batches of at most maxFiles files and
-// maxBytes bytes each (a change is never cut: one that is larger is a batch alone).
-func landingBatches(changes []tree.Change, maxFiles int, maxBytes uint64) [][]tree.Change {
-	var batches [][]tree.Change
-	start := 0
-	var files, bytes uint64
-	for i, ch := range changes {
-		var n tree.Counts
+// sentFiles tracks which needed files the supplier has passed on (in any order),
+// for the lander: prefix is how many of the first are all passed on.
+type sentFiles struct {
+	mu     sync.Mutex
+	sent   []bool
+	prefix int
+	wake   chan struct{} // closed (and replaced) when prefix grows
+}
+
+func newSentFiles(n int) *sentFiles {
+	return &sentFiles{sent: make([]bool, n), wake: make(chan struct{})}
+}
+
+func (s *sentFiles) mark(i int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i < 0 || i >= len(s.sent) || s.sent[i] {
+		return
+	}
+	s.sent[i] = true
+	grew := false
+	for s.prefix < len(s.sent) && s.sent[s.prefix] {
+		s.prefix, grew = s.prefix+1, true
+	}
+	if grew {
+		close(s.wake)
+		s.wake = make(chan struct{})
+	}
+}
+
+func (s *sentFiles) state() (int, <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.prefix, s.wake
+}
+
+// lastNeeded returns, for each change, the highest index in needed of a content it or
+// an earlier change needs (-1 for none): change j can land once every needed file up
+// to lastNeeded[j] is sent.
+func lastNeeded(changes []tree.Change, needed []endpoint.Needed) []int {
+	index := make(map[tree.Digest]int, len(needed))
+	for i, n := range needed {
+		index[n.Digest] = i
+	}
+	out := make([]int, len(changes))
+	last := -1
+	for j, ch := range changes {
 		if ch.From == "" {
-			n = tree.Count(ch.New)
+			tree.Walk(ch.New, ch.Path, func(_ string, e *tree.Entry) bool {
+				if i, ok := index[e.Digest]; ok && e.Kind == tree.File {
+					last = max(last, i)
+				}
+				return true
+			})
 		}
-		if i > start && (files+n.Files > uint64(maxFiles) || bytes+n.TotalFileSize > maxBytes) {
-			batches = append(batches, changes[start:i])
-			start, files, bytes = i, 0, 0
-		}
-		files, bytes = files+n.Files, bytes+n.TotalFileSize
+		out[j] = last
 	}
-	if start < len(changes) {
-		batches = append(batches, changes[start:])
+	return out
+}
+
+// readyEnd returns the end of the next batch starting at next: every change after
+// it whose contents are sent (all of them once the supply finished).
+func readyEnd(need []int, next, prefix int, finished bool) int {
+	end := next
+	for end < len(need) && (finished || need[end] < prefix) {
+		end++
 	}
-	return batches
+	return end
 }
 
 // stageAndLand stages the contents changes need on side (from the other endpoint) and
@@ -154,77 +198,85 @@ func (c *controller) stageAndLand(ctx context.Context, eps [2]endpoint.Endpoint,
 	name := [2]string{"alpha", "beta"}[side]
 	c.setStatus([2]Status{StatusStagingAlpha, StatusStagingBeta}[side])
 	start := time.Now()
-	files, _ := creationWeight(changes)
-	batches := landingBatches(changes, batchFiles(files), batchBytesMax)
-
-	sctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type staged struct {
-		problems []endpoint.Problem
-		err      error
-	}
-	done := make(chan staged, 1)
 	needed, err := to.Stage(ctx, stageFiles(changes), signatures)
 	if err != nil {
 		return nil, nil, fmt.Errorf("staging on %s: %w", name, err)
 	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	// The supply's outcome is in staged once supplied is closed.
+	var staged struct {
+		problems []endpoint.Problem
+		err      error
+	}
+	supplied := make(chan struct{})
+	sent := newSentFiles(len(needed))
 	if len(needed) == 0 {
-		done <- staged{}
+		close(supplied)
 	} else {
 		recv, err := to.Receiver(sctx)
 		if err != nil {
 			return nil, nil, fmt.Errorf("staging on %s: %w", name, err)
 		}
 		pr := c.progress(recv, name, needed)
+		pr.sent = sent
 		go func() {
+			defer close(supplied)
 			serr := from.Supply(sctx, needed, pr)
 			problems, cerr := recv.Close()
-			done <- staged{problems, errors.Join(serr, cerr)}
+			staged.problems, staged.err = problems, errors.Join(serr, cerr)
 		}()
 	}
 	stop := func(err error) ([]*tree.Entry, []endpoint.Problem, error) {
 		cancel()
-		<-done
+		<-supplied
 		return nil, nil, err
 	}
 	if err := intended(); err != nil {
 		return stop(err)
 	}
+	need := lastNeeded(changes, needed)
 	var results []*tree.Entry
 	var problems []endpoint.Problem
-	var stageResult *staged
-	for i, batch := range batches {
-		if stageResult == nil {
+	batches := 0
+	for next := 0; next < len(changes); {
+		var end int
+		for {
+			prefix, wake := sent.state()
+			finished := false
 			select {
-			case s := <-done:
-				stageResult = &s
+			case <-supplied:
+				finished = true
 			default:
 			}
-		}
-		if stageResult != nil && stageResult.err != nil {
-			// Nothing more is coming: what is not landed is retried by the next cycle.
-			return nil, nil, fmt.Errorf("staging on %s: %w", name, stageResult.err)
-		}
-		var rest []tree.Change
-		for _, b := range batches[i+1:] {
-			rest = append(rest, b...)
+			if finished && staged.err != nil {
+				// Nothing more is coming: what is not landed is retried by the next cycle.
+				return nil, nil, fmt.Errorf("staging on %s: %w", name, staged.err)
+			}
+			if end = readyEnd(need, next, prefix, finished); end > next {
+				break
+			}
+			select {
+			case <-wake:
+			case <-supplied:
+			case <-ctx.Done():
+				return stop(ctx.Err())
+			}
 		}
 		var lists, after [2][]tree.Change
-		lists[side], after[side] = batch, rest
+		lists[side], after[side] = changes[next:end], changes[end:]
 		ar, br, ap, bp, err := c.transition(ctx, eps[0], eps[1], lists[0], lists[1], [2][]endpoint.Content{}, [2]bool{}, after)
 		if err != nil {
 			return stop(err)
 		}
 		results = append(results, [2][]*tree.Entry{ar, br}[side]...)
 		problems = append(problems, [2][]endpoint.Problem{ap, bp}[side]...)
+		next, batches = end, batches+1
 	}
-	if stageResult == nil {
-		s := <-done
-		stageResult = &s
+	<-supplied
+	if staged.err != nil {
+		return nil, nil, fmt.Errorf("staging on %s: %w", name, staged.err)
 	}
-	if stageResult.err != nil {
-		return nil, nil, fmt.Errorf("staging on %s: %w", name, stageResult.err)
-	}
-	c.logf(LevelDebug, "landed %d changes to %s in %d batches (%s after staging began)", len(changes), name, len(batches), time.Since(start).Round(time.Millisecond))
-	return results, append(stageResult.problems, problems...), nil
+	c.logf(LevelDebug, "landed %d changes to %s in %d batches (%s from staging)", len(changes), name, batches, time.Since(start).Round(time.Millisecond))
+	return results, append(staged.problems, problems...), nil
 }

@@ -70,9 +70,9 @@ type Area struct {
 	attached  bool
 	reception uint64 // counts Stage calls: which reception a receiver serves
 	wake      chan struct{}
-	// wanted: the contents the last Stage listed that no transition has taken yet
-	// (a pipelined cycle lands them over several transitions).
-	wanted map[tree.Digest]bool
+	// wanted counts, per content, the paths the last Stage listed it for that have
+	// not had it landed yet (a pipelined cycle lands them over several transitions).
+	wanted map[tree.Digest]int
 }
 
 // syncEachMax is the most files a staging makes durable one by one (fdatasync while
@@ -118,12 +118,33 @@ func (a *Area) Has(d tree.Digest) bool { return a.Path(d) != "" }
 func (a *Area) Taken(d tree.Digest) {
 	a.mu.Lock()
 	delete(a.staged, d)
-	delete(a.wanted, d)
 	a.mu.Unlock()
 }
 
+// Landed records that content d was landed at one of the paths the last Stage listed
+// it for.
+func (a *Area) Landed(d tree.Digest) {
+	a.mu.Lock()
+	if n, ok := a.wanted[d]; ok {
+		if n <= 1 {
+			delete(a.wanted, d)
+		} else {
+			a.wanted[d] = n - 1
+		}
+	}
+	a.mu.Unlock()
+}
+
+// Uses returns how many paths the last Stage listed content d for that have not had
+// it landed yet: a transition landing fewer keeps the staged file for the others.
+func (a *Area) Uses(d tree.Digest) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.wanted[d]
+}
+
 // Wanted reports whether the area holds, or is receiving, contents the last Stage
-// listed that no transition has taken yet: clearing it now would lose them.
+// listed that are still to land somewhere: clearing it now would lose them.
 func (a *Area) Wanted() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -256,9 +277,13 @@ func (a *Area) Stage(ctx context.Context, files []endpoint.StageFile, last *tree
 		}
 		needed = append(needed, n)
 	}
+	wanted := make(map[tree.Digest]int, len(seen))
+	for _, f := range files {
+		wanted[f.Digest]++
+	}
 	a.mu.Lock()
 	a.needed = needed
-	a.wanted = seen
+	a.wanted = wanted
 	a.pending = make(map[tree.Digest]bool, len(needed))
 	for _, n := range needed {
 		a.pending[n.Digest] = true
@@ -350,8 +375,10 @@ func (a *Area) StageContent(d tree.Digest, data []byte) error {
 	a.mu.Lock()
 	a.syncEach = true // a handful of small files, sent with their changes
 	if !a.attached {
-		// What an earlier Stage listed and no receiver came for is not coming.
+		// What an earlier Stage listed and no receiver came for is not coming, nor
+		// is the transition it was for.
 		a.endReceptionLocked()
+		a.wanted = nil
 	}
 	a.mu.Unlock()
 	w, err := a.create(d, nil)

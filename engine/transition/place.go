@@ -28,8 +28,9 @@ func (t *Transitioner) place(p string, file *tree.Entry, mode fs.FileMode, noRep
 	abs := t.sc.Abs(p)
 	t.uses[file.Digest]--
 	src := staged
-	if t.uses[file.Digest] > 0 {
-		// Other paths need the same content: land a copy, keep the staged file.
+	if t.uses[file.Digest] > 0 || t.keep[file.Digest] {
+		// Other paths need the same content (in this transition or a later one): land
+		// a copy, keep the staged file.
 		tmp, err := copyNear(staged, abs)
 		if err != nil {
 			return fmt.Errorf("copying staged content: %w", err)
@@ -83,6 +84,7 @@ func (t *Transitioner) place(p string, file *tree.Entry, mode fs.FileMode, noRep
 		return fmt.Errorf("placing file: %w", unwrap(err))
 	}
 	t.record(p, file.Digest)
+	t.area.Landed(file.Digest)
 	return nil
 }
 

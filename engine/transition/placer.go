@@ -55,7 +55,7 @@ func newPlacer(t *Transitioner) *placer { return &placer{t: t} }
 func (pl *placer) take(p string, file *tree.Entry, mode fs.FileMode) bool {
 	t := pl.t
 	staged := t.area.Path(file.Digest)
-	if staged == "" || t.uses[file.Digest] != 1 {
+	if staged == "" || t.uses[file.Digest] != 1 || t.keep[file.Digest] {
 		return false // missing (reported by place) or needed again (copied by place)
 	}
 	if !t.flushed {
@@ -121,6 +121,7 @@ func (pl *placer) land(j placeJob) error {
 		}
 		return fmt.Errorf("placing file: %w", unwrap(err))
 	}
+	pl.t.area.Landed(j.file.Digest)
 	if key, _, err := scan.Lstat(abs); err == nil {
 		pl.mu.Lock()
 		pl.landed = append(pl.landed, landed{j.path, key, j.file.Digest})

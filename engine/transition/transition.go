@@ -36,6 +36,7 @@ type Transitioner struct {
 
 	// Per Apply call.
 	uses     map[tree.Digest]int
+	keep     map[tree.Digest]bool // wanted by a later transition: never moved away
 	dirs     map[string]bool
 	problems []endpoint.Problem
 	flushed  bool
@@ -72,8 +73,12 @@ func (t *Transitioner) Apply(ctx context.Context, changes []tree.Change) ([]*tre
 	// Contents may still be arriving (a pipelined staging): wait for what these
 	// changes need, so the flush before the first landing covers all of it.
 	needs := make([]tree.Digest, 0, len(t.uses))
-	for d := range t.uses {
+	t.keep = map[tree.Digest]bool{}
+	for d, n := range t.uses {
 		needs = append(needs, d)
+		if t.area.Uses(d) > n {
+			t.keep[d] = true
+		}
 	}
 	t.area.Await(ctx, needs) // cancelled: every change below reports it
 	results := make([]*tree.Entry, len(changes))
