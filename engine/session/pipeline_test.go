@@ -124,6 +124,8 @@ type gatedEndpoint struct {
 	endpoint.Endpoint
 	gates  int
 	failAt int
+	// landNone: the failing transition lands nothing (killed before it began).
+	landNone bool
 
 	mu          sync.Mutex
 	needed      int
@@ -164,7 +166,7 @@ func (g *gatedEndpoint) Transition(ctx context.Context, changes []tree.Change) (
 	n := g.transitions
 	g.mu.Unlock()
 	if g.failAt > 0 && n >= g.failAt {
-		if n == g.failAt {
+		if n == g.failAt && !g.landNone {
 			g.Endpoint.Transition(ctx, changes[:len(changes)/2])
 		}
 		return nil, nil, errors.New("killed")
@@ -297,8 +299,16 @@ func TestFirstSyncLandsInBatchesAsContentsArrive(t *testing.T) {
 // A daemon killed between (and in the midst of) a pipelined cycle's batches leaves a
 // journal the next one settles from the disk: both sides end equal, with no conflict.
 func TestPipelinedLandingSurvivesAKill(t *testing.T) {
+	t.Run("between and in the midst of batches", func(t *testing.T) { testPipelinedKill(t, newGated(2, 3)) })
+	t.Run("before anything landed", func(t *testing.T) {
+		g := newGated(0, 1)
+		g.landNone = true
+		testPipelinedKill(t, g)
+	})
+}
+
+func testPipelinedKill(t *testing.T, g *gatedEndpoint) {
 	data := t.TempDir()
-	g := newGated(2, 3)
 	m, err := NewManager(data, gatedTransports(g), nil)
 	require.NoError(t, err)
 	alpha, beta := t.TempDir(), filepath.Join(t.TempDir(), "mirror")
@@ -310,7 +320,9 @@ func TestPipelinedLandingSurvivesAKill(t *testing.T) {
 	require.Error(t, m.Flush(ctx, registry.Selection{Specs: []string{"big"}}, FlushOptions{}))
 	m.Close()
 	landed := contentsOf(t, beta)
-	require.NotEmpty(t, landed, "the first batches landed")
+	if !g.landNone {
+		require.NotEmpty(t, landed, "the first batches landed")
+	}
 	require.Less(t, len(landed), len(want), "the kill left the cycle unfinished")
 
 	m, err = NewManager(data, Transports{Local: OpenLocal}, nil)
@@ -322,4 +334,42 @@ func TestPipelinedLandingSurvivesAKill(t *testing.T) {
 	st := state(t, m, "big")
 	require.Zero(t, st.ConflictCount)
 	require.Zero(t, st.Alpha.ProblemCount+st.Beta.ProblemCount, "%+v %+v", st.Alpha.Problems, st.Beta.Problems)
+}
+
+// A crash at any point of a pipelined cycle (any prefix of its split changes landed,
+// the last one maybe in part) is settled from the disk to exactly what landed: the
+// intents of nested changes that never landed make up no directory for them (one made
+// up in an empty root halted a restarted first sync as "emptied").
+func TestSplitIntentsSettleToWhatLanded(t *testing.T) {
+	for seed := range uint64(200) {
+		rng := rand.New(rand.NewPCG(seed, 11))
+		want := randomTree(rng, 3)
+		for _, root := range []*tree.Entry{nil, tree.NewDir(nil)} {
+			var changes []tree.Change
+			if root == nil {
+				changes = []tree.Change{{Path: "", New: want}}
+			} else {
+				for name, e := range want.Contents {
+					changes = append(changes, tree.Change{Path: name, New: e})
+				}
+			}
+			split := splitCreations(changes, 1+rng.IntN(30), uint64(1+rng.IntN(50_000)))
+			k := rng.IntN(len(split) + 1)
+			landed := applyChanges(root, split[:k])
+			if k < len(split) && rng.IntN(2) == 0 {
+				// The next change in part: a directory made, some of its files not.
+				if ch := split[k]; ch.New.Kind == tree.Directory {
+					part := map[string]*tree.Entry{}
+					for name, e := range ch.New.Contents {
+						if rng.IntN(2) == 0 {
+							part[name] = e
+						}
+					}
+					landed = tree.With(landed, ch.Path, tree.NewDir(part))
+				}
+			}
+			anc := applyInOrder(root, settleIntents(intentsOf(nil, split), [2]*tree.Entry{want, landed}))
+			require.True(t, tree.Equal(landed, anc), "seed %d, %d of %d landed", seed, k, len(split))
+		}
+	}
 }

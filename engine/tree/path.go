@@ -68,10 +68,14 @@ func Lookup(root *Entry, path string) *Entry {
 
 // With returns a copy of root where the entry at path is replaced by e (nil removes it).
 // Directories along the path are copied, never mutated; a missing parent directory is
-// created empty. Replacing the root itself returns e.
+// created empty for an entry to put there, while removing what is not there returns
+// root as it is (no parent is made up for it). Replacing the root itself returns e.
 func With(root *Entry, path string, e *Entry) *Entry {
 	if path == "" {
 		return e
+	}
+	if e == nil && Lookup(root, path) == nil {
+		return root
 	}
 	name, rest, _ := strings.Cut(path, "/")
 	var contents map[string]*Entry

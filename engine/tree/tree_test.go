@@ -170,3 +170,13 @@ func TestDiffApply(t *testing.T) {
 		}
 	})
 }
+
+// Removing what is not there changes nothing: no parent directory is made up for it.
+func TestWithoutWhatIsNotThere(t *testing.T) {
+	root := NewDir(map[string]*Entry{"a": NewDir(nil)})
+	require.Same(t, root, With(root, "b/c", nil))
+	require.Same(t, root, With(root, "a/x/y", nil))
+	require.Nil(t, With(nil, "b/c", nil))
+	require.True(t, Equal(NewDir(map[string]*Entry{}), With(root, "a", nil)))
+	require.NotNil(t, Lookup(With(root, "b/c", NewDir(nil)), "b"), "a missing parent is made for an entry")
+}
