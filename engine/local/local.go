@@ -146,8 +146,7 @@ type Endpoint struct {
 	lastSave     time.Time
 	saveTimer    *time.Timer // the cache's next save; nil when none is due
 	saving       sync.Mutex  // held while a copy of the cache is written
-	closed       bool
-	isClosed     atomic.Bool // closed, for what does not take mu
+	closed       atomic.Bool // set first thing by Close; read with or without mu
 	replica      string
 	fs           *endpoint.FileSystem // what the root's file system can do; nil until probed
 }
@@ -245,7 +244,7 @@ func (e *Endpoint) poll() {
 		case <-t.C:
 		}
 		e.mu.Lock()
-		if e.closed {
+		if e.closed.Load() {
 			e.mu.Unlock()
 			return
 		}
@@ -310,7 +309,7 @@ func (e *Endpoint) Scan(ctx context.Context, opts endpoint.ScanOptions) (*endpoi
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.closed {
+	if e.closed.Load() {
 		return nil, endpoint.ErrClosed
 	}
 	if e.fs == nil {
@@ -363,7 +362,7 @@ func (e *Endpoint) scan(full bool) (*tree.Entry, error) {
 func (e *Endpoint) Stage(ctx context.Context, files []endpoint.StageFile, signatures bool) ([]endpoint.Needed, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.closed {
+	if e.closed.Load() {
 		return nil, endpoint.ErrClosed
 	}
 	return e.area.Stage(ctx, files, e.sc.Last(), signatures)
@@ -373,7 +372,7 @@ func (e *Endpoint) Stage(ctx context.Context, files []endpoint.StageFile, signat
 // It does not take the endpoint's lock: a transition holding it may be waiting for
 // what this receiver brings.
 func (e *Endpoint) Receiver(ctx context.Context) (endpoint.Receiver, error) {
-	if e.isClosed.Load() {
+	if e.closed.Load() {
 		return nil, endpoint.ErrClosed
 	}
 	return e.area.Receiver()
@@ -406,7 +405,7 @@ func (e *Endpoint) StageContents(contents []endpoint.Content, paths map[tree.Dig
 func (e *Endpoint) Transition(ctx context.Context, changes []tree.Change) ([]*tree.Entry, []endpoint.Problem, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.closed {
+	if e.closed.Load() {
 		return nil, nil, endpoint.ErrClosed
 	}
 	results, problems := e.tr.Apply(ctx, changes)
@@ -484,7 +483,7 @@ func (e *Endpoint) saveCache() {
 	e.saving.Lock()
 	defer e.saving.Unlock()
 	e.mu.Lock()
-	if e.closed {
+	if e.closed.Load() {
 		e.mu.Unlock()
 		return
 	}
@@ -510,16 +509,12 @@ func (e *Endpoint) mark(path string) {
 
 // Close implements endpoint.Endpoint.
 func (e *Endpoint) Close() error {
-	if !e.isClosed.Swap(true) {
-		// A transition waiting for contents gives up, and lets go of the lock.
-		e.area.EndReception()
-	}
-	e.mu.Lock()
-	if e.closed {
-		e.mu.Unlock()
+	if e.closed.Swap(true) {
 		return nil
 	}
-	e.closed = true
+	// A transition waiting for contents gives up, and lets go of the lock.
+	e.area.EndReception()
+	e.mu.Lock()
 	close(e.done)
 	if e.saveTimer != nil {
 		e.saveTimer.Stop()

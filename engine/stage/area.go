@@ -326,11 +326,15 @@ func (a *Area) Await(ctx context.Context, digests []tree.Digest) error {
 // resolve records that content d is no longer to come (staged, or given up on).
 func (a *Area) resolve(d tree.Digest) {
 	a.mu.Lock()
+	a.resolveLocked(d)
+	a.mu.Unlock()
+}
+
+func (a *Area) resolveLocked(d tree.Digest) {
 	if a.pending[d] {
 		delete(a.pending, d)
 		a.notifyLocked()
 	}
-	a.mu.Unlock()
 }
 
 // EndReception ends the reception: nothing more is to come, and Await returns.
@@ -558,10 +562,7 @@ func (s *staging) commit(d tree.Digest) error {
 		os.Remove(prev)
 	}
 	s.a.staged[d] = name
-	if s.a.pending[d] {
-		delete(s.a.pending, d)
-		s.a.notifyLocked()
-	}
+	s.a.resolveLocked(d)
 	if !syncNow {
 		s.a.unsynced++
 	}
