@@ -99,6 +99,43 @@ func TestCacheAvoidsRehash(t *testing.T) {
 	require.Len(t, w.pending, 1)
 }
 
+// TestUnchangedFullScanLeavesTheCacheSaved: a full scan that finds every file as the
+// loaded cache has it (a restart on an unchanged tree) has nothing to save; one that
+// hashes a file, or no longer finds one, has.
+func TestUnchangedFullScanLeavesTheCacheSaved(t *testing.T) {
+	root := t.TempDir()
+	for i := 0; i < 5; i++ {
+		write(t, filepath.Join(root, fmt.Sprintf("f%d", i)), fmt.Sprintf("content %d", i))
+	}
+	cache := filepath.Join(t.TempDir(), "cache")
+	s := New(root, Options{CachePath: cache})
+	_, err := s.Full()
+	require.NoError(t, err)
+	c, _, ok := s.TakeCache()
+	require.True(t, ok, "the first scan's digests are to be saved")
+	require.NoError(t, c.Save(cache))
+
+	saved := func() bool {
+		s := New(root, Options{CachePath: cache})
+		_, err := s.Full()
+		require.NoError(t, err)
+		c, _, ok := s.TakeCache()
+		if ok {
+			require.NoError(t, c.Save(cache))
+		}
+		return ok
+	}
+	require.False(t, saved(), "nothing changed: the cache on disk is the scan's")
+	require.NoError(t, os.Remove(filepath.Join(root, "f1")))
+	require.True(t, saved(), "a file is gone: its entry leaves the cache")
+	require.False(t, saved())
+	write(t, filepath.Join(root, "f2"), "changed content")
+	require.True(t, saved(), "a file was hashed again")
+	require.False(t, saved())
+	write(t, filepath.Join(root, "new"), "new content")
+	require.True(t, saved(), "a new file was hashed")
+}
+
 // TestRescanMatchesFullScan applies random changes to a tree on disk, reports the
 // changed paths as the watcher would, and checks that the accelerated rescan equals a
 // full scan.

@@ -151,7 +151,10 @@ func (s *Scanner) Full() (*tree.Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.cache, s.cacheDirty = w.cache, true
+	// The cache changed when a file was hashed or a path left it: every other entry
+	// was carried over from the old cache as it was.
+	s.cacheDirty = s.cacheDirty || w.hashed > 0 || len(w.cache) != len(s.cache)
+	s.cache = w.cache
 	s.last, s.scanned, s.changing = root, true, w.changing
 	return root, nil
 }
