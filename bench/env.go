@@ -41,6 +41,8 @@ type Settings struct {
 	// CacheDir keeps generated trees between runs (the scale case's); "" keeps
 	// them in the run's scratch space only.
 	CacheDir string
+	// W1Cases picks W1's and W2's trees by letter (BENCH_W1=a); "" keeps the sizes'.
+	W1Cases string
 }
 
 // Sizes are the workloads' dimensions: the in a full run, small ones in quick
@@ -109,6 +111,9 @@ func NewEnv(tb sshdtest.TB, s Settings, logf func(format string, args ...any)) (
 	}
 	e := &Env{Settings: s, Sizes: SizesFor(s.Quick), TB: tb, Work: tb.TempDir(), Logf: logf,
 		trees: map[string]*Tree{}, w1: map[string]*w1Copies{}}
+	if s.W1Cases != "" {
+		e.Sizes.W1Cases = s.W1Cases
+	}
 	bin := filepath.Join(e.Work, "bin")
 	if err := copyFile(filepath.Join(s.Bin, "ferry"), filepath.Join(bin, "ferry")); err != nil {
 		return nil, fmt.Errorf("copying ferry (run make build): %w", err)

@@ -10,6 +10,7 @@
 #   BENCH_LINK=wan   every tool reaches sshd through the link simulator with this
 #                    profile (lan, wan, far); results in bench/RESULTS-wan.md
 #   BENCH_SCALE=N    files in the full run's scale case (SCALE; default 1,000,000)
+#   BENCH_W1=ab      only these of W1's (and W2's) trees: a Go src, b small files, c big
 #   BENCH_CACHE=DIR  where generated trees are kept between runs (~/.cache/ferrybench)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -3,7 +3,10 @@ package agentwire
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/binary"
+	"fmt"
 	"io"
+	"slices"
 	"net"
 	"testing"
 
@@ -92,14 +95,74 @@ func TestContentCompression(t *testing.T) {
 	}
 }
 
-// TestCompressedChunkLimits refuses compressed chunks that would decode to more than a
-// data message may hold.
-func TestCompressedChunkLimits(t *testing.T) {
-	big := make([]byte, 2*delta.MaxDataLen)
+// TestCompressionSpansFiles: many small files that share their words travel as one
+// compressed stream, each against the ones before it, so together they take far less
+// than compressed one by one; and they arrive intact.
+func TestCompressionSpansFiles(t *testing.T) {
+	var files [][]byte
+	for i := range 300 {
+		var b bytes.Buffer
+		fmt.Fprintf(&b, "// Package p%d is generated.\npackage p%d\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\n", i, i)
+		for j := range 20 {
+			fmt.Fprintf(&b, "func handle%d_%d(w io.Writer, r *Request) error {\n\tif err := r.Validate(%d); err != nil {\n\t\treturn fmt.Errorf(\"request %d: %%w\", err)\n\t}\n\treturn nil\n}\n\n", i, j, i*j, j)
+		}
+		files = append(files, b.Bytes())
+	}
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	wire := &counter{Conn: a}
+	rec := &recorder{}
+	done := make(chan error, 1)
+	go func() { done <- Receive(NewConn(b), rec, TypeDone) }()
+	s := NewSender(NewConn(struct {
+		io.Reader
+		io.Writer
+		io.Closer
+	}{a, wire, a}), true)
+	alone := 0 // each file compressed on its own
 	enc, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest))
-	z := enc.EncodeAll(big, nil)
-	_, err := decodeChunk(z, nil)
-	require.Error(t, err)
-	_, err = decodeChunk(nil, nil)
-	require.Error(t, err)
+	for i, f := range files {
+		alone += len(enc.EncodeAll(f, nil))
+		require.NoError(t, s.Begin(i))
+		require.NoError(t, s.Op(delta.Op{Kind: delta.OpData, Data: f}))
+		require.NoError(t, s.End())
+	}
+	require.NoError(t, s.c.Send(TypeDone, nil))
+	require.NoError(t, <-done)
+	require.Len(t, rec.files, len(files))
+	for i, f := range files {
+		require.True(t, bytes.Equal(f, rec.files[i]), "file %d arrived changed", i)
+	}
+	require.Less(t, wire.n, alone/2, "the files compress against each other")
+}
+
+// TestCompressedChunkLimits refuses compressed chunks that claim no length or more
+// than a data message may hold, that hold no stream bytes, that end before their
+// chunk does, or that hold bytes past it.
+func TestCompressedChunkLimits(t *testing.T) {
+	var out chunkBuffer
+	enc, _ := zstd.NewWriter(&out, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1), zstd.WithWindowSize(streamWindow))
+	chunk := bytes.Repeat([]byte("ferry "), 1000)
+	enc.Write(chunk)
+	enc.Flush()
+	stream := out.b
+	msg := func(n int, b []byte) []byte { return append(binary.AppendUvarint(nil, uint64(n)), b...) }
+
+	got, err := newStreamDecoder().chunk(msg(len(chunk), stream))
+	require.NoError(t, err)
+	require.Equal(t, chunk, got)
+	for name, payload := range map[string][]byte{
+		"no length":          nil,
+		"zero length":        msg(0, stream),
+		"too long":           msg(delta.MaxDataLen+1, stream),
+		"no stream bytes":    msg(len(chunk), nil),
+		"ends early":         msg(len(chunk), stream[:len(stream)/2]),
+		"longer than stated": msg(len(chunk)+1, stream),
+		"bytes past it":      msg(len(chunk), append(slices.Clone(stream), 0, 0, 0)),
+		"not zstd":           msg(len(chunk), chunk),
+	} {
+		_, err := newStreamDecoder().chunk(payload)
+		require.ErrorIs(t, err, ErrProtocol, name)
+	}
 }

@@ -15,7 +15,7 @@ import (
 const Magic = "FERRY-AGENT\x00"
 
 // Version is the agent protocol version.
-const Version = 8
+const Version = 9
 
 // MaxMessage bounds one message's payload.
 const MaxMessage = 256 << 20
@@ -113,7 +113,8 @@ const (
 	TypeClose
 	TypeDone
 	// TypeDataZ is TypeData compressed with zstd (a content stream whose sender
-	// compresses).
+	// compresses): the chunk's length, then the bytes one zstd stream per content
+	// stream holds for it.
 	TypeDataZ
 )
 

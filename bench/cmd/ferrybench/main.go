@@ -12,7 +12,7 @@
 // BENCH_SCALE=N sets the files of the full run's scale case (SCALE; default
 // 1,000,000, in N/50 directories), whose tree is kept in BENCH_CACHE (default
 // $XDG_CACHE_HOME/ferrybench, else ~/.cache/ferrybench) and reused while its manifest
-// matches.
+// matches; BENCH_W1=ac runs only those of W1's (and W2's) trees.
 // It exits non-zero when a workload or a tool fails, never because a
 // target is missed.
 package main
@@ -65,6 +65,9 @@ func run(repo, out string) (err error) {
 		if settings.Scale, err = strconv.Atoi(n); err != nil || settings.Scale < 1 {
 			return fmt.Errorf("BENCH_SCALE=%q: want a positive number of files", n)
 		}
+	}
+	if settings.W1Cases = os.Getenv("BENCH_W1"); strings.Trim(settings.W1Cases, "abc") != "" {
+		return fmt.Errorf("BENCH_W1=%q: want letters of W1's trees (a, b, c)", settings.W1Cases)
 	}
 	if settings.CacheDir = os.Getenv("BENCH_CACHE"); settings.CacheDir == "" {
 		if dir, err := os.UserCacheDir(); err == nil {
