@@ -6,8 +6,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"slices"
 	"net"
+	"slices"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
